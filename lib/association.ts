@@ -1,0 +1,879 @@
+/**
+ * One DICOM association over a {@link Transport}: the upper-layer state machine for both
+ * roles, the timeouts, a background PDU reader that reassembles DIMSE messages, and the
+ * P-DATA writer that streams a data set into correctly sized P-DATA-TF PDUs.
+ *
+ * Protocol code here logs nothing: it reports what it sends and receives as
+ * {@link AssociationEvent}s, and `lib/log.ts` turns those into text.
+ *
+ * @module
+ */
+
+import type { Abort, AssociateAC, AssociateRJ, AssociateRQ, PDataTF, Pdu } from "./pdu/types.ts";
+import { ContextResult, PduType } from "./pdu/types.ts";
+import { encodePdu } from "./pdu/encode.ts";
+import { PduError } from "./pdu/decode.ts";
+import { PduReader } from "./pdu/reader.ts";
+import type { Transport } from "./transport.ts";
+import { writeAll } from "./transport.ts";
+import type { ByteSource } from "./part10/types.ts";
+import { decodeCommand, type DimseCommand } from "./dimse/messages.ts";
+import { CommandSetError } from "./dimse/command.ts";
+
+/** Timeouts in seconds; `null` waits for ever. */
+export interface Timeouts {
+  /** -ta: waiting for A-ASSOCIATE-AC/RJ and for A-RELEASE-RP. */
+  acse: number | null;
+  /** -td: waiting for a DIMSE message (the C-STORE-RSP). */
+  dimse: number | null;
+  /** -tn: a single network write (or connect) that makes no progress. */
+  network: number | null;
+}
+
+/** What an association reports to its listeners (the `-d` dumps subscribe to these). */
+export type AssociationEvent =
+  | { type: "pdu-sent"; pdu: Pdu }
+  | { type: "pdu-received"; pdu: Pdu }
+  | { type: "dimse-sent"; command: DimseCommand; contextId: number; hasDataSet: boolean }
+  | { type: "dimse-received"; command: DimseCommand; contextId: number; hasDataSet: boolean }
+  | { type: "data-sent"; contextId: number; bytes: number }
+  | { type: "aborting"; error?: Error };
+
+/** A listener for {@link AssociationEvent}s. */
+export type AssociationListener = (event: AssociationEvent) => void;
+
+/** The peer answered the A-ASSOCIATE-RQ with an A-ASSOCIATE-RJ. */
+export class AssociationRejectedError extends Error {
+  /** The reject PDU. */
+  readonly reject: AssociateRJ;
+  /** @param reject the A-ASSOCIATE-RJ received */
+  constructor(reject: AssociateRJ) {
+    super("Association Rejected");
+    this.name = "AssociationRejectedError";
+    this.reject = reject;
+  }
+}
+
+/** The association ended by A-ABORT (either side) or a provider abort. */
+export class AssociationAbortedError extends Error {
+  /** The A-ABORT received from the peer, when there was one. */
+  readonly abort?: Abort;
+  /**
+   * @param message one line for the log
+   * @param abort the peer's A-ABORT PDU, if any
+   */
+  constructor(message: string, abort?: Abort) {
+    super(message);
+    this.name = "AssociationAbortedError";
+    this.abort = abort;
+  }
+}
+
+/** A timer ran out. `kind` says which. */
+export class AssociationTimeoutError extends Error {
+  /** Which timeout fired. */
+  readonly kind: "acse" | "dimse" | "network";
+  /**
+   * @param kind which timer
+   * @param message one line for the log
+   */
+  constructor(kind: "acse" | "dimse" | "network", message: string) {
+    super(message);
+    this.name = "AssociationTimeoutError";
+    this.kind = kind;
+  }
+}
+
+/** The TCP connection closed without a release or abort. */
+export class ConnectionClosedError extends Error {
+  /** @param message one line for the log */
+  constructor(message = "Connection closed") {
+    super(message);
+    this.name = "ConnectionClosedError";
+  }
+}
+
+/** The peer broke the protocol (bad PDU, PDU out of sequence, unknown context...). */
+export class ProtocolError extends Error {
+  /** @param message one line for the log */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "ProtocolError";
+  }
+}
+
+/** The peer released the association (it sent A-RELEASE-RQ, or answered ours). */
+export class AssociationReleasedError extends Error {
+  /** @param message one line for the log */
+  constructor(message = "Association released") {
+    super(message);
+    this.name = "AssociationReleasedError";
+  }
+}
+
+/** A complete DIMSE message received on the association. */
+export interface ReceivedMessage {
+  contextId: number;
+  command: DimseCommand;
+  /** The data set bytes, when one followed the command. */
+  dataSet?: Uint8Array;
+}
+
+/** An accepted presentation context: the proposal's abstract syntax and the chosen TS. */
+export interface AcceptedContext {
+  id: number;
+  abstractSyntax: string;
+  transferSyntax: string;
+}
+
+/** Options shared by both roles. */
+export interface AssociationOptions {
+  timeouts: Timeouts;
+  /** Our Maximum Length Received (P-DATA-TF PDU body); 0 = unlimited. */
+  maxPduLength: number;
+  /** Receives every event; protocol code itself never logs. */
+  listener?: AssociationListener;
+}
+
+type State = "established" | "releasing" | "released" | "aborted" | "closed";
+
+/** Fragment size used when the peer sets no maximum length (0 = unlimited). */
+const UNLIMITED_FRAGMENT = 1 << 20;
+/** Size of the buffer that gathers several P-DATA-TF PDUs into one write. */
+const WRITE_BUFFER = 256 * 1024;
+
+function timeoutPromise<T>(seconds: number | null, make: () => Error): {
+  promise: Promise<T>;
+  cancel: () => void;
+} {
+  if (seconds === null) return { promise: new Promise<T>(() => {}), cancel: () => {} };
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const promise = new Promise<T>((_, reject) => {
+    timer = setTimeout(() => reject(make()), Math.max(0, seconds * 1000));
+  });
+  return { promise, cancel: () => clearTimeout(timer) };
+}
+
+/** Race `p` against a timeout; the timer is always cleared. */
+async function withTimeout<T>(
+  p: Promise<T>,
+  seconds: number | null,
+  make: () => Error,
+): Promise<T> {
+  if (seconds === null) return await p;
+  const t = timeoutPromise<T>(seconds, make);
+  try {
+    return await Promise.race([p, t.promise]);
+  } finally {
+    t.cancel();
+  }
+}
+
+/** A message under reassembly. */
+interface Assembly {
+  contextId: number;
+  commandParts: Uint8Array[];
+  commandDone: boolean;
+  command?: DimseCommand;
+  hasDataSet: boolean;
+  dataParts: Uint8Array[];
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0];
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+/**
+ * An established association. Make one with {@link Association.request} (SCU side) or
+ * {@link Association.accept} (SCP side).
+ */
+export class Association {
+  /** The A-ASSOCIATE-RQ that opened it. */
+  readonly request: AssociateRQ;
+  /** The A-ASSOCIATE-AC that accepted it. */
+  readonly accept: AssociateAC;
+  /** Accepted presentation contexts by id. */
+  readonly contexts: ReadonlyMap<number, AcceptedContext>;
+  /** The peer's Maximum Length Received (0 = unlimited). */
+  readonly peerMaxPduLength: number;
+
+  #transport: Transport;
+  #reader: PduReader;
+  #options: AssociationOptions;
+  #state: State = "established";
+  #failure?: Error;
+  #inbox: ReceivedMessage[] = [];
+  #waiters: { resolve: (m: ReceivedMessage) => void; reject: (e: Error) => void }[] = [];
+  #releaseWaiter?: { resolve: () => void; reject: (e: Error) => void };
+  #assembly?: Assembly;
+  #writeLock: Promise<void> = Promise.resolve();
+  #out?: Uint8Array;
+  #peek?: Uint8Array;
+  #loop: Promise<void>;
+  #stopWriting = false;
+
+  private constructor(
+    transport: Transport,
+    reader: PduReader,
+    rq: AssociateRQ,
+    ac: AssociateAC,
+    options: AssociationOptions,
+    role: "requestor" | "acceptor",
+  ) {
+    this.#transport = transport;
+    this.#reader = reader;
+    this.request = rq;
+    this.accept = ac;
+    this.#options = options;
+    this.peerMaxPduLength =
+      (role === "requestor" ? ac.userInfo.maxLength : rq.userInfo.maxLength) ?? 0;
+    const proposed = new Map(rq.presentationContexts.map((c) => [c.id, c]));
+    const accepted = new Map<number, AcceptedContext>();
+    for (const c of ac.presentationContexts) {
+      const p = proposed.get(c.id);
+      if (c.result === ContextResult.Acceptance && p) {
+        accepted.set(c.id, {
+          id: c.id,
+          abstractSyntax: p.abstractSyntax,
+          transferSyntax: c.transferSyntax,
+        });
+      }
+    }
+    this.contexts = accepted;
+    this.#loop = this.#readLoop();
+  }
+
+  /**
+   * Requests an association (SCU side): sends `rq`, waits up to the ACSE timeout for the
+   * answer. On timeout sends A-ABORT and throws {@link AssociationTimeoutError}.
+   *
+   * @example
+   * ```ts ignore
+   * import { Association } from "./association.ts";
+   * import { connectTcp } from "./transport.ts";
+   * const t = await connectTcp({ hostname: "127.0.0.1", port: 11112 });
+   * const assoc = await Association.request(t, rq, {
+   *   timeouts: { acse: 30, dimse: 30, network: 30 },
+   *   maxPduLength: 16382,
+   * });
+   * await assoc.release();
+   * ```
+   */
+  static async request(
+    transport: Transport,
+    rq: AssociateRQ,
+    options: AssociationOptions,
+  ): Promise<Association> {
+    const reader = new PduReader(transport, { maxPduLength: options.maxPduLength });
+    const emit = options.listener ?? (() => {});
+    try {
+      await withTimeout(
+        writeAll(transport, encodePdu(rq)),
+        options.timeouts.network,
+        () => new AssociationTimeoutError("network", "Network timeout reached"),
+      );
+      emit({ type: "pdu-sent", pdu: rq });
+    } catch (err) {
+      transport.close();
+      if (err instanceof AssociationTimeoutError) throw err;
+      throw new ConnectionClosedError(`Connection closed while sending the association request`);
+    }
+    let pdu: Pdu | null;
+    try {
+      pdu = await withTimeout(
+        reader.read(),
+        options.timeouts.acse,
+        () =>
+          new AssociationTimeoutError(
+            "acse",
+            "ACSE timeout reached while waiting for response to association request",
+          ),
+      );
+    } catch (err) {
+      if (err instanceof AssociationTimeoutError) {
+        emit({ type: "aborting", error: err });
+        await sendAbortAndClose(transport, emit, 0, 0);
+        throw err;
+      }
+      transport.close();
+      if (err instanceof PduError) {
+        throw new ProtocolError("Received an invalid A-ASSOCIATE response from the peer", {
+          cause: err,
+        });
+      }
+      throw new ConnectionClosedError("Connection closed while waiting for association response");
+    }
+    if (pdu === null) {
+      transport.close();
+      throw new ConnectionClosedError("Connection closed while waiting for association response");
+    }
+    emit({ type: "pdu-received", pdu });
+    switch (pdu.type) {
+      case PduType.AssociateAC: {
+        return new Association(transport, reader, rq, pdu, options, "requestor");
+      }
+      case PduType.AssociateRJ:
+        transport.close();
+        throw new AssociationRejectedError(pdu);
+      case PduType.Abort:
+        transport.close();
+        throw new AssociationAbortedError("Association Aborted", pdu);
+      default: {
+        const err = new ProtocolError("Received an invalid A-ASSOCIATE response from the peer");
+        emit({ type: "aborting", error: err });
+        await sendAbortAndClose(transport, emit, 2, 2);
+        throw err;
+      }
+    }
+  }
+
+  /**
+   * Accepts or rejects an association (SCP side): reads the A-ASSOCIATE-RQ (within the ACSE
+   * timeout) and answers with what `decide` returns. Resolves `null` when rejected or when
+   * the peer went away before asking.
+   *
+   * @example
+   * ```ts ignore
+   * import { Association } from "./association.ts";
+   * const assoc = await Association.accept(transport, (rq) => makeAc(rq), options);
+   * ```
+   */
+  static async accept(
+    transport: Transport,
+    decide: (rq: AssociateRQ) => AssociateAC | AssociateRJ | Promise<AssociateAC | AssociateRJ>,
+    options: AssociationOptions,
+  ): Promise<Association | null> {
+    const reader = new PduReader(transport, { maxPduLength: options.maxPduLength });
+    const emit = options.listener ?? (() => {});
+    let pdu: Pdu | null;
+    try {
+      pdu = await withTimeout(
+        reader.read(),
+        options.timeouts.acse,
+        () => new AssociationTimeoutError("acse", "ACSE timeout waiting for association request"),
+      );
+    } catch (err) {
+      if (err instanceof PduError) await sendAbortAndClose(transport, emit, 2, abortReason(err));
+      else transport.close();
+      return null;
+    }
+    if (pdu === null) {
+      transport.close();
+      return null;
+    }
+    emit({ type: "pdu-received", pdu });
+    if (pdu.type !== PduType.AssociateRQ) {
+      await sendAbortAndClose(transport, emit, 2, 2);
+      return null;
+    }
+    const answer = await decide(pdu);
+    try {
+      await writeAll(transport, encodePdu(answer));
+      emit({ type: "pdu-sent", pdu: answer });
+    } catch {
+      transport.close();
+      return null;
+    }
+    if (answer.type === PduType.AssociateRJ) {
+      // Give the peer a moment to read the RJ before the close.
+      await new Promise((r) => setTimeout(r, 10));
+      transport.close();
+      return null;
+    }
+    return new Association(transport, reader, pdu, answer, options, "acceptor");
+  }
+
+  /** True while DIMSE messages can be exchanged. */
+  get isEstablished(): boolean {
+    return this.#state === "established";
+  }
+
+  /** Resolves when the background reader has stopped (association over). */
+  get done(): Promise<void> {
+    return this.#loop;
+  }
+
+  #emit(event: AssociationEvent): void {
+    this.#options.listener?.(event);
+  }
+
+  async #readLoop(): Promise<void> {
+    // Yield once so that the constructor returns before the first read completes.
+    await Promise.resolve();
+    while (this.#state === "established" || this.#state === "releasing") {
+      let pdu: Pdu | null;
+      try {
+        pdu = await this.#reader.read();
+      } catch (err) {
+        if (this.#state !== "established" && this.#state !== "releasing") return;
+        if (err instanceof PduError) {
+          const e = new ProtocolError(`Received an invalid PDU from the peer: ${err.message}`, {
+            cause: err,
+          });
+          await this.#providerAbort(e, abortReason(err));
+        } else {
+          this.#fail("closed", new ConnectionClosedError());
+        }
+        return;
+      }
+      if (pdu === null) {
+        if (this.#state === "established" || this.#state === "releasing") {
+          this.#fail("closed", new ConnectionClosedError());
+        }
+        return;
+      }
+      if (pdu.type !== PduType.PData) this.#emit({ type: "pdu-received", pdu });
+      switch (pdu.type) {
+        case PduType.PData: {
+          const err = this.#onPData(pdu);
+          if (err) {
+            await this.#providerAbort(err, 6);
+            return;
+          }
+          break;
+        }
+        case PduType.ReleaseRQ:
+          // The peer asks to release: answer and end (PS3.8 AR-2/AR-4).
+          try {
+            await this.#writeLocked(encodePdu({ type: PduType.ReleaseRP }));
+            this.#emit({ type: "pdu-sent", pdu: { type: PduType.ReleaseRP } });
+          } catch {
+            // connection already gone
+          }
+          this.#fail("released", new AssociationReleasedError("Association released by the peer"));
+          this.#transport.close();
+          return;
+        case PduType.ReleaseRP:
+          if (this.#state === "releasing") {
+            this.#state = "released";
+            this.#releaseWaiter?.resolve();
+            this.#releaseWaiter = undefined;
+            this.#fail("released", new AssociationReleasedError());
+            this.#transport.close();
+            return;
+          }
+          await this.#providerAbort(new ProtocolError("Unexpected A-RELEASE-RP"), 2);
+          return;
+        case PduType.Abort:
+          this.#fail("aborted", new AssociationAbortedError("Association Aborted", pdu));
+          this.#transport.close();
+          return;
+        default:
+          await this.#providerAbort(
+            new ProtocolError(`Unexpected PDU type 0x${pdu.type.toString(16)}`),
+            2,
+          );
+          return;
+      }
+    }
+  }
+
+  /** Reassembles PDVs; returns an error to abort on. */
+  #onPData(pdu: PDataTF): Error | undefined {
+    for (const pdv of pdu.pdvs) {
+      if (!this.contexts.has(pdv.contextId)) {
+        return new ProtocolError(`P-DATA on presentation context ${pdv.contextId}, not accepted`);
+      }
+      let a = this.#assembly;
+      if (!a) {
+        if (!pdv.isCommand) return new ProtocolError("Data set fragment without a command");
+        a = this.#assembly = {
+          contextId: pdv.contextId,
+          commandParts: [],
+          commandDone: false,
+          hasDataSet: false,
+          dataParts: [],
+        };
+      }
+      if (pdv.contextId !== a.contextId) {
+        return new ProtocolError("Presentation context changed inside a message");
+      }
+      if (!a.commandDone) {
+        if (!pdv.isCommand) return new ProtocolError("Data set fragment inside a command");
+        a.commandParts.push(pdv.data);
+        if (pdv.isLast) {
+          a.commandDone = true;
+          try {
+            const decoded = decodeCommand(concat(a.commandParts));
+            a.command = decoded.command;
+            a.hasDataSet = decoded.hasDataSet;
+          } catch (err) {
+            if (err instanceof CommandSetError) {
+              return new ProtocolError(`Invalid command set: ${err.message}`);
+            }
+            throw err;
+          }
+          this.#emit({
+            type: "dimse-received",
+            command: a.command,
+            contextId: a.contextId,
+            hasDataSet: a.hasDataSet,
+          });
+          if (!a.hasDataSet) this.#deliver({ contextId: a.contextId, command: a.command });
+        }
+      } else {
+        if (pdv.isCommand) return new ProtocolError("Command fragment inside a data set");
+        a.dataParts.push(pdv.data);
+        if (pdv.isLast) {
+          this.#deliver({
+            contextId: a.contextId,
+            command: a.command!,
+            dataSet: concat(a.dataParts),
+          });
+        }
+      }
+    }
+    return undefined;
+  }
+
+  #deliver(m: ReceivedMessage): void {
+    this.#assembly = undefined;
+    const w = this.#waiters.shift();
+    if (w) w.resolve(m);
+    else this.#inbox.push(m);
+  }
+
+  #fail(state: State, err: Error): void {
+    if (this.#state === "aborted" || this.#state === "closed" || this.#state === "released") {
+      return;
+    }
+    this.#state = state;
+    this.#failure = err;
+    this.#stopWriting = true;
+    for (const w of this.#waiters.splice(0)) w.reject(err);
+    if (this.#releaseWaiter) {
+      this.#releaseWaiter.reject(err);
+      this.#releaseWaiter = undefined;
+    }
+  }
+
+  async #providerAbort(err: Error, reason: number): Promise<void> {
+    this.#fail("aborted", err);
+    this.#emit({ type: "aborting", error: err });
+    await this.#sendAbortPdu(2, reason);
+  }
+
+  async #sendAbortPdu(source: number, reason: number): Promise<void> {
+    const pdu: Abort = { type: PduType.Abort, source, reason };
+    try {
+      // Don't wait for ever behind a blocked data-set write.
+      await withTimeout(
+        this.#writeLocked(encodePdu(pdu)),
+        1,
+        () => new AssociationTimeoutError("network", "Network timeout reached"),
+      );
+      this.#emit({ type: "pdu-sent", pdu });
+    } catch {
+      // peer gone; nothing more to say
+    }
+    this.#transport.close();
+  }
+
+  /** Serialises whole-buffer writes so PDUs never interleave; bounded by -tn. */
+  #writeLocked(data: Uint8Array): Promise<void> {
+    const run = this.#writeLock.then(() => this.#write(data));
+    this.#writeLock = run.catch(() => {});
+    return run;
+  }
+
+  #write(data: Uint8Array): Promise<void> {
+    return withTimeout(
+      writeAll(this.#transport, data),
+      this.#options.timeouts.network,
+      () => new AssociationTimeoutError("network", "Network timeout reached"),
+    );
+  }
+
+  #check(): void {
+    if (this.#state !== "established") {
+      throw this.#failure ?? new AssociationReleasedError();
+    }
+  }
+
+  /**
+   * Sends one DIMSE message: the command set, then (optionally) the data set streamed from
+   * `dataSet` in P-DATA-TF PDUs no longer than the peer's maximum. Resolves the number of
+   * data set bytes sent.
+   *
+   * @example
+   * ```ts ignore
+   * const bytes = await assoc.sendMessage(69, commandBytes, command, source);
+   * ```
+   */
+  async sendMessage(
+    contextId: number,
+    commandBytes: Uint8Array,
+    command: DimseCommand,
+    dataSet?: ByteSource,
+  ): Promise<number> {
+    this.#check();
+    if (!this.contexts.has(contextId)) {
+      throw new ProtocolError(`Presentation context ${contextId} was not accepted`);
+    }
+    let sent = 0;
+    const run = this.#writeLock.then(async () => {
+      this.#check();
+      sent = await this.#writeMessage(contextId, commandBytes, command, dataSet);
+    });
+    this.#writeLock = run.catch(() => {});
+    try {
+      await run;
+    } catch (err) {
+      if (err instanceof AssociationTimeoutError) {
+        this.#fail("aborted", err);
+        this.#emit({ type: "aborting", error: err });
+        await this.#sendAbortPdu(0, 0);
+        throw err;
+      }
+      if (this.#failure) throw this.#failure;
+      if (err instanceof Error && err.name === "SourceError") throw err;
+      // A write failed: the connection is gone.
+      this.#fail("closed", new ConnectionClosedError("Connection closed while sending"));
+      this.#transport.close();
+      throw this.#failure!;
+    }
+    return sent;
+  }
+
+  /** Fragment data length per PDU (one PDV per PDU, like the reference). */
+  #fragmentSize(): number {
+    const max = this.peerMaxPduLength;
+    if (max === 0) return UNLIMITED_FRAGMENT;
+    return Math.max(1, max - 6);
+  }
+
+  async #writeMessage(
+    contextId: number,
+    commandBytes: Uint8Array,
+    command: DimseCommand,
+    dataSet?: ByteSource,
+  ): Promise<number> {
+    const frag = this.#fragmentSize();
+    const slot = frag + 12;
+    const size = Math.max(WRITE_BUFFER, slot);
+    if (!this.#out || this.#out.length < size) this.#out = new Uint8Array(size);
+    const out = this.#out;
+    const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
+    let used = 0;
+
+    const header = (at: number, len: number, control: number) => {
+      out[at] = PduType.PData;
+      out[at + 1] = 0;
+      view.setUint32(at + 2, len + 6, false);
+      view.setUint32(at + 6, len + 2, false);
+      out[at + 10] = contextId;
+      out[at + 11] = control;
+    };
+    const flush = async () => {
+      if (used === 0) return;
+      if (this.#stopWriting) throw this.#failure ?? new ConnectionClosedError();
+      await this.#write(out.subarray(0, used));
+      used = 0;
+    };
+
+    // Command fragments (0x01, last 0x03).
+    for (let off = 0; off < commandBytes.length || off === 0; off += frag) {
+      const part = commandBytes.subarray(off, Math.min(off + frag, commandBytes.length));
+      const last = off + frag >= commandBytes.length;
+      if (used + part.length + 12 > out.length) await flush();
+      header(used, part.length, last ? 0x03 : 0x01);
+      out.set(part, used + 12);
+      used += part.length + 12;
+      if (last) break;
+    }
+    this.#emit({ type: "dimse-sent", command, contextId, hasDataSet: dataSet !== undefined });
+    if (!dataSet) {
+      await flush();
+      return 0;
+    }
+
+    // Data set fragments (0x00, last 0x02), read straight into the write buffer.
+    let total = 0;
+    let pending = 0; // bytes carried over from a look-ahead read
+    for (;;) {
+      if (used + slot > out.length) await flush();
+      const at = used;
+      let n = 0;
+      if (pending > 0) {
+        out.set(this.#peek!.subarray(0, pending), at + 12);
+        n = pending;
+        pending = 0;
+      }
+      let eof = false;
+      while (n < frag) {
+        const r = await readSource(dataSet, out.subarray(at + 12 + n, at + 12 + frag));
+        if (r === null) {
+          eof = true;
+          break;
+        }
+        n += r;
+      }
+      if (!eof) {
+        // Full fragment: look ahead to learn whether it is the last one.
+        if (!this.#peek || this.#peek.length < frag) this.#peek = new Uint8Array(frag);
+        const r = await readSource(dataSet, this.#peek.subarray(0, frag));
+        if (r === null) eof = true;
+        else pending = r;
+      }
+      header(at, n, eof ? 0x02 : 0x00);
+      used += n + 12;
+      total += n;
+      if (eof) break;
+    }
+    await flush();
+    this.#emit({ type: "data-sent", contextId, bytes: total });
+    return total;
+  }
+
+  /**
+   * Waits for the next complete DIMSE message, up to `timeoutSeconds` (default: the DIMSE
+   * timeout). Rejects with {@link AssociationTimeoutError} (kind "dimse"), or with the error
+   * that ended the association.
+   *
+   * @example
+   * ```ts ignore
+   * const { command } = await assoc.receiveMessage();
+   * ```
+   */
+  receiveMessage(timeoutSeconds?: number | null): Promise<ReceivedMessage> {
+    const queued = this.#inbox.shift();
+    if (queued) return Promise.resolve(queued);
+    if (this.#state !== "established" && this.#state !== "releasing") {
+      return Promise.reject(this.#failure ?? new AssociationReleasedError());
+    }
+    let waiter!: { resolve: (m: ReceivedMessage) => void; reject: (e: Error) => void };
+    const wait = new Promise<ReceivedMessage>((resolve, reject) => {
+      waiter = { resolve, reject };
+      this.#waiters.push(waiter);
+    });
+    const seconds = timeoutSeconds === undefined ? this.#options.timeouts.dimse : timeoutSeconds;
+    if (seconds === null) return wait;
+    const t = timeoutPromise<ReceivedMessage>(
+      seconds,
+      () =>
+        new AssociationTimeoutError(
+          "dimse",
+          "DIMSE timeout reached while waiting for message response",
+        ),
+    );
+    return Promise.race([wait, t.promise]).finally(() => {
+      t.cancel();
+    }).catch((err) => {
+      // Drop our waiter so a late message is kept for the next receive.
+      const i = this.#waiters.indexOf(waiter);
+      if (i >= 0) this.#waiters.splice(i, 1);
+      throw err;
+    });
+  }
+
+  /**
+   * Releases the association: A-RELEASE-RQ, then waits up to the ACSE timeout for the
+   * A-RELEASE-RP (aborting when it doesn't come). Never throws.
+   *
+   * @example
+   * ```ts ignore
+   * await assoc.release();
+   * ```
+   */
+  async release(): Promise<"released" | "aborted" | "gone"> {
+    if (this.#state !== "established") {
+      this.#transport.close();
+      await this.#loop;
+      return "gone";
+    }
+    this.#state = "releasing";
+    const rp = new Promise<void>((resolve, reject) => {
+      this.#releaseWaiter = { resolve, reject };
+    });
+    rp.catch(() => {});
+    const rq = { type: PduType.ReleaseRQ } as const;
+    try {
+      await this.#writeLocked(encodePdu(rq));
+      this.#emit({ type: "pdu-sent", pdu: rq });
+      await withTimeout(
+        rp,
+        this.#options.timeouts.acse,
+        () => new AssociationTimeoutError("acse", "ACSE timeout waiting for A-RELEASE-RP"),
+      );
+      await this.#loop;
+      return "released";
+    } catch (err) {
+      if (err instanceof AssociationTimeoutError) {
+        this.#fail("aborted", err);
+        this.#emit({ type: "aborting" });
+        await this.#sendAbortPdu(0, 0);
+        await this.#loop;
+        return "aborted";
+      }
+      this.#transport.close();
+      await this.#loop;
+      return (this.#state as State) === "released" ? "released" : "gone";
+    }
+  }
+
+  /**
+   * Aborts the association (A-ABORT, source service-user) and closes the connection.
+   * `reason` is reported with the "aborting" event (e.g. a DIMSE timeout).
+   *
+   * @example
+   * ```ts ignore
+   * await assoc.abort();
+   * ```
+   */
+  async abort(reason?: Error): Promise<void> {
+    if (this.#state === "established" || this.#state === "releasing") {
+      this.#fail("aborted", reason ?? new AssociationAbortedError("Association aborted by us"));
+      this.#emit({ type: "aborting", error: reason });
+      await this.#sendAbortPdu(0, 0);
+    }
+    this.#transport.close();
+    await this.#loop;
+  }
+}
+
+async function readSource(src: ByteSource, p: Uint8Array): Promise<number | null> {
+  try {
+    const n = await src.read(p);
+    return n === 0 ? (p.length === 0 ? 0 : await src.read(p)) : n;
+  } catch (err) {
+    const e = new Error(err instanceof Error ? err.message : String(err), { cause: err });
+    e.name = "SourceError";
+    throw e;
+  }
+}
+
+function abortReason(err: PduError): number {
+  switch (err.code) {
+    case "unknown-type":
+      return 1;
+    case "too-large":
+      return 6;
+    default:
+      return 6;
+  }
+}
+
+async function sendAbortAndClose(
+  transport: Transport,
+  emit: AssociationListener,
+  source: number,
+  reason: number,
+): Promise<void> {
+  const pdu: Abort = { type: PduType.Abort, source, reason };
+  try {
+    await withTimeout(writeAll(transport, encodePdu(pdu)), 1, () => new Error("timeout"));
+    emit({ type: "pdu-sent", pdu });
+  } catch {
+    // peer gone
+  }
+  transport.close();
+}

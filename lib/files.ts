@@ -1,0 +1,120 @@
+/**
+ * Input discovery: turns the command line's paths into the sorted list of files to send,
+ * with the reference tool's rules (directories listed, `-r` recursion, de-duplication by
+ * exact string, sorting by code point) and without its silent drops.
+ *
+ * @module
+ */
+
+/** A path that could not be used as input, and why. */
+export interface BadPath {
+  path: string;
+  reason: string;
+}
+
+/** The result of {@link findFiles}. */
+export interface FoundFiles {
+  /** Regular files (or links to them), de-duplicated and sorted by code point. */
+  files: string[];
+  /** Paths given or met that are neither a file nor a usable directory. */
+  bad: BadPath[];
+}
+
+/**
+ * Compares two strings by Unicode code point (Python's `sorted` order for `str`).
+ *
+ * @example
+ * ```ts
+ * import { compareCodePoints } from "./files.ts";
+ * ["b", "a", "B"].sort(compareCodePoints); // ["B", "a", "b"]
+ * ```
+ */
+export function compareCodePoints(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.codePointAt(i)!;
+    const y = b.codePointAt(i)!;
+    if (x !== y) return x - y;
+    if (x > 0xffff) i++;
+  }
+  return a.length - b.length;
+}
+
+function join(dir: string, name: string): string {
+  return dir.endsWith("/") ? dir + name : `${dir}/${name}`;
+}
+
+function reasonOf(err: unknown): string {
+  if (err instanceof Deno.errors.NotFound) return "no such file or directory";
+  if (err instanceof Deno.errors.PermissionDenied) return "permission denied";
+  if (err instanceof Error) return err.message;
+  return String(err);
+}
+
+async function statOrNull(path: string): Promise<Deno.FileInfo | Error> {
+  try {
+    return await Deno.stat(path);
+  } catch (err) {
+    return err instanceof Error ? err : new Error(String(err));
+  }
+}
+
+async function listDir(
+  dir: string,
+  recurse: boolean,
+  out: string[],
+  bad: BadPath[],
+): Promise<void> {
+  let entries: Deno.DirEntry[];
+  try {
+    entries = await Array.fromAsync(Deno.readDir(dir));
+  } catch (err) {
+    bad.push({ path: dir, reason: `cannot list directory: ${reasonOf(err)}` });
+    return;
+  }
+  for (const e of entries) {
+    const p = join(dir, e.name);
+    if (e.isFile) {
+      out.push(p);
+    } else if (e.isDirectory) {
+      if (recurse) await listDir(p, recurse, out, bad);
+    } else if (e.isSymlink) {
+      // Links to files are sent (as the reference does); links to directories are not
+      // followed (no loops); broken links are reported instead of dropped silently.
+      const st = await statOrNull(p);
+      if (st instanceof Error) bad.push({ path: p, reason: `broken link: ${reasonOf(st)}` });
+      else if (st.isFile) out.push(p);
+      else if (!st.isDirectory) bad.push({ path: p, reason: "not a regular file" });
+    } else {
+      bad.push({ path: p, reason: "not a regular file" });
+    }
+  }
+}
+
+/**
+ * Expands `paths` into input files.
+ *
+ * @example
+ * ```ts ignore
+ * import { findFiles } from "./files.ts";
+ * const { files, bad } = await findFiles(["testdata"], false);
+ * ```
+ */
+export async function findFiles(paths: string[], recurse: boolean): Promise<FoundFiles> {
+  const out: string[] = [];
+  const bad: BadPath[] = [];
+  for (const p of paths) {
+    const st = await statOrNull(p);
+    if (st instanceof Error) {
+      bad.push({ path: p, reason: reasonOf(st) });
+    } else if (st.isFile) {
+      out.push(p);
+    } else if (st.isDirectory) {
+      await listDir(p, recurse, out, bad);
+    } else {
+      bad.push({ path: p, reason: "not a regular file" });
+    }
+  }
+  const files = [...new Set(out)].sort(compareCodePoints);
+  return { files, bad };
+}

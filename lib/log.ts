@@ -1,0 +1,297 @@
+/**
+ * Text output: a levelled logger (`E: `, `W: `, `I: `, `D: ` prefixes, like the reference
+ * tool), and the handlers that turn {@link StoreEvent}s and {@link AssociationEvent}s into
+ * the reference tool's log lines and `-d` dumps.
+ *
+ * @module
+ */
+
+import type { AssociationEvent } from "./association.ts";
+import {
+  AssociationAbortedError,
+  AssociationRejectedError,
+  AssociationReleasedError,
+  AssociationTimeoutError,
+  ConnectionClosedError,
+} from "./association.ts";
+import { ConnectError } from "./transport.ts";
+import type { StoreEvent } from "./send.ts";
+import { NoAcceptedContextsError } from "./send.ts";
+import { type AssociateRQ, PduType } from "./pdu/types.ts";
+import {
+  dumpAbort,
+  dumpAssociateAC,
+  dumpAssociateRJ,
+  dumpAssociateRQ,
+  rejectReasonText,
+  rejectResultText,
+  rejectSourceText,
+} from "./pdu/dump.ts";
+import { dumpDimse } from "./dimse/dump.ts";
+import { hexStatus, statusCategory } from "./dimse/status.ts";
+import { uidNameOrUid } from "./uids.ts";
+
+/** Log levels, most verbose first. */
+export type Level = "debug" | "info" | "warn" | "error" | "critical";
+
+const RANK: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40, critical: 50 };
+const LETTER: Record<Level, string> = {
+  debug: "D",
+  info: "I",
+  warn: "W",
+  error: "E",
+  critical: "C",
+};
+
+/** Writes `L: message` lines at or above a threshold; `quiet` writes nothing. */
+export class Logger {
+  #threshold: number;
+  #write: (line: string) => void;
+
+  /**
+   * @param level the least severe level shown, or "quiet"
+   * @param write where each line goes (without a trailing newline)
+   */
+  constructor(level: Level | "quiet", write: (line: string) => void) {
+    this.#threshold = level === "quiet" ? Infinity : RANK[level];
+    this.#write = write;
+  }
+
+  /** True when lines at `level` are shown. */
+  enabled(level: Level): boolean {
+    return RANK[level] >= this.#threshold;
+  }
+
+  /** Logs one line at `level`. */
+  log(level: Level, message: string): void {
+    if (RANK[level] >= this.#threshold) this.#write(`${LETTER[level]}: ${message}`);
+  }
+
+  /** Logs a DEBUG line. */
+  debug(message: string): void {
+    this.log("debug", message);
+  }
+  /** Logs an INFO line. */
+  info(message: string): void {
+    this.log("info", message);
+  }
+  /** Logs a WARNING line. */
+  warn(message: string): void {
+    this.log("warn", message);
+  }
+  /** Logs an ERROR line. */
+  error(message: string): void {
+    this.log("error", message);
+  }
+}
+
+/**
+ * A stderr line writer that batches lines into few writes (synchronous, so nothing is lost
+ * at exit).
+ *
+ * @example
+ * ```ts
+ * import { Logger, stderrWriter } from "./log.ts";
+ * const log = new Logger("error", stderrWriter());
+ * log.info("hidden at the default level");
+ * ```
+ */
+export function stderrWriter(): (line: string) => void {
+  const enc = new TextEncoder();
+  return (line: string) => {
+    const bytes = enc.encode(line + "\n");
+    let off = 0;
+    while (off < bytes.length) off += Deno.stderr.writeSync(bytes.subarray(off));
+  };
+}
+
+/**
+ * Returns a handler for association events that writes the reference tool's `-d` dumps
+ * (A-ASSOCIATE-RQ/AC/RJ, A-ABORT, DIMSE messages) and its abort messages.
+ *
+ * C-STORE-RSP dumps are held back until {@link storeEventLogger} has written the
+ * "Received Store Response" line, to keep the reference's order.
+ */
+export class LogHandlers {
+  #log: Logger;
+  #heldDump: string[] | undefined;
+  #lastRequest?: AssociateRQ;
+  #reported = new WeakSet<Error>();
+
+  /** @param log where lines go */
+  constructor(log: Logger) {
+    this.#log = log;
+  }
+
+  #debugLines(lines: string[]): void {
+    for (const l of lines) this.#log.debug(l);
+  }
+
+  #flushHeld(): void {
+    if (this.#heldDump) this.#debugLines(this.#heldDump);
+    this.#heldDump = undefined;
+  }
+
+  /** Handles one association event. */
+  onAssociationEvent = (e: AssociationEvent): void => {
+    switch (e.type) {
+      case "pdu-sent":
+      case "pdu-received": {
+        const dir = e.type === "pdu-sent" ? "outgoing" : "incoming";
+        if (!this.#log.enabled("debug") && e.pdu.type !== PduType.Abort) return;
+        switch (e.pdu.type) {
+          case PduType.AssociateRQ:
+            this.#lastRequest = e.pdu;
+            this.#debugLines(dumpAssociateRQ(e.pdu, dir));
+            break;
+          case PduType.AssociateAC:
+            this.#debugLines(
+              dumpAssociateAC(e.pdu, this.#lastRequest?.presentationContexts ?? [], dir),
+            );
+            break;
+          case PduType.AssociateRJ:
+            this.#debugLines(dumpAssociateRJ(e.pdu, dir));
+            break;
+          case PduType.Abort:
+            this.#debugLines(dumpAbort(e.pdu, dir));
+            break;
+        }
+        return;
+      }
+      case "aborting":
+        this.#flushHeld();
+        if (e.error && !this.#reported.has(e.error)) {
+          this.#reported.add(e.error);
+          this.#log.error(e.error.message);
+        }
+        this.#log.info("Aborting Association");
+        return;
+      case "dimse-sent":
+        if (this.#log.enabled("debug")) {
+          this.#debugLines(dumpDimse(e.command, "outgoing", e.contextId, e.hasDataSet));
+        }
+        return;
+      case "dimse-received":
+        if (!this.#log.enabled("debug")) return;
+        if (e.command.kind === "C-STORE-RSP") {
+          this.#flushHeld();
+          this.#heldDump = dumpDimse(e.command, "incoming", e.contextId, e.hasDataSet);
+        } else {
+          this.#debugLines(dumpDimse(e.command, "incoming", e.contextId, e.hasDataSet));
+        }
+        return;
+      case "data-sent":
+        return;
+    }
+  };
+
+  /** Handles one store event with the reference tool's wording. */
+  onStoreEvent = (e: StoreEvent): void => {
+    const log = this.#log;
+    switch (e.type) {
+      case "bad-path":
+        log.error(`Cannot access path: ${e.path}`);
+        return;
+      case "bad-file":
+        log.error(
+          e.code === "missing-uid" && e.phase === "scan"
+            ? `Unknown SOP Class or Transfer Syntax UID: ${e.path}`
+            : `Bad DICOM file: ${e.path}`,
+        );
+        return;
+      case "no-files":
+        log.warn("No suitable DICOM files found");
+        return;
+      case "association-requesting":
+        log.info("Requesting Association");
+        return;
+      case "association-accepted":
+        log.info("Association Accepted");
+        return;
+      case "association-failed": {
+        const err = e.error;
+        if (this.#reported.has(err)) return;
+        this.#reported.add(err);
+        if (err instanceof ConnectError) {
+          log.error("Association request failed: unable to connect to remote");
+          log.error(`TCP Initialisation Error: ${err.message}`);
+          log.info("Aborting Association");
+        } else if (err instanceof AssociationRejectedError) {
+          const rj = err.reject;
+          log.error("Association Rejected");
+          log.error(
+            `Result: ${rejectResultText(rj.result)}, Source: ${rejectSourceText(rj.source)}`,
+          );
+          log.error(`Reason: ${rejectReasonText(rj.source, rj.reason)}`);
+        } else if (err instanceof AssociationAbortedError) {
+          log.error("Association Aborted");
+        } else if (err instanceof NoAcceptedContextsError) {
+          log.error("No accepted presentation contexts");
+        } else {
+          log.error(err.message);
+        }
+        return;
+      }
+      case "file-sending":
+        log.info(`Sending file: ${e.path}`);
+        return;
+      case "no-context":
+        log.error(
+          `No presentation context for '${uidNameOrUid(e.sopClassUid)}' has been accepted by ` +
+            `the peer with '${uidNameOrUid(e.transferSyntaxUid)}' transfer syntax for the SCU role`,
+        );
+        return;
+      case "store-request": {
+        const cls = e.request.affectedSopClassUid;
+        const suffix = cls === "1.2.840.10008.5.1.4.1.1.2"
+          ? ", (CT)"
+          : cls === "1.2.840.10008.5.1.4.1.1.4"
+          ? ", (MR)"
+          : "";
+        log.info(`Sending Store Request: MsgID ${e.request.messageId}${suffix}`);
+        if (log.enabled("debug")) {
+          log.debug(
+            `Presentation context ${e.contextId} (${uidNameOrUid(e.transferSyntaxUid)}): ` +
+              (e.converted
+                ? `data set converted from ${uidNameOrUid(e.fileTransferSyntaxUid)}`
+                : "file's data set sent unchanged"),
+          );
+        }
+        return;
+      }
+      case "store-response": {
+        const r = e.response;
+        const cat = r.affectedSopClassUid === undefined ? "Unknown" : statusCategory(r.status);
+        log.info(`Received Store Response (Status: ${hexStatus(r.status)} - ${cat})`);
+        this.#flushHeld();
+        return;
+      }
+      case "store-error": {
+        this.#flushHeld();
+        const err = e.error;
+        if (this.#reported.has(err)) return;
+        this.#reported.add(err);
+        if (err instanceof AssociationAbortedError) log.info("Association Aborted");
+        else if (err instanceof ConnectionClosedError) {
+          log.error("Connection closed while waiting for DIMSE message");
+        } else if (err instanceof AssociationReleasedError) log.error(err.message);
+        else if (err instanceof AssociationTimeoutError) log.error(err.message);
+        else log.error(err.message);
+        return;
+      }
+      case "association-aborting":
+        log.info("Aborting Association");
+        return;
+      case "association-releasing":
+        log.info("Releasing Association");
+        return;
+      case "file-done": {
+        const r = e.result;
+        if (r.outcome === "failure") log.error(`Store failed: ${r.path}: ${r.reason}`);
+        else if (r.outcome === "not-sent") log.error(`Not sent: ${r.path}: ${r.reason}`);
+        else if (r.outcome === "warning") log.warn(`Stored with warning: ${r.path}: ${r.reason}`);
+        return;
+      }
+    }
+  };
+}

@@ -1,0 +1,332 @@
+/**
+ * Element-level streaming re-encoder between Implicit VR Little Endian, Explicit VR Little
+ * Endian and Explicit VR Big Endian (deflate is a separate layer, see `deflate.ts`).
+ *
+ * Values are never decoded. Sequences and items of undefined length stay undefined; defined
+ * lengths are recomputed when header sizes change (Implicit ↔ Explicit) by buffering that one
+ * sequence element; other elements stream in bounded chunks. Group lengths (gggg,0000) are
+ * recomputed the same way.
+ *
+ * @module
+ */
+
+import { type VrContext, vrForTag } from "./dictionary.ts";
+import {
+  encodeHeader,
+  type Encoding,
+  headerSize,
+  ITEM,
+  ITEM_DELIMITATION,
+  KNOWN_VRS,
+  LONG_VRS,
+  PIXEL_DATA,
+  SEQUENCE_DELIMITATION,
+  SWAP_UNIT,
+  swapInPlace,
+  tagString,
+  UNDEFINED_LENGTH,
+} from "./encoding.ts";
+import { ConversionError } from "./errors.ts";
+import { BufferedInput, type ReadFn } from "./input.ts";
+
+const CHUNK = 256 * 1024;
+/** Elements bigger than this are streamed even inside a group whose length is recomputed. */
+const GROUP_BUFFER_LIMIT = 1024 * 1024;
+
+interface Header {
+  tag: number;
+  /** Explicit VR from the source, `undefined` for implicit sources and item tags. */
+  vr: string | undefined;
+  length: number;
+  headerLength: number;
+}
+
+interface GroupBuffer {
+  tag: number;
+  parts: Uint8Array[];
+  size: number;
+}
+
+/** Copies every chunk of `gen` (chunks are only valid until the next one is pulled). */
+async function collect(
+  gen: AsyncGenerator<Uint8Array>,
+): Promise<{ parts: Uint8Array[]; size: number }> {
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  for await (const c of gen) {
+    parts.push(c.slice());
+    size += c.length;
+  }
+  return { parts, size };
+}
+
+class Converter {
+  readonly #in: BufferedInput;
+  readonly #src: Encoding;
+  readonly #dst: Encoding;
+  readonly #lengthsChange: boolean;
+  readonly #swap: boolean;
+
+  constructor(input: BufferedInput, src: Encoding, dst: Encoding) {
+    this.#in = input;
+    this.#src = src;
+    this.#dst = dst;
+    this.#lengthsChange = src.explicitVr !== dst.explicitVr;
+    this.#swap = src.littleEndian !== dst.littleEndian;
+  }
+
+  #truncated(): never {
+    throw new ConversionError("truncated", `data set ends unexpectedly at byte ${this.#in.pos}`);
+  }
+
+  #malformed(what: string): never {
+    throw new ConversionError("malformed", `${what} at data set byte ${this.#in.pos}`);
+  }
+
+  /** Reads (without consuming) the next header; `null` at a clean end of stream. */
+  async #readHeader(): Promise<Header | null> {
+    const input = this.#in;
+    if (!(await input.ensure(8))) {
+      if (input.available === 0) return null;
+      this.#truncated();
+    }
+    const le = this.#src.littleEndian;
+    const tag = ((input.u16(0, le) << 16) | input.u16(2, le)) >>> 0;
+    if (!this.#src.explicitVr || tag >>> 16 === 0xfffe) {
+      return { tag, vr: undefined, length: input.u32(4, le), headerLength: 8 };
+    }
+    const vr = String.fromCharCode(input.u8(4), input.u8(5));
+    if (!KNOWN_VRS.has(vr)) {
+      this.#malformed(`invalid VR ${JSON.stringify(vr)} in ${tagString(tag)}`);
+    }
+    if (LONG_VRS.has(vr)) {
+      if (!(await input.ensure(12))) this.#truncated();
+      return { tag, vr, length: input.u32(8, le), headerLength: 12 };
+    }
+    return { tag, vr, length: input.u16(6, le), headerLength: 8 };
+  }
+
+  /** Converts elements until `end` (defined length), an item delimiter, or the end of stream. */
+  async *elements(ctx: VrContext, end: number | null, inItem: boolean): AsyncGenerator<Uint8Array> {
+    const input = this.#in;
+    let group: GroupBuffer | null = null;
+    for (;;) {
+      if (end !== null && input.pos >= end) {
+        if (input.pos > end) this.#malformed("element overruns its item");
+        break;
+      }
+      const h = await this.#readHeader();
+      if (h === null) {
+        if (inItem) this.#truncated();
+        break;
+      }
+      if (h.tag === ITEM_DELIMITATION && inItem && end === null) {
+        input.skip(8);
+        break;
+      }
+      if (h.tag >>> 16 === 0xfffe) this.#malformed(`unexpected ${tagString(h.tag)}`);
+      if (group && h.tag >>> 16 !== group.tag >>> 16) {
+        yield* this.#flushGroup(group, group.size);
+        group = null;
+      }
+      if (
+        (h.tag & 0xffff) === 0 && h.length === 4 &&
+        (h.vr === undefined || h.vr === "UL")
+      ) {
+        if (!(await input.ensure(h.headerLength + 4))) this.#truncated();
+        input.skip(h.headerLength + 4);
+        group = { tag: h.tag, parts: [], size: 0 };
+        continue;
+      }
+      if (!group) {
+        yield* this.#element(h, ctx);
+        continue;
+      }
+      if (h.length !== UNDEFINED_LENGTH && h.length > GROUP_BUFFER_LIMIT) {
+        const vr = h.vr ?? vrForTag(h.tag, ctx);
+        if (vr !== "SQ") {
+          // Assumes this big element is the group's last (true for Pixel Data, Overlay Data).
+          const outVr = this.#outVr(vr, h.length);
+          yield* this.#flushGroup(group, group.size + headerSize(this.#dst, outVr) + h.length);
+          group = null;
+          yield* this.#element(h, ctx);
+          continue;
+        }
+      }
+      const { parts, size } = await collect(this.#element(h, ctx));
+      group.parts.push(...parts);
+      group.size += size;
+    }
+    if (group) yield* this.#flushGroup(group, group.size);
+  }
+
+  *#flushGroup(group: GroupBuffer, size: number): Generator<Uint8Array> {
+    const value = new Uint8Array(4);
+    new DataView(value.buffer).setUint32(0, size, this.#dst.littleEndian);
+    yield encodeHeader(this.#dst, group.tag, "UL", 4);
+    yield value;
+    yield* group.parts;
+  }
+
+  #outVr(vr: string, length: number): string {
+    return this.#dst.explicitVr && !LONG_VRS.has(vr) && length > 0xffff ? "UN" : vr;
+  }
+
+  async *#element(h: Header, ctx: VrContext): AsyncGenerator<Uint8Array> {
+    const input = this.#in;
+    const tag = h.tag;
+    const undefinedLength = h.length === UNDEFINED_LENGTH;
+    if (undefinedLength && tag === PIXEL_DATA) {
+      throw new ConversionError(
+        "encapsulated",
+        "Pixel Data has undefined length (encapsulated/compressed); it can't be converted",
+      );
+    }
+    input.skip(h.headerLength);
+    const vr = h.vr ?? (undefinedLength ? "SQ" : vrForTag(tag, ctx));
+    if (vr === "SQ") {
+      yield* this.#sequence(tag, h.length);
+      return;
+    }
+    if (undefinedLength) {
+      if (vr !== "UN") this.#malformed(`undefined length in ${vr} element ${tagString(tag)}`);
+      // An explicit UN of undefined length holds an Implicit VR LE sequence: copy it verbatim.
+      yield encodeHeader(this.#dst, tag, "UN", UNDEFINED_LENGTH);
+      yield* this.#rawSequence();
+      return;
+    }
+    if (tag === 0x00280103 && h.length === 2) {
+      if (!(await input.ensure(2))) this.#truncated();
+      ctx.pixelRepresentation = input.u16(0, this.#src.littleEndian);
+    }
+    yield encodeHeader(this.#dst, tag, this.#outVr(vr, h.length), h.length);
+    yield* this.#value(h.length, this.#swap ? SWAP_UNIT[vr] ?? 1 : 1);
+  }
+
+  async *#sequence(tag: number, length: number): AsyncGenerator<Uint8Array> {
+    const dst = this.#dst;
+    if (length === UNDEFINED_LENGTH) {
+      yield encodeHeader(dst, tag, "SQ", UNDEFINED_LENGTH);
+      yield* this.#items(null);
+      yield encodeHeader(dst, SEQUENCE_DELIMITATION, undefined, 0);
+    } else if (!this.#lengthsChange) {
+      yield encodeHeader(dst, tag, "SQ", length);
+      yield* this.#items(this.#in.pos + length);
+    } else {
+      const { parts, size } = await collect(this.#items(this.#in.pos + length));
+      yield encodeHeader(dst, tag, "SQ", size);
+      yield* parts;
+    }
+  }
+
+  async *#items(end: number | null): AsyncGenerator<Uint8Array> {
+    const input = this.#in;
+    const dst = this.#dst;
+    for (;;) {
+      if (end !== null && input.pos >= end) {
+        if (input.pos > end) this.#malformed("item overruns its sequence");
+        return;
+      }
+      const h = await this.#readHeader();
+      if (h === null) this.#truncated();
+      if (h.tag === SEQUENCE_DELIMITATION && end === null) {
+        input.skip(8);
+        return;
+      }
+      if (h.tag !== ITEM) this.#malformed(`expected an item, found ${tagString(h.tag)}`);
+      input.skip(8);
+      const ctx: VrContext = {};
+      if (h.length === UNDEFINED_LENGTH) {
+        yield encodeHeader(dst, ITEM, undefined, UNDEFINED_LENGTH);
+        yield* this.elements(ctx, null, true);
+        yield encodeHeader(dst, ITEM_DELIMITATION, undefined, 0);
+      } else if (!this.#lengthsChange) {
+        yield encodeHeader(dst, ITEM, undefined, h.length);
+        yield* this.elements(ctx, input.pos + h.length, true);
+      } else {
+        const { parts, size } = await collect(this.elements(ctx, input.pos + h.length, true));
+        yield encodeHeader(dst, ITEM, undefined, size);
+        yield* parts;
+      }
+    }
+  }
+
+  /** Copies an Implicit VR LE sequence (content of a UN element) up to its delimiter. */
+  async *#rawSequence(): AsyncGenerator<Uint8Array> {
+    const input = this.#in;
+    for (;;) {
+      if (!(await input.ensure(8))) this.#truncated();
+      const tag = ((input.u16(0, true) << 16) | input.u16(2, true)) >>> 0;
+      const len = input.u32(4, true);
+      yield input.take(8);
+      if (tag === SEQUENCE_DELIMITATION) return;
+      if (tag !== ITEM) this.#malformed(`expected an item, found ${tagString(tag)}`);
+      if (len !== UNDEFINED_LENGTH) {
+        yield* this.#value(len, 1);
+        continue;
+      }
+      for (;;) {
+        if (!(await input.ensure(8))) this.#truncated();
+        const t = ((input.u16(0, true) << 16) | input.u16(2, true)) >>> 0;
+        const l = input.u32(4, true);
+        yield input.take(8);
+        if (t === ITEM_DELIMITATION) break;
+        if (l === UNDEFINED_LENGTH) yield* this.#rawSequence();
+        else yield* this.#value(l, 1);
+      }
+    }
+  }
+
+  /** Streams `length` value bytes in bounded chunks, swapping `unit`-byte words if > 1. */
+  async *#value(length: number, unit: number): AsyncGenerator<Uint8Array> {
+    const input = this.#in;
+    let remaining = length;
+    while (remaining > 0) {
+      if (input.available === 0 && !(await input.ensure(1))) this.#truncated();
+      let n = Math.min(input.available, remaining, CHUNK);
+      if (unit > 1) {
+        if (n >= unit) n -= n % unit;
+        else if (remaining >= unit) {
+          if (!(await input.ensure(unit))) this.#truncated();
+          n = unit;
+        }
+      }
+      const v = input.take(n);
+      if (unit > 1) swapInPlace(v, unit);
+      remaining -= n;
+      yield v;
+    }
+  }
+}
+
+/**
+ * Re-encodes a whole data set read from `read` (encoded as `src`) into `dst`, yielding chunks
+ * that are valid only until the next chunk is requested (copy them to keep them).
+ * Throws {@link ConversionError} for encapsulated pixel data and malformed or truncated input.
+ *
+ * @example
+ * ```ts
+ * import { convertDataset } from "./convert.ts";
+ * const bytes = new Uint8Array([0x10, 0, 0x10, 0, 2, 0, 0, 0, 0x41, 0x20]); // (0010,0010) "A "
+ * let done = false;
+ * const read = async (p: Uint8Array) => {
+ *   if (done) return null;
+ *   done = true;
+ *   p.set(bytes);
+ *   return bytes.length;
+ * };
+ * const out: number[] = [];
+ * const implicit = { explicitVr: false, littleEndian: true };
+ * const explicit = { explicitVr: true, littleEndian: true };
+ * for await (const c of convertDataset(read, implicit, explicit)) out.push(...c);
+ * // out: 10 00 10 00 "PN" 02 00 41 20
+ * ```
+ */
+export function convertDataset(
+  read: ReadFn,
+  src: Encoding,
+  dst: Encoding,
+): AsyncGenerator<Uint8Array> {
+  const converter = new Converter(new BufferedInput(read, CHUNK), src, dst);
+  return converter.elements({}, null, false);
+}

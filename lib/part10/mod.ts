@@ -1,0 +1,28 @@
+/**
+ * Part-10 files: read what's needed to send a file (`readDicomFileInfo`), open its data set
+ * as stored or converted between the uncompressed transfer syntaxes (`openDataset`).
+ *
+ * @example
+ * ```ts
+ * import { openDataset, readDicomFileInfo } from "./mod.ts";
+ * const info = await readDicomFileInfo("../shared/corpus/pydicom/test_files/MR_small.dcm");
+ * const source = await openDataset(info, "1.2.840.10008.1.2");
+ * source.close();
+ * ```
+ *
+ * @module
+ */
+
+export type { ByteSource, DicomFileInfo } from "./types.ts";
+export { readDicomFileInfo } from "./file.ts";
+export { canConvert, datasetLength, openDataset } from "./source.ts";
+export { convertDataset } from "./convert.ts";
+export {
+  ConversionError,
+  type ConversionErrorCode,
+  DicomFileError,
+  type DicomFileErrorCode,
+} from "./errors.ts";
+export { dictionaryVr, type VrContext, vrForTag } from "./dictionary.ts";
+export type { Encoding } from "./encoding.ts";
+export type { ReadFn } from "./input.ts";

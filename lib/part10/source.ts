@@ -1,0 +1,166 @@
+/**
+ * Opens a file's data set as a {@link ByteSource}, as stored or converted to another
+ * uncompressed transfer syntax.
+ *
+ * @module
+ */
+
+import { isConvertible, TRANSFER_SYNTAXES } from "../uids.ts";
+import { convertDataset } from "./convert.ts";
+import { deflateChunks, inflateReader, readFnFromChunks } from "./deflate.ts";
+import { encodingOf } from "./encoding.ts";
+import { ConversionError, DicomFileError } from "./errors.ts";
+import type { ReadFn } from "./input.ts";
+import type { ByteSource, DicomFileInfo } from "./types.ts";
+
+const BUFFER = 256 * 1024;
+/** Caller buffers at least this big are read into directly. */
+const DIRECT = 64 * 1024;
+
+/**
+ * True when a data set stored in `from` can be sent as `to`: the same syntax, or both among
+ * the four uncompressed ones (Implicit/Explicit VR LE, Deflated Explicit VR LE, Explicit VR BE).
+ *
+ * @example
+ * ```ts
+ * import { canConvert } from "./source.ts";
+ * canConvert("1.2.840.10008.1.2.1", "1.2.840.10008.1.2"); // true
+ * canConvert("1.2.840.10008.1.2.4.50", "1.2.840.10008.1.2"); // false (JPEG)
+ * ```
+ */
+export function canConvert(from: string, to: string): boolean {
+  return from === to || (isConvertible(from) && isConvertible(to));
+}
+
+/**
+ * Byte length of the data set as stored (file size minus the data set offset): exact when it
+ * is sent in its own transfer syntax.
+ *
+ * @example
+ * ```ts
+ * import { datasetLength } from "./source.ts";
+ * datasetLength({ size: 1000, datasetOffset: 336 } as never); // 664
+ * ```
+ */
+export function datasetLength(info: Pick<DicomFileInfo, "size" | "datasetOffset">): number {
+  return Math.max(0, info.size - info.datasetOffset);
+}
+
+class FileSource implements ByteSource {
+  #file: Deno.FsFile | null;
+  #buf: Uint8Array | null = null;
+  #start = 0;
+  #end = 0;
+  constructor(file: Deno.FsFile) {
+    this.#file = file;
+  }
+
+  async read(p: Uint8Array): Promise<number | null> {
+    if (p.length === 0) return 0;
+    if (this.#start < this.#end) {
+      const n = Math.min(p.length, this.#end - this.#start);
+      p.set(this.#buf!.subarray(this.#start, this.#start + n));
+      this.#start += n;
+      return n;
+    }
+    const file = this.#file;
+    if (!file) return null;
+    if (p.length >= DIRECT) return await file.read(p);
+    this.#buf ??= new Uint8Array(BUFFER);
+    const r = await file.read(this.#buf);
+    if (r === null) return null;
+    this.#start = 0;
+    this.#end = r;
+    return await this.read(p);
+  }
+
+  close(): void {
+    const file = this.#file;
+    this.#file = null;
+    this.#buf = null;
+    this.#start = this.#end = 0;
+    if (file) {
+      try {
+        file.close();
+      } catch {
+        // already closed
+      }
+    }
+  }
+}
+
+class ChunkSource implements ByteSource {
+  #read: ReadFn;
+  #onClose: () => void;
+  #closed = false;
+  constructor(read: ReadFn, onClose: () => void) {
+    this.#read = read;
+    this.#onClose = onClose;
+  }
+  async read(p: Uint8Array): Promise<number | null> {
+    if (this.#closed) return null;
+    return await this.#read(p);
+  }
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#onClose();
+  }
+}
+
+async function openAt(info: DicomFileInfo): Promise<Deno.FsFile> {
+  let file: Deno.FsFile;
+  try {
+    file = await Deno.open(info.path, { read: true });
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    throw new DicomFileError(info.path, "unreadable", `can't open: ${msg}`, { cause: e });
+  }
+  if (info.datasetOffset > 0) await file.seek(info.datasetOffset, Deno.SeekMode.Start);
+  return file;
+}
+
+/**
+ * Opens the data set of a file for sending in `targetTransferSyntax`: the file's own bytes
+ * from `datasetOffset` when the syntax is unchanged, else a streaming converter (memory stays
+ * bounded except for one buffered sequence at a time). Throws {@link ConversionError} when
+ * the conversion is impossible (see {@link canConvert}); conversion errors found later (e.g.
+ * encapsulated pixel data in an uncompressed syntax) reject `read`.
+ *
+ * @example
+ * ```ts
+ * import { readDicomFileInfo } from "./file.ts";
+ * import { openDataset } from "./source.ts";
+ * const info = await readDicomFileInfo("../shared/corpus/pydicom/test_files/CT_small.dcm");
+ * const src = await openDataset(info, "1.2.840.10008.1.2");
+ * const buf = new Uint8Array(65536);
+ * let total = 0;
+ * for (let n; (n = await src.read(buf)) !== null;) total += n;
+ * src.close();
+ * ```
+ */
+export async function openDataset(
+  info: DicomFileInfo,
+  targetTransferSyntax: string,
+): Promise<ByteSource> {
+  const from = info.transferSyntaxUid;
+  if (from === targetTransferSyntax) return new FileSource(await openAt(info));
+  if (!canConvert(from, targetTransferSyntax)) {
+    throw new ConversionError(
+      "unsupported",
+      `can't convert ${from} to ${targetTransferSyntax} (only between uncompressed syntaxes)`,
+    );
+  }
+  const src = TRANSFER_SYNTAXES.get(from)!;
+  const dst = TRANSFER_SYNTAXES.get(targetTransferSyntax)!;
+  const file = await openAt(info);
+  const fileSource = new FileSource(file);
+  let read: ReadFn = (p) => fileSource.read(p);
+  if (src.deflated) read = inflateReader(read);
+  let chunks = convertDataset(read, encodingOf(from)!, encodingOf(targetTransferSyntax)!);
+  if (dst.deflated) chunks = deflateChunks(chunks);
+  return new ChunkSource(readFnFromChunks(chunks), () => {
+    fileSource.close();
+    chunks.return(undefined).catch(() => {});
+  });
+}

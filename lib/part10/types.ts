@@ -1,0 +1,42 @@
+/**
+ * Shapes shared by the Part-10 reader and the data set converters.
+ *
+ * @module
+ */
+
+/** A pull-based byte stream, read into the caller's buffer (no copies where avoidable). */
+export interface ByteSource {
+  /**
+   * Reads up to `p.length` bytes into `p` and returns how many were read (> 0), or `null`
+   * at the end of the stream.
+   */
+  read(p: Uint8Array): Promise<number | null>;
+  /** Releases the underlying file handle. Safe to call more than once. */
+  close(): void;
+}
+
+/** What storescu needs to know about one input file, learnt from its first bytes only. */
+export interface DicomFileInfo {
+  /** The path as given. */
+  path: string;
+  /** File size in bytes when it was examined. */
+  size: number;
+  /** The 128-byte preamble and "DICM" are present. */
+  hasPreamble: boolean;
+  /** A (0002,xxxx) File Meta Information group is present. */
+  hasMeta: boolean;
+  /** Byte offset in the file where the data set (after the meta group) starts. */
+  datasetOffset: number;
+  /** SOP Class UID: (0002,0002), or (0008,0016) of the data set when the meta lacks it. */
+  sopClassUid: string;
+  /** SOP Instance UID: (0002,0003), or (0008,0018) of the data set when the meta lacks it. */
+  sopInstanceUid: string;
+  /** Transfer syntax of the stored data set: (0002,0010), or detected for raw data sets. */
+  transferSyntaxUid: string;
+  /**
+   * Set only when the meta's (0002,0010) disagrees with how the data set is actually encoded
+   * (e.g. meta says Explicit VR but the data set is Implicit): the UID the meta declared.
+   * `transferSyntaxUid` then holds the encoding actually found.
+   */
+  declaredTransferSyntaxUid?: string;
+}

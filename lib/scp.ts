@@ -1,0 +1,204 @@
+/**
+ * A small Storage SCP (and Verification SCP) for tests and `deno task demo`: accepts the
+ * configured SOP classes and transfer syntaxes, keeps or discards what it receives, and can
+ * be told to reject associations or answer with a given status.
+ *
+ * @module
+ */
+
+import { Association, type AssociationListener, type Timeouts } from "./association.ts";
+import { type AcceptorPolicy, negotiateAsAcceptor } from "./acse.ts";
+import type { AssociateRQ } from "./pdu/types.ts";
+import { encodeCommand } from "./dimse/messages.ts";
+import type { CStoreRQ } from "./dimse/messages.ts";
+import { wrapConn } from "./transport.ts";
+import { TRANSFER_SYNTAXES, UNCOMPRESSED_TRANSFER_SYNTAXES } from "./uids.ts";
+
+/** One object the SCP received. */
+export interface ReceivedObject {
+  sopClassUid: string;
+  sopInstanceUid: string;
+  transferSyntaxUid: string;
+  contextId: number;
+  messageId: number;
+  callingAeTitle: string;
+  /** The data set bytes as received (empty when `keepData` is false). */
+  dataSet: Uint8Array;
+  /** Length of the data set received. */
+  length: number;
+  /** The status the SCP answered with. */
+  status: number;
+}
+
+/** How the SCP behaves. */
+export interface ScpOptions {
+  /** Listen address (default 127.0.0.1) and port (default 0: any free port). */
+  hostname?: string;
+  port?: number;
+  /** Our AE title; when set, other called AE titles are rejected. */
+  aeTitle?: string;
+  /** Calling AE titles allowed (others rejected); default all. */
+  allowedCallingAeTitles?: string[];
+  /** Abstract syntaxes accepted (default: all). */
+  sopClasses?: Iterable<string>;
+  /** Transfer syntaxes accepted, in preference order (default: the four uncompressed). */
+  transferSyntaxes?: readonly string[];
+  /** Choose by our order instead of the proposer's. */
+  preferOwnOrder?: boolean;
+  /** Our Maximum Length Received (default 16382; 0 = unlimited). */
+  maxPduLength?: number;
+  /** Reject every association with this. */
+  reject?: { result: number; source: number; reason: number };
+  /** The status to answer each C-STORE with (default 0x0000). */
+  status?: number | ((rq: CStoreRQ, dataSet: Uint8Array) => number);
+  /** Keep received data sets in memory (default true). */
+  keepData?: boolean;
+  /** Max asynchronous operations we perform (default 1). */
+  maxOperationsPerformed?: number;
+  /** Timeouts for our side (default 30 s each). */
+  timeouts?: Partial<Timeouts>;
+  /** Association events (for dumps or assertions). */
+  listener?: AssociationListener;
+  /** Called for every association request, e.g. to inspect the proposal. */
+  onRequest?: (rq: AssociateRQ) => void;
+}
+
+/** A running SCP. */
+export interface StorageScp {
+  /** The port it listens on. */
+  port: number;
+  hostname: string;
+  /** Every object received so far, in arrival order. */
+  received: ReceivedObject[];
+  /** Association requests received so far. */
+  requests: AssociateRQ[];
+  /** Stops listening and closes open associations. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a Storage SCP on loopback.
+ *
+ * @example
+ * ```ts ignore
+ * import { startStorageScp } from "./scp.ts";
+ * const scp = startStorageScp({ port: 0 });
+ * console.log(scp.port);
+ * await scp.close();
+ * ```
+ */
+export function startStorageScp(options: ScpOptions = {}): StorageScp {
+  const hostname = options.hostname ?? "127.0.0.1";
+  const listener = Deno.listen({ hostname, port: options.port ?? 0 });
+  const received: ReceivedObject[] = [];
+  const requests: AssociateRQ[] = [];
+  const open = new Set<Association>();
+  const tasks = new Set<Promise<void>>();
+  const timeouts: Timeouts = {
+    acse: options.timeouts?.acse ?? 30,
+    dimse: options.timeouts?.dimse ?? 30,
+    network: options.timeouts?.network ?? 30,
+  };
+  const policy: AcceptorPolicy = {
+    aeTitle: options.aeTitle,
+    allowedCallingAeTitles: options.allowedCallingAeTitles,
+    abstractSyntaxes: options.sopClasses ? new Set(options.sopClasses) : undefined,
+    transferSyntaxes: options.transferSyntaxes ?? UNCOMPRESSED_TRANSFER_SYNTAXES,
+    preferOwnOrder: options.preferOwnOrder,
+    maxPduLength: options.maxPduLength ?? 16382,
+    maxOperationsPerformed: options.maxOperationsPerformed,
+    reject: options.reject,
+  };
+
+  const serve = async (conn: Deno.Conn) => {
+    const assoc = await Association.accept(wrapConn(conn), (rq) => {
+      requests.push(rq);
+      options.onRequest?.(rq);
+      return negotiateAsAcceptor(rq, policy);
+    }, { timeouts, maxPduLength: policy.maxPduLength, listener: options.listener });
+    if (!assoc) return;
+    open.add(assoc);
+    try {
+      for (;;) {
+        let msg;
+        try {
+          msg = await assoc.receiveMessage(null);
+        } catch {
+          return; // released, aborted or closed
+        }
+        const cmd = msg.command;
+        if (cmd.kind === "C-ECHO-RQ") {
+          const rsp = {
+            kind: "C-ECHO-RSP",
+            messageIdBeingRespondedTo: cmd.messageId,
+            status: 0,
+          } as const;
+          await assoc.sendMessage(msg.contextId, encodeCommand(rsp), rsp).catch(() => {});
+        } else if (cmd.kind === "C-STORE-RQ") {
+          const data = msg.dataSet ?? new Uint8Array();
+          const status = typeof options.status === "function"
+            ? options.status(cmd, data)
+            : options.status ?? 0;
+          const ctx = assoc.contexts.get(msg.contextId)!;
+          received.push({
+            sopClassUid: cmd.affectedSopClassUid,
+            sopInstanceUid: cmd.affectedSopInstanceUid,
+            transferSyntaxUid: ctx.transferSyntax,
+            contextId: msg.contextId,
+            messageId: cmd.messageId,
+            callingAeTitle: assoc.request.callingAeTitle,
+            dataSet: options.keepData === false ? new Uint8Array() : data,
+            length: data.length,
+            status,
+          });
+          const rsp = {
+            kind: "C-STORE-RSP",
+            messageIdBeingRespondedTo: cmd.messageId,
+            affectedSopClassUid: cmd.affectedSopClassUid,
+            affectedSopInstanceUid: cmd.affectedSopInstanceUid,
+            status,
+          } as const;
+          await assoc.sendMessage(msg.contextId, encodeCommand(rsp), rsp).catch(() => {});
+        }
+      }
+    } finally {
+      open.delete(assoc);
+    }
+  };
+
+  const acceptLoop = (async () => {
+    for (;;) {
+      let conn: Deno.Conn;
+      try {
+        conn = await listener.accept();
+      } catch {
+        return;
+      }
+      const t = serve(conn).catch(() => {}).finally(() => tasks.delete(t));
+      tasks.add(t);
+    }
+  })();
+
+  return {
+    port: (listener.addr as Deno.NetAddr).port,
+    hostname,
+    received,
+    requests,
+    async close() {
+      try {
+        listener.close();
+      } catch {
+        // already closed
+      }
+      await acceptLoop;
+      await Promise.all([...open].map((a) => a.abort()));
+      await Promise.all([...tasks]);
+    },
+  };
+}
+
+/** Every transfer syntax this tool knows, for an SCP that accepts anything. */
+export const ALL_TRANSFER_SYNTAXES: readonly string[] = [
+  ...UNCOMPRESSED_TRANSFER_SYNTAXES,
+  ...[...TRANSFER_SYNTAXES.keys()].filter((t) => !UNCOMPRESSED_TRANSFER_SYNTAXES.includes(t)),
+];

@@ -1,0 +1,168 @@
+/**
+ * Test helpers: real peers (dcmtk's storescp) on loopback, free ports, running the CLI as a
+ * subprocess with only net and read permissions.
+ *
+ * @module
+ */
+
+const ROOT = new URL("../", import.meta.url);
+
+/** The repository root as a path. */
+export const repoRoot: string = decodeURIComponent(ROOT.pathname).replace(/\/$/, "");
+
+/** `../shared` beside the repository. */
+export const sharedDir: string = `${repoRoot}/../shared`;
+
+/** The interop corpus. */
+export const corpusDir: string = `${sharedDir}/corpus`;
+
+let bindlo: Promise<string> | undefined;
+
+/** Builds the loopback-only LD_PRELOAD shim from ../shared/peers/bindlo.c (once). */
+export function bindloPath(): Promise<string> {
+  bindlo ??= (async () => {
+    const dir = await Deno.makeTempDir({ prefix: "storescu-bindlo-" });
+    const out = `${dir}/bindlo.so`;
+    const r = await new Deno.Command("cc", {
+      args: ["-shared", "-fPIC", "-O2", "-o", out, `${sharedDir}/peers/bindlo.c`, "-ldl"],
+      stderr: "piped",
+    }).output();
+    if (!r.success) {
+      throw new Error(`cannot build bindlo.so: ${new TextDecoder().decode(r.stderr)}`);
+    }
+    return out;
+  })();
+  return bindlo;
+}
+
+/** A port that was free a moment ago on 127.0.0.1. */
+export function freePort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}
+
+async function waitForPort(port: number, child: Deno.ChildProcess, log: () => string) {
+  for (let i = 0; i < 200; i++) {
+    try {
+      const c = await Deno.connect({ hostname: "127.0.0.1", port });
+      c.close();
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    const done = await Promise.race([child.status, new Promise((r) => setTimeout(r, 0, null))]);
+    if (done) throw new Error(`storescp exited early: ${log()}`);
+  }
+  throw new Error(`storescp did not listen on ${port}: ${log()}`);
+}
+
+/** A running dcmtk storescp. */
+export interface Storescp {
+  port: number;
+  /** Output directory (`-od`). */
+  dir: string;
+  /** Stops it and returns its log. */
+  stop(): Promise<string>;
+}
+
+/**
+ * Starts dcmtk's `storescp` on a free loopback port with `args` (e.g. `["+xa", "-pm"]`),
+ * storing into a fresh temp dir, with TCP_NODELAY=1.
+ */
+export async function startStorescp(args: string[] = []): Promise<Storescp> {
+  const shim = await bindloPath();
+  const dir = await Deno.makeTempDir({ prefix: "storescu-storescp-" });
+  const port = freePort();
+  const child = new Deno.Command("storescp", {
+    args: [...args, "-od", dir, String(port)],
+    env: { LD_PRELOAD: shim, TCP_NODELAY: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const chunks: Uint8Array[] = [];
+  const drain = async (s: ReadableStream<Uint8Array>) => {
+    for await (const c of s) chunks.push(c);
+  };
+  const drained = Promise.all([drain(child.stdout), drain(child.stderr)]);
+  const log = () => new TextDecoder().decode(concat(chunks));
+  await waitForPort(port, child, log);
+  return {
+    port,
+    dir,
+    async stop() {
+      try {
+        child.kill("SIGTERM");
+      } catch {
+        // already gone
+      }
+      await child.status;
+      await drained;
+      return log();
+    },
+  };
+}
+
+function concat(chunks: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let o = 0;
+  for (const c of chunks) {
+    out.set(c, o);
+    o += c.length;
+  }
+  return out;
+}
+
+/** The result of running the CLI. */
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+  /** stderr split into lines (no trailing empty line). */
+  lines: string[];
+}
+
+/**
+ * Runs `cli.ts` in a subprocess with only `-N -R --no-prompt`, as a user would.
+ */
+export async function runCli(args: string[], opts: { cwd?: string } = {}): Promise<CliRun> {
+  const r = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-N", "-R", "--no-prompt", `${repoRoot}/cli.ts`, ...args],
+    cwd: opts.cwd ?? repoRoot,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const stderr = new TextDecoder().decode(r.stderr);
+  return {
+    code: r.code,
+    stdout: new TextDecoder().decode(r.stdout),
+    stderr,
+    lines: stderr.split("\n").filter((l, i, a) => !(l === "" && i === a.length - 1)),
+  };
+}
+
+/** Runs a dcmtk tool and returns its stdout; throws on failure. */
+export async function dcmtk(tool: string, args: string[]): Promise<string> {
+  const r = await new Deno.Command(tool, { args, stdout: "piped", stderr: "piped" }).output();
+  if (!r.success) {
+    throw new Error(`${tool} ${args.join(" ")} failed: ${new TextDecoder().decode(r.stderr)}`);
+  }
+  return new TextDecoder().decode(r.stdout);
+}
+
+/** Reads the data set of a Part-10 file (after preamble and meta) as dcmtk stored it. */
+export async function datasetOf(path: string): Promise<Uint8Array> {
+  const bytes = await Deno.readFile(path);
+  const view = new DataView(bytes.buffer);
+  // preamble 128 + "DICM" + (0002,0000) UL explicit: 4 + 2 + 2 + 4
+  const groupLength = view.getUint32(128 + 4 + 8, true);
+  return bytes.subarray(128 + 4 + 12 + groupLength);
+}
+
+/** Files in a directory (names only, sorted). */
+export async function listDir(dir: string): Promise<string[]> {
+  const names: string[] = [];
+  for await (const e of Deno.readDir(dir)) if (e.isFile) names.push(e.name);
+  return names.sort();
+}
