@@ -101,27 +101,46 @@ Exit status:
 
 /** Parsed command line. */
 export interface CliOptions {
+  /** Peer address. */
   addr: string;
+  /** TCP port. */
   port: number;
+  /** Files and directories to send. */
   paths: string[];
+  /** `--version` given. */
   version: boolean;
+  /** `-h` given. */
   help: boolean;
+  /** `-q`, `-v` or `-d`. */
   logType?: "q" | "v" | "d";
+  /** `-ll` level. */
   logLevel?: Level;
+  /** `-r` given. */
   recurse: boolean;
+  /** `-aet`. */
   callingAet: string;
+  /** `-aec`. */
   calledAet: string;
+  /** `-ta` seconds. */
   acseTimeout: number;
+  /** `-td` seconds. */
   dimseTimeout: number;
+  /** `-tn` seconds. */
   networkTimeout: number;
+  /** `-pdu` bytes (0 = unlimited). */
   maxPdu: number;
+  /** `-xe`, `-xb` or `-xi`. */
   requestTs?: "xe" | "xb" | "xi";
+  /** `-cx` given. */
   requiredContexts: boolean;
 }
 
 /** A command-line error: printed after the usage line, exit status 2. */
 export class UsageError extends Error {
-  /** @param message the argparse-style text after "storescu: error: " */
+  /**
+   * Creates the error.
+   * @param message the argparse-style text after "storescu: error: "
+   */
   constructor(message: string) {
     super(message);
     this.name = "UsageError";
@@ -395,7 +414,9 @@ export function exitCodeFor(report: Pick<StoreReport, "counts" | "noAssociation"
 
 /** Where the CLI writes; replaceable for tests. */
 export interface CliIO {
+  /** Writes text to standard output. */
   stdout: (text: string) => void;
+  /** Writes one line to standard error. */
   stderrLine: (line: string) => void;
 }
 

@@ -29,7 +29,10 @@ export const IMPLEMENTATION_VERSION_NAME = "STORESCU_DENO_01";
 
 /** An AE title that breaks PS3.5's rules for the AE value representation. */
 export class AeTitleError extends Error {
-  /** @param message the reference tool's wording */
+  /**
+   * Creates the error.
+   * @param message the reference tool's wording
+   */
   constructor(message: string) {
     super(message);
     this.name = "AeTitleError";
@@ -75,8 +78,11 @@ export function validateAeTitle(value: string): string {
 
 /** What an SCU asks for. */
 export interface RequestParameters {
+  /** Calling AE title (ours). */
   callingAeTitle: string;
+  /** Called AE title (the peer's). */
   calledAeTitle: string;
+  /** Presentation contexts to propose. */
   presentationContexts: PresentationContextRQ[];
   /** Our Maximum Length Received; 0 = unlimited. */
   maxPduLength: number;

@@ -46,7 +46,10 @@ export type AssociationListener = (event: AssociationEvent) => void;
 export class AssociationRejectedError extends Error {
   /** The reject PDU. */
   readonly reject: AssociateRJ;
-  /** @param reject the A-ASSOCIATE-RJ received */
+  /**
+   * Creates the error.
+   * @param reject the A-ASSOCIATE-RJ received
+   */
   constructor(reject: AssociateRJ) {
     super("Association Rejected");
     this.name = "AssociationRejectedError";
@@ -59,6 +62,7 @@ export class AssociationAbortedError extends Error {
   /** The A-ABORT received from the peer, when there was one. */
   readonly abort?: Abort;
   /**
+   * Creates it.
    * @param message one line for the log
    * @param abort the peer's A-ABORT PDU, if any
    */
@@ -74,6 +78,7 @@ export class AssociationTimeoutError extends Error {
   /** Which timeout fired. */
   readonly kind: "acse" | "dimse" | "network";
   /**
+   * Creates it.
    * @param kind which timer
    * @param message one line for the log
    */
@@ -86,7 +91,10 @@ export class AssociationTimeoutError extends Error {
 
 /** The TCP connection closed without a release or abort. */
 export class ConnectionClosedError extends Error {
-  /** @param message one line for the log */
+  /**
+   * Creates the error.
+   * @param message one line for the log
+   */
   constructor(message = "Connection closed") {
     super(message);
     this.name = "ConnectionClosedError";
@@ -95,7 +103,10 @@ export class ConnectionClosedError extends Error {
 
 /** The peer broke the protocol (bad PDU, PDU out of sequence, unknown context...). */
 export class ProtocolError extends Error {
-  /** @param message one line for the log */
+  /**
+   * Creates the error.
+   * @param message one line for the log
+   */
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = "ProtocolError";
@@ -104,7 +115,10 @@ export class ProtocolError extends Error {
 
 /** The peer released the association (it sent A-RELEASE-RQ, or answered ours). */
 export class AssociationReleasedError extends Error {
-  /** @param message one line for the log */
+  /**
+   * Creates the error.
+   * @param message one line for the log
+   */
   constructor(message = "Association released") {
     super(message);
     this.name = "AssociationReleasedError";
@@ -113,7 +127,9 @@ export class AssociationReleasedError extends Error {
 
 /** A complete DIMSE message received on the association. */
 export interface ReceivedMessage {
+  /** Presentation context id. */
   contextId: number;
+  /** The decoded command. */
   command: DimseCommand;
   /** The data set bytes, when one followed the command. */
   dataSet?: Uint8Array;
@@ -121,13 +137,17 @@ export interface ReceivedMessage {
 
 /** An accepted presentation context: the proposal's abstract syntax and the chosen TS. */
 export interface AcceptedContext {
+  /** Presentation context id (odd, 1..255). */
   id: number;
+  /** The SOP class (abstract syntax) UID. */
   abstractSyntax: string;
+  /** The accepted transfer syntax UID. */
   transferSyntax: string;
 }
 
 /** Options shared by both roles. */
 export interface AssociationOptions {
+  /** ACSE, DIMSE and network timeouts. */
   timeouts: Timeouts;
   /** Our Maximum Length Received (P-DATA-TF PDU body); 0 = unlimited. */
   maxPduLength: number;
@@ -220,6 +240,8 @@ export class Association {
   #peek?: Uint8Array;
   #loop: Promise<void>;
   #stopWriting = false;
+  /** The message being written has been partly flushed to the network. */
+  #flushedPartial = false;
 
   private constructor(
     transport: Transport,
@@ -635,7 +657,15 @@ export class Association {
         throw err;
       }
       if (this.#failure) throw this.#failure;
-      if (err instanceof Error && err.name === "SourceError") throw err;
+      if (err instanceof DataSetSourceError) {
+        // Part of the message may be on the wire: the association can't go on.
+        if (this.#flushedPartial) {
+          this.#fail("aborted", err);
+          this.#emit({ type: "aborting", error: err });
+          await this.#sendAbortPdu(0, 0);
+        }
+        throw err;
+      }
       // A write failed: the connection is gone.
       this.#fail("closed", new ConnectionClosedError("Connection closed while sending"));
       this.#transport.close();
@@ -676,9 +706,11 @@ export class Association {
     const flush = async () => {
       if (used === 0) return;
       if (this.#stopWriting) throw this.#failure ?? new ConnectionClosedError();
+      this.#flushedPartial = true;
       await this.#write(out.subarray(0, used));
       used = 0;
     };
+    this.#flushedPartial = false;
 
     // Command fragments (0x01, last 0x03).
     for (let off = 0; off < commandBytes.length || off === 0; off += frag) {
@@ -840,14 +872,23 @@ export class Association {
   }
 }
 
+/** Reading the data set failed (the file, not the network): the message can't be finished. */
+export class DataSetSourceError extends Error {
+  /**
+   * Creates the error.
+   * @param cause what the source threw
+   */
+  constructor(cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
+    this.name = "DataSetSourceError";
+  }
+}
+
 async function readSource(src: ByteSource, p: Uint8Array): Promise<number | null> {
   try {
-    const n = await src.read(p);
-    return n === 0 ? (p.length === 0 ? 0 : await src.read(p)) : n;
+    return await src.read(p);
   } catch (err) {
-    const e = new Error(err instanceof Error ? err.message : String(err), { cause: err });
-    e.name = "SourceError";
-    throw e;
+    throw new DataSetSourceError(err);
   }
 }
 

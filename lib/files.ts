@@ -8,7 +8,9 @@
 
 /** A path that could not be used as input, and why. */
 export interface BadPath {
+  /** The path as given or found. */
   path: string;
+  /** Why. */
   reason: string;
 }
 

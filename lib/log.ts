@@ -49,6 +49,7 @@ export class Logger {
   #write: (line: string) => void;
 
   /**
+   * Creates it.
    * @param level the least severe level shown, or "quiet"
    * @param write where each line goes (without a trailing newline)
    */
@@ -118,7 +119,10 @@ export class LogHandlers {
   #lastRequest?: AssociateRQ;
   #reported = new WeakSet<Error>();
 
-  /** @param log where lines go */
+  /**
+   * Creates the error.
+   * @param log where lines go
+   */
   constructor(log: Logger) {
     this.#log = log;
   }

@@ -20,13 +20,17 @@ export const MAX_CONTEXTS = 128;
 
 /** What a plan needs to know about each file. */
 export interface PlannedFile {
+  /** SOP Class UID. */
   sopClassUid: string;
+  /** Transfer syntax UID. */
   transferSyntaxUid: string;
 }
 
 /** One association to open: what it proposes and which files it carries, in order. */
 export interface AssociationPlan<F extends PlannedFile> {
+  /** Presentation contexts this association proposes. */
   contexts: PresentationContextRQ[];
+  /** Files sent over it, in order. */
   files: F[];
   /** "default": the reference's 120-context proposal; "required": exactly the files' needs. */
   kind: "default" | "required";
@@ -166,7 +170,9 @@ function conversionCost(from: string, to: string): number {
 
 /** The context chosen for a file, and whether its data set must be converted. */
 export interface ContextChoice {
+  /** The accepted context to use. */
   context: AcceptedContext;
+  /** The data set must be converted to the context's transfer syntax. */
   convert: boolean;
 }
 

@@ -16,11 +16,17 @@ import { TRANSFER_SYNTAXES, UNCOMPRESSED_TRANSFER_SYNTAXES } from "./uids.ts";
 
 /** One object the SCP received. */
 export interface ReceivedObject {
+  /** SOP Class UID. */
   sopClassUid: string;
+  /** SOP Instance UID. */
   sopInstanceUid: string;
+  /** Transfer syntax of the data set received. */
   transferSyntaxUid: string;
+  /** Presentation context it arrived on. */
   contextId: number;
+  /** Its C-STORE message ID. */
   messageId: number;
+  /** The sender's AE title. */
   callingAeTitle: string;
   /** The data set bytes as received (empty when `keepData` is false). */
   dataSet: Uint8Array;
@@ -34,6 +40,7 @@ export interface ReceivedObject {
 export interface ScpOptions {
   /** Listen address (default 127.0.0.1) and port (default 0: any free port). */
   hostname?: string;
+  /** TCP port. */
   port?: number;
   /** Our AE title; when set, other called AE titles are rejected. */
   aeTitle?: string;
@@ -67,6 +74,7 @@ export interface ScpOptions {
 export interface StorageScp {
   /** The port it listens on. */
   port: number;
+  /** Host name or IP address. */
   hostname: string;
   /** Every object received so far, in arrival order. */
   received: ReceivedObject[];

@@ -35,18 +35,23 @@ export type Outcome = "success" | "warning" | "failure" | "not-sent";
 
 /** The account of one input file. */
 export interface FileResult {
+  /** The path as given or found. */
   path: string;
+  /** How it ended. */
   outcome: Outcome;
   /** The C-STORE-RSP status, when one came. */
   status?: number;
   /** Why the file was not stored, or what the warning was. */
   reason?: string;
+  /** SOP Class UID. */
   sopClassUid?: string;
+  /** SOP Instance UID. */
   sopInstanceUid?: string;
   /** The file's own transfer syntax. */
   transferSyntaxUid?: string;
   /** The transfer syntax the data set was sent in. */
   sentTransferSyntaxUid?: string;
+  /** Presentation context id. */
   contextId?: number;
   /** Data set bytes sent. */
   bytes?: number;
@@ -87,7 +92,9 @@ export type StoreEvent =
 
 /** What {@link storeFiles} needs. Only `address`, `port` and `paths` are required. */
 export interface StoreOptions {
+  /** Peer host name or IP address. */
   address: string;
+  /** TCP port. */
   port: number;
   /** Files and directories, as on the command line. */
   paths: string[];
@@ -119,6 +126,7 @@ export interface StoreOptions {
 export interface StoreReport {
   /** One per input: unusable paths first, then every file in sorted path order. */
   results: FileResult[];
+  /** Files per outcome. */
   counts: Record<Outcome, number>;
   /** Associations established. */
   associations: number;

@@ -17,7 +17,9 @@ export interface Transport {
 
 /** Where and how to connect. */
 export interface ConnectOptions {
+  /** Host name or IP address. */
   hostname: string;
+  /** TCP port. */
   port: number;
   /** Give up after this many seconds (null: the OS default). */
   timeoutSeconds?: number | null;
@@ -26,6 +28,7 @@ export interface ConnectOptions {
 /** The TCP connection could not be made. */
 export class ConnectError extends Error {
   /**
+   * Creates it.
    * @param message one line for the log
    * @param options the underlying error as `cause`
    */

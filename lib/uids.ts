@@ -22,10 +22,13 @@ export const VERIFICATION_SOP_CLASS = "1.2.840.10008.1.1";
 
 /** How a transfer syntax encodes a data set. */
 export interface TransferSyntaxInfo {
+  /** The UID. */
   uid: string;
+  /** Its name. */
   name: string;
   /** VR written in each element header. */
   explicitVr: boolean;
+  /** Little endian byte order. */
   littleEndian: boolean;
   /** The whole data set is raw-deflate compressed. */
   deflated: boolean;

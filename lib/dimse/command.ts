@@ -66,7 +66,10 @@ const KINDS: ReadonlyMap<number, Kind> = new Map<number, Kind>([
 
 /** A command set that can't be decoded or encoded. */
 export class CommandSetError extends Error {
-  /** @param message what is wrong */
+  /**
+   * Creates the error.
+   * @param message what is wrong
+   */
   constructor(message: string) {
     super(message);
     this.name = "CommandSetError";

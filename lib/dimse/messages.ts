@@ -28,39 +28,59 @@ export const Priority = { Medium: 0x0000, High: 0x0001, Low: 0x0002 } as const;
 
 /** A C-STORE request. */
 export interface CStoreRQ {
+  /** Discriminates the message type. */
   kind: "C-STORE-RQ";
+  /** Message ID (0000,0110). */
   messageId: number;
+  /** Affected SOP Class UID (0000,0002). */
   affectedSopClassUid: string;
+  /** Affected SOP Instance UID (0000,1000). */
   affectedSopInstanceUid: string;
   /** 0 medium, 1 high, 2 low. */
   priority: number;
+  /** Move Originator AE Title (0000,1030), for stores on behalf of a C-MOVE. */
   moveOriginatorAeTitle?: string;
+  /** Move Originator Message ID (0000,1031). */
   moveOriginatorMessageId?: number;
 }
 
 /** A C-STORE response. */
 export interface CStoreRSP {
+  /** Discriminates the message type. */
   kind: "C-STORE-RSP";
+  /** Message ID Being Responded To (0000,0120). */
   messageIdBeingRespondedTo: number;
+  /** Affected SOP Class UID (0000,0002). */
   affectedSopClassUid?: string;
+  /** Affected SOP Instance UID (0000,1000). */
   affectedSopInstanceUid?: string;
+  /** Status (0000,0900). */
   status: number;
+  /** Error Comment (0000,0902), when the peer sent one. */
   errorComment?: string;
+  /** Offending Element (0000,0901), raw AT values. */
   offendingElement?: Uint8Array;
 }
 
 /** A C-ECHO request. */
 export interface CEchoRQ {
+  /** Discriminates the message type. */
   kind: "C-ECHO-RQ";
+  /** Message ID (0000,0110). */
   messageId: number;
+  /** Affected SOP Class UID (0000,0002). */
   affectedSopClassUid: string;
 }
 
 /** A C-ECHO response. */
 export interface CEchoRSP {
+  /** Discriminates the message type. */
   kind: "C-ECHO-RSP";
+  /** Message ID Being Responded To (0000,0120). */
   messageIdBeingRespondedTo: number;
+  /** Affected SOP Class UID (0000,0002). */
   affectedSopClassUid?: string;
+  /** Status (0000,0900). */
   status: number;
 }
 
@@ -69,8 +89,11 @@ export type DimseCommand = CStoreRQ | CStoreRSP | CEchoRQ | CEchoRSP | OtherComm
 
 /** A command set with a Command Field this tool does not implement. */
 export interface OtherCommand {
+  /** Discriminates the message type. */
   kind: "Other";
+  /** Command Field (0000,0100). */
   commandField: number;
+  /** All command elements as decoded. */
   elements: CommandSet;
 }
 
@@ -153,7 +176,9 @@ function optText(m: CommandSet, tag: number): string | undefined {
 
 /** A decoded command plus whether a data set follows it. */
 export interface DecodedCommand {
+  /** The decoded command. */
   command: DimseCommand;
+  /** A data set follows the command. */
   hasDataSet: boolean;
 }
 

@@ -8,7 +8,9 @@ import { TRANSFER_SYNTAXES } from "../uids.ts";
 
 /** How elements are encoded: VR in the header or not, byte order. */
 export interface Encoding {
+  /** VR written in each element header. */
   explicitVr: boolean;
+  /** Little endian byte order. */
   littleEndian: boolean;
 }
 

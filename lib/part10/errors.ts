@@ -31,6 +31,7 @@ export class DicomFileError extends Error {
   /** Short human reason, without the path. */
   readonly reason: string;
 
+  /** Creates the error. */
   constructor(path: string, code: DicomFileErrorCode, reason: string, options?: ErrorOptions) {
     super(`${path}: ${reason}`, options);
     this.name = "DicomFileError";
@@ -61,6 +62,7 @@ export class ConversionError extends Error {
   /** Machine-readable reason. */
   readonly code: ConversionErrorCode;
 
+  /** Creates the error. */
   constructor(code: ConversionErrorCode, message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = "ConversionError";

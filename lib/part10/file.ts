@@ -108,7 +108,10 @@ async function parseMeta(path: string, head: FileHead, start: number): Promise<M
   for (;;) {
     await head.extend(off + 12);
     const b = head.bytes;
-    if (off + 4 > b.length) break; // end of file right after the meta group
+    if (off + 4 > b.length) {
+      if (off < b.length) throw new DicomFileError(path, "truncated", "file ends inside the meta");
+      break; // end of file right after the meta group
+    }
     const group = u16(b, off);
     if (group !== 0x0002) break;
     if (off + 8 > b.length) {
@@ -158,7 +161,12 @@ async function parseMeta(path: string, head: FileHead, start: number): Promise<M
       }`,
     );
   }
-  if (off === start) throw new DicomFileError(path, "bad-meta", "no meta elements after DICM");
+  if (off === start) {
+    if (head.complete && head.bytes.length < start + 8) {
+      throw new DicomFileError(path, "truncated", "file ends after DICM");
+    }
+    throw new DicomFileError(path, "bad-meta", "no meta elements after DICM");
+  }
   return meta;
 }
 
