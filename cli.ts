@@ -9,7 +9,7 @@
  * @module
  */
 
-import { storeFiles, type StoreReport } from "./lib/send.ts";
+import { type FileResult, storeFiles, type StoreReport } from "./lib/send.ts";
 import { type Level, Logger, LogHandlers, stderrWriter } from "./lib/log.ts";
 import { AeTitleError, validateAeTitle } from "./lib/acse.ts";
 import {
@@ -91,6 +91,18 @@ Miscellaneous Options:
                         only request the presentation contexts required for
                         the input DICOM file(s)
 
+Our additions:
+  --parallel [n]        send over n associations at once (default: 1)
+  --async [n]           propose an asynchronous operations window of n
+                        outstanding C-STOREs (default: 1, none proposed)
+  --retry [n]           re-send files that failed for a transient reason
+                        (refused, reset, aborted, timed out, 0xA7xx) up to n
+                        more times, over a new association (default: 0)
+  --retry-delay [s]econds
+                        first retry delay, doubled each time (default: 1 s)
+  --report [f]ile       write one JSON line per file to f ('-' for stdout);
+                        needs write permission for f (-W)
+
 Exit status:
   0  every file was stored (Success or Warning status)
   1  no association could be established; nothing was stored
@@ -133,6 +145,16 @@ export interface CliOptions {
   requestTs?: "xe" | "xb" | "xi";
   /** `-cx` given. */
   requiredContexts: boolean;
+  /** `--parallel`: associations at once. */
+  parallel: number;
+  /** `--async`: asynchronous operations window to propose. */
+  asyncWindow: number;
+  /** `--retry`: extra attempts for transient failures. */
+  retry: number;
+  /** `--retry-delay`: first retry delay in seconds. */
+  retryDelay: number;
+  /** `--report`: JSON-lines report file, `-` for stdout. */
+  report?: string;
 }
 
 /** A command-line error: printed after the usage line, exit status 2. */
@@ -192,6 +214,11 @@ const SPECS: Spec[] = [
     value: "xi",
   },
   { dest: "requiredContexts", flags: ["-cx", "--required-contexts"], kind: "flag" },
+  { dest: "parallel", flags: ["--parallel"], kind: "int", metavar: "[n]" },
+  { dest: "asyncWindow", flags: ["--async"], kind: "int", metavar: "[n]" },
+  { dest: "retry", flags: ["--retry"], kind: "int", metavar: "[n]" },
+  { dest: "retryDelay", flags: ["--retry-delay"], kind: "float", metavar: "[s]econds" },
+  { dest: "report", flags: ["--report"], kind: "string", metavar: "[f]ile" },
 ];
 
 function findSpec(arg: string): { spec: Spec; flag: string } {
@@ -329,6 +356,11 @@ export function parseArgs(args: string[]): CliOptions {
     maxPdu: (values.maxPdu as number | undefined) ?? 16382,
     requestTs: values.requestTs as CliOptions["requestTs"],
     requiredContexts: values.requiredContexts === true,
+    parallel: (values.parallel as number | undefined) ?? 1,
+    asyncWindow: (values.asyncWindow as number | undefined) ?? 1,
+    retry: (values.retry as number | undefined) ?? 0,
+    retryDelay: (values.retryDelay as number | undefined) ?? 1,
+    report: values.report as string | undefined,
   };
   if (opts.help || opts.version) return opts;
   const missing = ["addr", "port", "path"].slice(Math.min(positionals.length, 3));
@@ -352,6 +384,18 @@ export function parseArgs(args: string[]): CliOptions {
   if (opts.maxPdu > 0xffffffff) {
     throw new UsageError(`argument -pdu/--max-pdu: must be at most 4294967295`);
   }
+  for (
+    const [name, v, min, max] of [
+      ["--parallel", opts.parallel, 1, 64],
+      ["--async", opts.asyncWindow, 1, 65535],
+      ["--retry", opts.retry, 0, 100],
+    ] as const
+  ) {
+    if (v < min || v > max) {
+      throw new UsageError(`argument ${name}: must be ${min}-${max}, not ${v}`);
+    }
+  }
+  if (opts.retryDelay < 0) throw new UsageError(`argument --retry-delay: must be 0 or more`);
   opts.paths = positionals.slice(2);
   return opts;
 }
@@ -462,6 +506,16 @@ export async function main(args: string[], io: CliIO = defaultIO): Promise<numbe
     io.stdout(`storescu v${VERSION}\n`);
     return ExitCode.Ok;
   }
+  let report: ReportWriter | undefined;
+  if (opts.report !== undefined) {
+    try {
+      report = await openReport(opts.report, io);
+    } catch (err) {
+      io.stderrLine(USAGE);
+      io.stderrLine(`storescu: error: ${err instanceof Error ? err.message : String(err)}`);
+      return ExitCode.Usage;
+    }
+  }
   const level = logLevelOf(opts);
   const log = new Logger(level, io.stderrLine);
   const handlers = new LogHandlers(log);
@@ -472,7 +526,7 @@ export async function main(args: string[], io: CliIO = defaultIO): Promise<numbe
     log.warn(`${name} set to 30 seconds`);
     return 30;
   };
-  const report = await storeFiles({
+  const result = await storeFiles({
     address: opts.addr,
     port: opts.port,
     paths: opts.paths,
@@ -487,11 +541,82 @@ export async function main(args: string[], io: CliIO = defaultIO): Promise<numbe
     maxPduLength: opts.maxPdu,
     requiredContexts: opts.requiredContexts,
     transferSyntaxes: transferSyntaxesOf(opts),
-    onEvent: handlers.onStoreEvent,
+    parallel: opts.parallel,
+    asyncWindow: opts.asyncWindow,
+    retries: opts.retry,
+    retryDelayMs: opts.retryDelay * 1000,
+    onEvent: (e) => {
+      handlers.onStoreEvent(e);
+      if (e.type === "file-done") report?.write(e.result);
+    },
     associationListener: handlers.onAssociationEvent,
   });
-  if (level !== "quiet") io.stderrLine(summaryLine(report.counts));
-  return exitCodeFor(report);
+  // Unusable paths never reach the sender: report them too.
+  for (const r of result.results) if (r.reason?.startsWith("Cannot access path")) report?.write(r);
+  report?.close();
+  if (level !== "quiet") io.stderrLine(summaryLine(result.counts));
+  return exitCodeFor(result);
+}
+
+/** Writes one JSON object per line. */
+interface ReportWriter {
+  write(r: FileResult): void;
+  close(): void;
+}
+
+/**
+ * One JSON line for a file result (the `--report` format).
+ *
+ * @example
+ * ```ts
+ * import { reportLine } from "./cli.ts";
+ * reportLine({ path: "a.dcm", outcome: "success", status: 0 });
+ * // '{"path":"a.dcm","outcome":"success","sopClassUid":null,...}'
+ * ```
+ */
+export function reportLine(r: FileResult): string {
+  return JSON.stringify({
+    path: r.path,
+    outcome: r.outcome,
+    sopClassUid: r.sopClassUid ?? null,
+    sopInstanceUid: r.sopInstanceUid ?? null,
+    transferSyntaxUid: r.transferSyntaxUid ?? null,
+    sentTransferSyntaxUid: r.sentTransferSyntaxUid ?? null,
+    contextId: r.contextId ?? null,
+    status: r.status ?? null,
+    reason: r.reason ?? null,
+    bytes: r.bytes ?? null,
+    ms: r.ms ?? null,
+    attempts: r.attempts ?? 1,
+  });
+}
+
+async function openReport(path: string, io: CliIO): Promise<ReportWriter> {
+  if (path === "-") {
+    return { write: (r) => io.stdout(reportLine(r) + "\n"), close: () => {} };
+  }
+  const perm = await Deno.permissions.query({ name: "write", path });
+  if (perm.state !== "granted") {
+    throw new Error(
+      `--report ${path}: no write permission; run with -W (or --allow-write=${path}), ` +
+        `or use --report - for stdout`,
+    );
+  }
+  let file: Deno.FsFile;
+  try {
+    file = await Deno.open(path, { write: true, create: true, truncate: true });
+  } catch (err) {
+    throw new Error(`--report ${path}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const enc = new TextEncoder();
+  return {
+    write: (r) => {
+      const b = enc.encode(reportLine(r) + "\n");
+      let off = 0;
+      while (off < b.length) off += file.writeSync(b.subarray(off));
+    },
+    close: () => file.close(),
+  };
 }
 
 if (import.meta.main) {

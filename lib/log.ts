@@ -289,6 +289,15 @@ export class LogHandlers {
       case "association-releasing":
         log.info("Releasing Association");
         return;
+      case "file-retry":
+        log.warn(`Will retry: ${e.path}: ${e.reason}`);
+        return;
+      case "retrying":
+        log.warn(
+          `Retrying ${e.files} file${e.files === 1 ? "" : "s"} in ${e.delayMs / 1000} s ` +
+            `(attempt ${e.attempt})`,
+        );
+        return;
       case "file-done": {
         const r = e.result;
         if (r.outcome === "failure") log.error(`Store failed: ${r.path}: ${r.reason}`);

@@ -56,12 +56,20 @@ export interface ScpOptions {
   maxPduLength?: number;
   /** Reject every association with this. */
   reject?: { result: number; source: number; reason: number };
-  /** The status to answer each C-STORE with (default 0x0000). */
-  status?: number | ((rq: CStoreRQ, dataSet: Uint8Array) => number);
+  /**
+   * The status to answer each C-STORE with (default 0x0000); a function may return "abort"
+   * to A-ABORT the association instead of answering (the object is then not recorded).
+   */
+  status?: number | ((rq: CStoreRQ, dataSet: Uint8Array) => number | "abort");
   /** Keep received data sets in memory (default true). */
   keepData?: boolean;
-  /** Max asynchronous operations we perform (default 1). */
+  /**
+   * Max asynchronous operations we perform (default 1). Above 1 the SCP keeps reading
+   * requests while earlier responses are still pending (see `responseDelayMs`).
+   */
   maxOperationsPerformed?: number;
+  /** Wait this long before answering each C-STORE (default 0). */
+  responseDelayMs?: number;
   /** Timeouts for our side (default 30 s each). */
   timeouts?: Partial<Timeouts>;
   /** Association events (for dumps or assertions). */
@@ -80,6 +88,8 @@ export interface StorageScp {
   received: ReceivedObject[];
   /** Association requests received so far. */
   requests: AssociateRQ[];
+  /** The most C-STOREs seen waiting for their response at once, on one association. */
+  readonly maxOutstanding: number;
   /** Stops listening and closes open associations. */
   close(): Promise<void>;
 }
@@ -101,6 +111,7 @@ export function startStorageScp(options: ScpOptions = {}): StorageScp {
   const received: ReceivedObject[] = [];
   const requests: AssociateRQ[] = [];
   const open = new Set<Association>();
+  let maxOutstanding = 0;
   const tasks = new Set<Promise<void>>();
   const timeouts: Timeouts = {
     acse: options.timeouts?.acse ?? 30,
@@ -126,6 +137,8 @@ export function startStorageScp(options: ScpOptions = {}): StorageScp {
     }, { timeouts, maxPduLength: policy.maxPduLength, listener: options.listener });
     if (!assoc) return;
     open.add(assoc);
+    let outstanding = 0;
+    const pending = new Set<Promise<void>>();
     try {
       for (;;) {
         let msg;
@@ -144,9 +157,14 @@ export function startStorageScp(options: ScpOptions = {}): StorageScp {
           await assoc.sendMessage(msg.contextId, encodeCommand(rsp), rsp).catch(() => {});
         } else if (cmd.kind === "C-STORE-RQ") {
           const data = msg.dataSet ?? new Uint8Array();
-          const status = typeof options.status === "function"
+          const decided = typeof options.status === "function"
             ? options.status(cmd, data)
             : options.status ?? 0;
+          if (decided === "abort") {
+            await assoc.abort();
+            return;
+          }
+          const status = decided;
           const ctx = assoc.contexts.get(msg.contextId)!;
           received.push({
             sopClassUid: cmd.affectedSopClassUid,
@@ -166,10 +184,25 @@ export function startStorageScp(options: ScpOptions = {}): StorageScp {
             affectedSopInstanceUid: cmd.affectedSopInstanceUid,
             status,
           } as const;
-          await assoc.sendMessage(msg.contextId, encodeCommand(rsp), rsp).catch(() => {});
+          outstanding++;
+          maxOutstanding = Math.max(maxOutstanding, outstanding);
+          const answer = (async () => {
+            if (options.responseDelayMs) {
+              await new Promise((r) => setTimeout(r, options.responseDelayMs));
+            }
+            outstanding--;
+            await assoc.sendMessage(msg.contextId, encodeCommand(rsp), rsp).catch(() => {});
+          })();
+          if ((options.maxOperationsPerformed ?? 1) > 1) {
+            pending.add(answer);
+            answer.finally(() => pending.delete(answer));
+          } else {
+            await answer;
+          }
         }
       }
     } finally {
+      await Promise.all(pending);
       open.delete(assoc);
     }
   };
@@ -192,6 +225,9 @@ export function startStorageScp(options: ScpOptions = {}): StorageScp {
     hostname,
     received,
     requests,
+    get maxOutstanding() {
+      return maxOutstanding;
+    },
     async close() {
       try {
         listener.close();

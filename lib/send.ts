@@ -15,6 +15,7 @@ import {
   AssociationReleasedError,
   AssociationTimeoutError,
   ConnectionClosedError,
+  DataSetSourceError,
   ProtocolError,
   type Timeouts,
 } from "./association.ts";
@@ -25,7 +26,7 @@ import { findFiles } from "./files.ts";
 import { type AssociationPlan, chooseContext, planAssociations } from "./plan.ts";
 import { readDicomFileInfo } from "./part10/file.ts";
 import { openDataset } from "./part10/source.ts";
-import type { DicomFileInfo } from "./part10/types.ts";
+import type { ByteSource, DicomFileInfo } from "./part10/types.ts";
 import { type CStoreRQ, type CStoreRSP, encodeCommand, Priority } from "./dimse/messages.ts";
 import { hexStatus, statusMeaning, storeStatusCategory } from "./dimse/status.ts";
 import { uidNameOrUid, UNCOMPRESSED_TRANSFER_SYNTAXES } from "./uids.ts";
@@ -51,12 +52,19 @@ export interface FileResult {
   transferSyntaxUid?: string;
   /** The transfer syntax the data set was sent in. */
   sentTransferSyntaxUid?: string;
-  /** Presentation context id. */
+  /** Presentation context id used. */
   contextId?: number;
   /** Data set bytes sent. */
   bytes?: number;
   /** Milliseconds from the C-STORE-RQ to its response. */
   ms?: number;
+  /** How many times it was sent or tried (1 unless retried). */
+  attempts?: number;
+  /**
+   * The failure may go away by itself (connection refused or reset, transient rejection,
+   * 0xA7xx out of resources, association aborted or timed out): `--retry` re-sends these.
+   */
+  transient?: boolean;
 }
 
 /** Progress and log-worthy happenings, in order. `lib/log.ts` turns them into text. */
@@ -64,7 +72,7 @@ export type StoreEvent =
   | { type: "bad-path"; path: string; reason: string }
   | { type: "bad-file"; path: string; reason: string; code?: string; phase: "scan" | "send" }
   | { type: "no-files" }
-  | { type: "association-requesting"; index: number; plan: AssociationPlan<DicomFileInfo> }
+  | { type: "association-requesting"; plan: AssociationPlan<DicomFileInfo> }
   | { type: "association-accepted"; association: Association }
   | { type: "association-failed"; error: Error }
   | { type: "file-sending"; path: string }
@@ -88,13 +96,15 @@ export type StoreEvent =
   | { type: "store-error"; path: string; error: Error }
   | { type: "association-aborting" }
   | { type: "association-releasing" }
+  | { type: "retrying"; files: number; attempt: number; delayMs: number }
+  | { type: "file-retry"; path: string; reason: string }
   | { type: "file-done"; result: FileResult };
 
 /** What {@link storeFiles} needs. Only `address`, `port` and `paths` are required. */
 export interface StoreOptions {
   /** Peer host name or IP address. */
   address: string;
-  /** TCP port. */
+  /** Peer TCP port. */
   port: number;
   /** Files and directories, as on the command line. */
   paths: string[];
@@ -114,6 +124,17 @@ export interface StoreOptions {
   transferSyntaxes?: string[];
   /** C-STORE priority (default 2, low, like the reference). */
   priority?: number;
+  /** Associations opened in parallel for each plan (default 1). */
+  parallel?: number;
+  /**
+   * Propose an asynchronous operations window of this many outstanding C-STOREs; used up to
+   * what the peer accepts (default 1: none proposed, one at a time).
+   */
+  asyncWindow?: number;
+  /** Re-send files whose failure was transient this many more times (default 0). */
+  retries?: number;
+  /** First retry delay in ms, doubled for each further attempt (default 1000). */
+  retryDelayMs?: number;
   /** Progress events. */
   onEvent?: (event: StoreEvent) => void;
   /** Every association's PDU/DIMSE events (the `-d` dumps). */
@@ -126,7 +147,7 @@ export interface StoreOptions {
 export interface StoreReport {
   /** One per input: unusable paths first, then every file in sorted path order. */
   results: FileResult[];
-  /** Files per outcome. */
+  /** Results per outcome. */
   counts: Record<Outcome, number>;
   /** Associations established. */
   associations: number;
@@ -137,22 +158,120 @@ export interface StoreReport {
 /** The default proposal order: Explicit LE, Implicit LE, Deflated Explicit LE, Explicit BE. */
 export const DEFAULT_TRANSFER_SYNTAXES: readonly string[] = UNCOMPRESSED_TRANSFER_SYNTAXES;
 
-type Scanned =
-  | { ok: true; path: string; info: DicomFileInfo }
-  | { ok: false; path: string; reason: string };
-
-function describeRejection(rj: AssociateRJ): string {
-  return `association rejected (result ${rj.result}, source ${rj.source}, reason ${rj.reason})`;
+/** The peer accepted the association but none of its presentation contexts. */
+export class NoAcceptedContextsError extends Error {
+  /** Creates the error. */
+  constructor() {
+    super("No accepted presentation contexts");
+    this.name = "NoAcceptedContextsError";
+  }
 }
 
-function notSentReason(err: Error): string {
-  if (err instanceof ConnectError) return `unable to connect to remote: ${err.message}`;
+function describeRejection(rj: AssociateRJ): string {
+  const kind = rj.result === 2 ? "transient" : "permanent";
+  return `association rejected (${kind}, source ${rj.source}, reason ${rj.reason})`;
+}
+
+function reasonOf(err: Error): string {
+  if (err instanceof ConnectError) return `unable to connect to remote (${err.message})`;
   if (err instanceof AssociationRejectedError) return describeRejection(err.reject);
-  if (err instanceof AssociationTimeoutError) return err.message;
-  if (err instanceof AssociationAbortedError) return "association aborted";
+  if (err instanceof AssociationAbortedError) {
+    return err.abort ? "association aborted by the peer" : err.message;
+  }
   if (err instanceof AssociationReleasedError) return "association released by the peer";
-  if (err instanceof ConnectionClosedError) return "connection closed";
+  if (err instanceof ConnectionClosedError) return "connection closed by the peer";
+  if (err instanceof NoAcceptedContextsError) return "no accepted presentation contexts";
   return err.message;
+}
+
+/** Failures that may go away on their own. */
+function isTransient(err: Error): boolean {
+  if (err instanceof AssociationRejectedError) return err.reject.result === 2;
+  return err instanceof ConnectError || err instanceof AssociationAbortedError ||
+    err instanceof AssociationReleasedError || err instanceof ConnectionClosedError ||
+    err instanceof AssociationTimeoutError;
+}
+
+/** A bad file kept at its place in the send order (default mode, first plan). */
+interface BadItem {
+  bad: string;
+  code?: string;
+  path: string;
+}
+type Item = DicomFileInfo | BadItem;
+
+function fileOf(f: DicomFileInfo): FileResult {
+  return {
+    path: f.path,
+    outcome: "not-sent",
+    sopClassUid: f.sopClassUid,
+    sopInstanceUid: f.sopInstanceUid,
+    transferSyntaxUid: f.transferSyntaxUid,
+  };
+}
+
+/**
+ * Releases each file's events in send order, so parallel associations log as one would.
+ */
+class Sequencer {
+  #next = 0;
+  #buffers = new Map<number, StoreEvent[]>();
+  #done = new Set<number>();
+  #out: (e: StoreEvent) => void;
+  constructor(out: (e: StoreEvent) => void) {
+    this.#out = out;
+  }
+  emit(index: number, e: StoreEvent): void {
+    if (index === this.#next) {
+      this.#out(e);
+      if (e.type === "file-done" || e.type === "file-retry") {
+        this.#next++;
+        this.#drain();
+      }
+      return;
+    }
+    const buf = this.#buffers.get(index) ?? [];
+    buf.push(e);
+    this.#buffers.set(index, buf);
+    if (e.type === "file-done" || e.type === "file-retry") this.#done.add(index);
+  }
+  #drain(): void {
+    for (;;) {
+      const buf = this.#buffers.get(this.#next);
+      if (!buf) return;
+      this.#buffers.delete(this.#next);
+      for (const e of buf) this.#out(e);
+      if (!this.#done.has(this.#next)) return;
+      this.#done.delete(this.#next);
+      this.#next++;
+    }
+  }
+}
+
+/** Shared state of one run. */
+class Run {
+  readonly options: StoreOptions;
+  readonly emit: (e: StoreEvent) => void;
+  readonly timeouts: Timeouts;
+  readonly results = new Map<string, FileResult>();
+  readonly attempts = new Map<string, number>();
+  associations = 0;
+  wanted = 0;
+  /** An error that makes further associations pointless (refused, rejected...). */
+  fatal?: Error;
+  /** Retries left after this round; transient failures are deferred while > 0. */
+  retriesLeft = 0;
+  deferred: DicomFileInfo[] = [];
+
+  constructor(options: StoreOptions) {
+    this.options = options;
+    this.emit = options.onEvent ?? (() => {});
+    this.timeouts = {
+      acse: options.timeouts?.acse === undefined ? 30 : options.timeouts.acse,
+      dimse: options.timeouts?.dimse === undefined ? 30 : options.timeouts.dimse,
+      network: options.timeouts?.network === undefined ? 30 : options.timeouts.network,
+    };
+  }
 }
 
 /**
@@ -163,275 +282,65 @@ function notSentReason(err: Error): string {
  * ```ts ignore
  * import { storeFiles } from "./send.ts";
  * const report = await storeFiles({ address: "127.0.0.1", port: 11112, paths: ["testdata"] });
- * console.log(report.counts); // { success: 5, warning: 0, failure: 0, "not-sent": 0 }
+ * console.log(report.counts); // { success: 6, warning: 0, failure: 0, "not-sent": 0 }
  * ```
  */
 export async function storeFiles(options: StoreOptions): Promise<StoreReport> {
-  const emit = options.onEvent ?? (() => {});
-  const timeouts: Timeouts = {
-    acse: options.timeouts?.acse === undefined ? 30 : options.timeouts.acse,
-    dimse: options.timeouts?.dimse === undefined ? 30 : options.timeouts.dimse,
-    network: options.timeouts?.network === undefined ? 30 : options.timeouts.network,
-  };
+  const run = new Run(options);
+  const emit = run.emit;
   const found = await findFiles(options.paths, options.recurse ?? false);
   for (const b of found.bad) emit({ type: "bad-path", path: b.path, reason: b.reason });
 
-  const results = new Map<string, FileResult>();
-  const finish = (r: FileResult) => {
-    results.set(r.path, r);
-    emit({ type: "file-done", result: r });
-  };
-
   // Learn each file's SOP class, instance and transfer syntax from its first bytes.
-  const scanned: Scanned[] = [];
+  const good: DicomFileInfo[] = [];
+  const bad: BadItem[] = [];
   for (const path of found.files) {
     try {
-      scanned.push({ ok: true, path, info: await readDicomFileInfo(path) });
+      good.push(await readDicomFileInfo(path));
     } catch (err) {
-      scanned.push({ ok: false, path, reason: err instanceof Error ? err.message : String(err) });
+      const code = (err as { code?: unknown }).code;
+      bad.push({
+        path,
+        bad: err instanceof Error ? err.message : String(err),
+        code: typeof code === "string" ? code : undefined,
+      });
     }
   }
-  const good = scanned.filter((s): s is Extract<Scanned, { ok: true }> => s.ok).map((s) => s.info);
-  const plans = planAssociations(good, {
-    requiredContexts: options.requiredContexts ?? false,
+  const requiredContexts = options.requiredContexts ?? false;
+  const planOptions = {
+    requiredContexts,
     transferSyntaxes: options.transferSyntaxes ?? DEFAULT_TRANSFER_SYNTAXES,
-  });
+  };
+  let plans = planAssociations(good, planOptions);
 
   // Bad files: with -cx (or when nothing can be sent) they are reported before any
   // association, as the reference does; otherwise at their place in the send order.
-  const reportBadAtScan = (options.requiredContexts ?? false) || plans.length === 0;
-  const badAtSend = new Map<string, string>();
-  for (const s of scanned) {
-    if (s.ok) continue;
-    if (reportBadAtScan) {
-      emit({ type: "bad-file", path: s.path, reason: s.reason, phase: "scan" });
-      finish({ path: s.path, outcome: "not-sent", reason: `Bad DICOM file: ${s.reason}` });
-    } else {
-      badAtSend.set(s.path, s.reason);
+  if (requiredContexts || plans.length === 0) {
+    for (const b of bad) {
+      emit({ type: "bad-file", path: b.path, reason: b.bad, code: b.code, phase: "scan" });
+      finish(run, { path: b.path, outcome: "not-sent", reason: `Bad DICOM file: ${b.bad}` });
     }
   }
   if (good.length === 0) emit({ type: "no-files" });
 
-  let associations = 0;
-  let wanted = 0;
-  let messageId = 1;
-  let fatal: Error | undefined;
-  const priority = options.priority ?? Priority.Low;
-
-  for (let i = 0; i < plans.length; i++) {
-    const plan = plans[i];
-    // In default mode the first association also walks the bad files, in sorted order.
-    const order: (DicomFileInfo | { bad: string; path: string })[] = [...plan.files];
-    if (i === 0 && badAtSend.size > 0) {
-      for (const [path, bad] of badAtSend) order.push({ bad, path });
-      order.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-    }
-    const notSent = (reason: string) => {
-      for (const f of order) {
-        if ("bad" in f) {
-          finish({ path: f.path, outcome: "not-sent", reason: `Bad DICOM file: ${f.bad}` });
-        } else if (!results.has(f.path)) {
-          finish({
-            path: f.path,
-            outcome: "not-sent",
-            reason,
-            sopClassUid: f.sopClassUid,
-            sopInstanceUid: f.sopInstanceUid,
-            transferSyntaxUid: f.transferSyntaxUid,
-          });
-        }
+  const maxRetries = Math.max(0, options.retries ?? 0);
+  for (let round = 0;; round++) {
+    run.retriesLeft = maxRetries - round;
+    run.deferred = [];
+    for (let i = 0; i < plans.length; i++) {
+      const items: Item[] = [...plans[i].files];
+      if (round === 0 && i === 0 && !requiredContexts && bad.length > 0) {
+        items.push(...bad);
+        items.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
       }
-    };
-    if (fatal) {
-      notSent(notSentReason(fatal));
-      continue;
+      await runPlan(run, plans[i], items);
     }
-    wanted++;
-    emit({ type: "association-requesting", index: i, plan });
-    let assoc: Association;
-    try {
-      const connect = options.connect ?? connectTcp;
-      const transport = await connect({
-        hostname: options.address,
-        port: options.port,
-        timeoutSeconds: timeouts.network,
-      });
-      const rq = buildAssociateRQ({
-        callingAeTitle: options.callingAeTitle ?? "STORESCU",
-        calledAeTitle: options.calledAeTitle ?? "ANY-SCP",
-        presentationContexts: plan.contexts,
-        maxPduLength: options.maxPduLength ?? 16382,
-      });
-      assoc = await Association.request(transport, rq, {
-        timeouts,
-        maxPduLength: options.maxPduLength ?? 16382,
-        listener: options.associationListener,
-      });
-    } catch (err) {
-      const e = err instanceof Error ? err : new Error(String(err));
-      emit({ type: "association-failed", error: e });
-      fatal = e;
-      notSent(notSentReason(e));
-      continue;
-    }
-    if (assoc.contexts.size === 0) {
-      emit({ type: "association-failed", error: new NoAcceptedContextsError() });
-      await assoc.abort();
-      notSent("no accepted presentation contexts");
-      continue;
-    }
-    associations++;
-    emit({ type: "association-accepted", association: assoc });
-
-    for (const f of order) {
-      emit({ type: "file-sending", path: f.path });
-      if ("bad" in f) {
-        emit({ type: "bad-file", path: f.path, reason: f.bad, phase: "send" });
-        finish({ path: f.path, outcome: "not-sent", reason: `Bad DICOM file: ${f.bad}` });
-        continue;
-      }
-      const base: FileResult = {
-        path: f.path,
-        outcome: "not-sent",
-        sopClassUid: f.sopClassUid,
-        sopInstanceUid: f.sopInstanceUid,
-        transferSyntaxUid: f.transferSyntaxUid,
-      };
-      if (!assoc.isEstablished) {
-        finish({ ...base, reason: `association ended before sending (${lastError(assoc)})` });
-        continue;
-      }
-      const choice = chooseContext(f, assoc.contexts.values());
-      if (!choice) {
-        const accepted = [...assoc.contexts.values()]
-          .filter((c) => c.abstractSyntax === f.sopClassUid)
-          .map((c) => c.transferSyntax);
-        emit({
-          type: "no-context",
-          path: f.path,
-          sopClassUid: f.sopClassUid,
-          transferSyntaxUid: f.transferSyntaxUid,
-          accepted,
-        });
-        const what = accepted.length === 0
-          ? `the peer accepted no context for ${uidNameOrUid(f.sopClassUid)}`
-          : `the peer accepted ${uidNameOrUid(f.sopClassUid)} only with ${
-            accepted.map(uidNameOrUid).join(", ")
-          }`;
-        finish({
-          ...base,
-          reason: `no accepted presentation context for its transfer syntax ${
-            uidNameOrUid(f.transferSyntaxUid)
-          } (${what})`,
-        });
-        continue;
-      }
-      const ctx = choice.context;
-      let source;
-      try {
-        source = await openDataset(f, ctx.transferSyntax);
-      } catch (err) {
-        finish({ ...base, reason: `cannot read: ${err instanceof Error ? err.message : err}` });
-        continue;
-      }
-      const rq: CStoreRQ = {
-        kind: "C-STORE-RQ",
-        messageId: messageId,
-        affectedSopClassUid: f.sopClassUid,
-        affectedSopInstanceUid: f.sopInstanceUid,
-        priority,
-      };
-      const sentInfo = {
-        ...base,
-        sentTransferSyntaxUid: ctx.transferSyntax,
-        contextId: ctx.id,
-      };
-      emit({
-        type: "store-request",
-        path: f.path,
-        request: rq,
-        contextId: ctx.id,
-        transferSyntaxUid: ctx.transferSyntax,
-        fileTransferSyntaxUid: f.transferSyntaxUid,
-        converted: choice.convert,
-      });
-      const started = performance.now();
-      let bytes = 0;
-      let dataSent = false;
-      try {
-        bytes = await assoc.sendMessage(ctx.id, encodeCommand(rq, true), rq, source);
-        dataSent = true;
-        messageId = (messageId + 1) & 0xffff || 1;
-        const rsp = await assoc.receiveMessage();
-        const ms = Math.round(performance.now() - started);
-        if (
-          rsp.command.kind !== "C-STORE-RSP" ||
-          rsp.command.messageIdBeingRespondedTo !== rq.messageId ||
-          (rsp.command.affectedSopInstanceUid !== undefined &&
-            rsp.command.affectedSopInstanceUid !== rq.affectedSopInstanceUid)
-        ) {
-          const err = new ProtocolError("Received an invalid C-STORE-RSP response from the peer");
-          await assoc.abort(err);
-          finish({
-            ...sentInfo,
-            outcome: "failure",
-            bytes,
-            ms,
-            reason: "invalid C-STORE-RSP (wrong message or instance); storage not confirmed",
-          });
-          continue;
-        }
-        const response = rsp.command;
-        emit({ type: "store-response", path: f.path, response });
-        const category = storeStatusCategory(response.status);
-        const statusText = `${hexStatus(response.status)} - ${statusMeaning(response.status)}`;
-        const comment = response.errorComment ? `: ${response.errorComment}` : "";
-        if (category === "Success") {
-          finish({ ...sentInfo, outcome: "success", status: response.status, bytes, ms });
-        } else if (category === "Warning") {
-          finish({
-            ...sentInfo,
-            outcome: "warning",
-            status: response.status,
-            bytes,
-            ms,
-            reason: `Warning status ${statusText}${comment}`,
-          });
-        } else {
-          finish({
-            ...sentInfo,
-            outcome: "failure",
-            status: response.status,
-            bytes,
-            ms,
-            reason: `${
-              category === "Failure" ? "Failure" : category
-            } status ${statusText}${comment}`,
-          });
-        }
-      } catch (err) {
-        const e = err instanceof Error ? err : new Error(String(err));
-        if (e instanceof AssociationTimeoutError && e.kind === "dimse") await assoc.abort(e);
-        else emit({ type: "store-error", path: f.path, error: e });
-        const confirmed = "storage not confirmed";
-        finish({
-          ...sentInfo,
-          outcome: "failure",
-          bytes,
-          reason: dataSent
-            ? `no C-STORE-RSP: ${notSentReason(e)}; ${confirmed}`
-            : `sending failed: ${notSentReason(e)}`,
-        });
-      } finally {
-        source.close();
-      }
-    }
-    if (assoc.isEstablished) {
-      emit({ type: "association-releasing" });
-      await assoc.release();
-    } else {
-      await assoc.abort();
-    }
+    if (run.deferred.length === 0) break;
+    const delayMs = (options.retryDelayMs ?? 1000) * 2 ** round;
+    emit({ type: "retrying", files: run.deferred.length, attempt: round + 2, delayMs });
+    await new Promise((r) => setTimeout(r, delayMs));
+    run.fatal = undefined;
+    plans = planAssociations(run.deferred, planOptions);
   }
 
   const ordered: FileResult[] = [
@@ -440,26 +349,433 @@ export async function storeFiles(options: StoreOptions): Promise<StoreReport> {
       outcome: "not-sent",
       reason: `Cannot access path: ${b.reason}`,
     })),
-    ...found.files.map((p) => results.get(p)!),
+    ...found.files.map((p) => run.results.get(p)!),
   ];
   const counts: Record<Outcome, number> = { success: 0, warning: 0, failure: 0, "not-sent": 0 };
   for (const r of ordered) counts[r.outcome]++;
   return {
     results: ordered,
     counts,
-    associations,
-    noAssociation: wanted > 0 && associations === 0,
+    associations: run.associations,
+    noAssociation: run.wanted > 0 && run.associations === 0,
   };
 }
 
-function lastError(assoc: Association): string {
-  return assoc.isEstablished ? "" : "association no longer established";
+/** Records a final result (or defers a transient failure to the next round). */
+function finish(
+  run: Run,
+  r: FileResult,
+  info?: DicomFileInfo,
+  emit: (e: StoreEvent) => void = run.emit,
+): void {
+  const attempts = run.attempts.get(r.path) ?? 0;
+  if (info && r.transient && run.retriesLeft > 0) {
+    run.deferred.push(info);
+    emit({ type: "file-retry", path: r.path, reason: r.reason ?? "" });
+    return;
+  }
+  const result = attempts > 0 ? { ...r, attempts } : r;
+  run.results.set(r.path, result);
+  emit({ type: "file-done", result });
 }
 
-/** The peer accepted the association but none of its presentation contexts. */
-export class NoAcceptedContextsError extends Error {
-  constructor() {
-    super("No accepted presentation contexts");
-    this.name = "NoAcceptedContextsError";
+/** Opens up to `parallel` associations for one plan and drains its queue through them. */
+async function runPlan(run: Run, plan: AssociationPlan<DicomFileInfo>, items: Item[]) {
+  const queue = items.map((item, index) => ({ item, index }));
+  const parallel = Math.max(1, Math.min(run.options.parallel ?? 1, plan.files.length || 1));
+  const seq = parallel > 1 ? new Sequencer(run.emit) : undefined;
+  if (run.fatal) {
+    for (const { item } of queue) notSent(run, item, reasonOf(run.fatal), run.fatal);
+    return;
+  }
+  const errors: Error[] = [];
+  let established = 0;
+  await Promise.all(
+    Array.from({ length: parallel }, async (_, w) => {
+      // Stagger the extra associations a little so a peer limiting concurrency can say so.
+      if (w > 0) await new Promise((r) => setTimeout(r, 0));
+      const err = await worker(run, plan, queue, seq, () => established++);
+      if (err) errors.push(err);
+    }),
+  );
+  if (established === 0 && errors.length > 0) {
+    const last = errors[errors.length - 1];
+    if (!(last instanceof NoAcceptedContextsError)) run.fatal = last;
+  }
+  // Whatever no association could take is not sent.
+  const why = errors.length > 0 ? errors[errors.length - 1] : undefined;
+  for (const { item, index } of queue.splice(0)) {
+    const e = (ev: StoreEvent) => seq ? seq.emit(index, ev) : run.emit(ev);
+    notSent(run, item, why ? reasonOf(why) : "association ended", why, e);
+  }
+}
+
+function notSent(
+  run: Run,
+  item: Item,
+  reason: string,
+  err?: Error,
+  emit: (e: StoreEvent) => void = run.emit,
+): void {
+  if ("bad" in item) {
+    finish(
+      run,
+      { path: item.path, outcome: "not-sent", reason: `Bad DICOM file: ${item.bad}` },
+      undefined,
+      emit,
+    );
+  } else {
+    finish(
+      run,
+      { ...fileOf(item), reason, transient: err ? isTransient(err) : undefined },
+      item,
+      emit,
+    );
+  }
+}
+
+/** A C-STORE sent and waiting for its response. */
+interface InFlight {
+  file: DicomFileInfo;
+  index: number;
+  request: CStoreRQ;
+  base: FileResult;
+  bytes: number;
+  started: number;
+  emit: (e: StoreEvent) => void;
+}
+
+/** One association: connect, negotiate, send from the shared queue, release. */
+async function worker(
+  run: Run,
+  plan: AssociationPlan<DicomFileInfo>,
+  queue: { item: Item; index: number }[],
+  seq: Sequencer | undefined,
+  onEstablished: () => void,
+): Promise<Error | undefined> {
+  const options = run.options;
+  const emitFor = (index: number) => (e: StoreEvent) => seq ? seq.emit(index, e) : run.emit(e);
+  run.wanted++;
+  run.emit({ type: "association-requesting", plan });
+  const window = Math.max(1, options.asyncWindow ?? 1);
+  let assoc: Association;
+  try {
+    const connect = options.connect ?? connectTcp;
+    const transport = await connect({
+      hostname: options.address,
+      port: options.port,
+      timeoutSeconds: run.timeouts.network,
+    });
+    const rq = buildAssociateRQ({
+      callingAeTitle: options.callingAeTitle ?? "STORESCU",
+      calledAeTitle: options.calledAeTitle ?? "ANY-SCP",
+      presentationContexts: plan.contexts,
+      maxPduLength: options.maxPduLength ?? 16382,
+      asyncOperationsWindow: window > 1
+        ? { maxOperationsInvoked: window, maxOperationsPerformed: 1 }
+        : undefined,
+    });
+    assoc = await Association.request(transport, rq, {
+      timeouts: run.timeouts,
+      maxPduLength: options.maxPduLength ?? 16382,
+      listener: options.associationListener,
+    });
+  } catch (err) {
+    const e = err instanceof Error ? err : new Error(String(err));
+    run.emit({ type: "association-failed", error: e });
+    return e;
+  }
+  if (assoc.contexts.size === 0) {
+    const e = new NoAcceptedContextsError();
+    run.emit({ type: "association-failed", error: e });
+    await assoc.abort();
+    return e;
+  }
+  run.associations++;
+  onEstablished();
+  run.emit({ type: "association-accepted", association: assoc });
+
+  // The window the peer agreed to: 0 means unlimited, absent means one at a time.
+  const agreed = assoc.accept.userInfo.asyncOperationsWindow?.maxOperationsInvoked;
+  const limit = window > 1 && agreed !== undefined
+    ? (agreed === 0 ? window : Math.min(agreed, window))
+    : 1;
+  let messageId = 1;
+  const inFlight = new Map<number, InFlight>();
+  let ended: Error | undefined;
+
+  const failInFlight = (err: Error) => {
+    for (const f of inFlight.values()) {
+      f.emit({ type: "store-error", path: f.file.path, error: err });
+      finish(
+        run,
+        {
+          ...f.base,
+          outcome: "failure",
+          bytes: f.bytes,
+          reason: `no C-STORE-RSP: ${reasonOf(err)}; storage not confirmed`,
+          transient: isTransient(err),
+        },
+        f.file,
+        f.emit,
+      );
+    }
+    inFlight.clear();
+  };
+
+  while (!ended) {
+    // Fill the window.
+    while (inFlight.size < limit && queue.length > 0 && assoc.isEstablished) {
+      const { item, index } = queue.shift()!;
+      const emit = emitFor(index);
+      run.attempts.set(item.path, (run.attempts.get(item.path) ?? 0) + 1);
+      emit({ type: "file-sending", path: item.path });
+      if ("bad" in item) {
+        emit({
+          type: "bad-file",
+          path: item.path,
+          reason: item.bad,
+          code: item.code,
+          phase: "send",
+        });
+        finish(
+          run,
+          {
+            path: item.path,
+            outcome: "not-sent",
+            reason: `Bad DICOM file: ${item.bad}`,
+          },
+          undefined,
+          emit,
+        );
+        continue;
+      }
+      const sent = await sendOne(run, assoc, item, index, messageId, emit);
+      if (sent === "skipped") continue;
+      messageId = (messageId + 1) & 0xffff || 1;
+      if (sent instanceof Error) {
+        ended = sent;
+        break;
+      }
+      inFlight.set(sent.request.messageId, sent);
+    }
+    if (inFlight.size === 0) break;
+    // Wait for one response.
+    let rsp;
+    try {
+      rsp = await assoc.receiveMessage();
+    } catch (err) {
+      const e = err instanceof Error ? err : new Error(String(err));
+      if (e instanceof AssociationTimeoutError && e.kind === "dimse") await assoc.abort(e);
+      failInFlight(e);
+      ended = e;
+      break;
+    }
+    const cmd = rsp.command;
+    const f = cmd.kind === "C-STORE-RSP" ? inFlight.get(cmd.messageIdBeingRespondedTo) : undefined;
+    if (
+      !f || cmd.kind !== "C-STORE-RSP" ||
+      (cmd.affectedSopInstanceUid !== undefined &&
+        cmd.affectedSopInstanceUid !== f.request.affectedSopInstanceUid)
+    ) {
+      const err = new ProtocolError("Received an invalid C-STORE-RSP response from the peer");
+      await assoc.abort(err);
+      for (const x of inFlight.values()) {
+        finish(
+          run,
+          {
+            ...x.base,
+            outcome: "failure",
+            bytes: x.bytes,
+            reason: "invalid C-STORE-RSP (wrong message ID or SOP instance); storage not confirmed",
+          },
+          x.file,
+          x.emit,
+        );
+      }
+      inFlight.clear();
+      ended = err;
+      break;
+    }
+    inFlight.delete(cmd.messageIdBeingRespondedTo);
+    completed(run, f, cmd);
+  }
+
+  if (assoc.isEstablished) {
+    run.emit({ type: "association-releasing" });
+    await assoc.release();
+  } else {
+    await assoc.abort();
+  }
+  return ended;
+}
+
+/** Sends one file's C-STORE-RQ and data set. */
+async function sendOne(
+  run: Run,
+  assoc: Association,
+  f: DicomFileInfo,
+  index: number,
+  messageId: number,
+  emit: (e: StoreEvent) => void,
+): Promise<InFlight | Error | "skipped"> {
+  const base = fileOf(f);
+  const choice = chooseContext(f, assoc.contexts.values());
+  if (!choice) {
+    const accepted = [...assoc.contexts.values()]
+      .filter((c) => c.abstractSyntax === f.sopClassUid)
+      .map((c) => c.transferSyntax);
+    emit({
+      type: "no-context",
+      path: f.path,
+      sopClassUid: f.sopClassUid,
+      transferSyntaxUid: f.transferSyntaxUid,
+      accepted,
+    });
+    finish(
+      run,
+      {
+        ...base,
+        reason: `${uidNameOrUid(f.sopClassUid)} in ${uidNameOrUid(f.transferSyntaxUid)}: ${
+          describeRefusal(assoc, f.sopClassUid)
+        }`,
+      },
+      undefined,
+      emit,
+    );
+    return "skipped";
+  }
+  const ctx = choice.context;
+  let source: ByteSource;
+  try {
+    source = await openDataset(f, ctx.transferSyntax);
+  } catch (err) {
+    finish(
+      run,
+      {
+        ...base,
+        reason: `cannot read: ${err instanceof Error ? err.message : String(err)}`,
+      },
+      undefined,
+      emit,
+    );
+    return "skipped";
+  }
+  const request: CStoreRQ = {
+    kind: "C-STORE-RQ",
+    messageId,
+    affectedSopClassUid: f.sopClassUid,
+    affectedSopInstanceUid: f.sopInstanceUid,
+    priority: run.options.priority ?? Priority.Low,
+  };
+  const sentBase: FileResult = {
+    ...base,
+    sentTransferSyntaxUid: ctx.transferSyntax,
+    contextId: ctx.id,
+  };
+  emit({
+    type: "store-request",
+    path: f.path,
+    request,
+    contextId: ctx.id,
+    transferSyntaxUid: ctx.transferSyntax,
+    fileTransferSyntaxUid: f.transferSyntaxUid,
+    converted: choice.convert,
+  });
+  const started = performance.now();
+  try {
+    const bytes = await assoc.sendMessage(ctx.id, encodeCommand(request, true), request, source);
+    return { file: f, index, request, base: sentBase, bytes, started, emit };
+  } catch (err) {
+    const e = err instanceof Error ? err : new Error(String(err));
+    emit({ type: "store-error", path: f.path, error: e });
+    if (e instanceof DataSetSourceError && assoc.isEstablished) {
+      finish(
+        run,
+        { ...sentBase, outcome: "failure", reason: `cannot read: ${e.message}` },
+        undefined,
+        emit,
+      );
+      return "skipped";
+    }
+    finish(
+      run,
+      {
+        ...sentBase,
+        outcome: "failure",
+        reason: `sending failed: ${reasonOf(e)}`,
+        transient: isTransient(e),
+      },
+      f,
+      emit,
+    );
+    return e;
+  } finally {
+    source.close();
+  }
+}
+
+const CONTEXT_RESULT = [
+  "accepted",
+  "user rejection",
+  "no reason",
+  "abstract syntax not supported",
+  "transfer syntaxes not supported",
+];
+
+/** What the peer said about the contexts proposed for `sopClass` on this association. */
+function describeRefusal(assoc: Association, sopClass: string): string {
+  const accepted = [...assoc.contexts.values()].filter((c) => c.abstractSyntax === sopClass);
+  if (accepted.length > 0) {
+    const names = [...new Set(accepted.map((c) => uidNameOrUid(c.transferSyntax)))];
+    return `the peer accepted it only as ${
+      names.join(", ")
+    }, which this file can't be converted to`;
+  }
+  const proposed = assoc.request.presentationContexts.filter((c) => c.abstractSyntax === sopClass);
+  if (proposed.length === 0) return "not proposed on this association";
+  const results = new Map(assoc.accept.presentationContexts.map((c) => [c.id, c.result]));
+  const parts = proposed.map((p) => {
+    const r = results.get(p.id);
+    return `${p.transferSyntaxes.map(uidNameOrUid).join(", ")}: ${
+      r === undefined ? "no answer" : CONTEXT_RESULT[r] ?? `result ${r}`
+    }`;
+  });
+  return `the peer refused every context proposed for it (${parts.join("; ")})`;
+}
+
+/** Turns a matched C-STORE-RSP into the file's result. */
+function completed(run: Run, f: InFlight, response: CStoreRSP): void {
+  const ms = Math.round(performance.now() - f.started);
+  f.emit({ type: "store-response", path: f.file.path, response });
+  const category = storeStatusCategory(response.status);
+  const statusText = `${hexStatus(response.status)} - ${statusMeaning(response.status)}`;
+  const comment = response.errorComment ? `: ${response.errorComment}` : "";
+  const common = { ...f.base, status: response.status, bytes: f.bytes, ms };
+  if (category === "Success") {
+    finish(run, { ...common, outcome: "success" }, f.file, f.emit);
+  } else if (category === "Warning") {
+    finish(
+      run,
+      {
+        ...common,
+        outcome: "warning",
+        reason: `Warning status ${statusText}${comment}`,
+      },
+      f.file,
+      f.emit,
+    );
+  } else {
+    finish(
+      run,
+      {
+        ...common,
+        outcome: "failure",
+        reason: `${category} status ${statusText}${comment}`,
+        transient: response.status >= 0xA700 && response.status <= 0xA7FF,
+      },
+      f.file,
+      f.emit,
+    );
   }
 }

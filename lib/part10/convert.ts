@@ -62,17 +62,24 @@ async function collect(
 
 class Converter {
   readonly #in: BufferedInput;
-  readonly #src: Encoding;
   readonly #dst: Encoding;
-  readonly #lengthsChange: boolean;
-  readonly #swap: boolean;
+  #src: Encoding;
+  #lengthsChange: boolean;
+  #swap: boolean;
 
   constructor(input: BufferedInput, src: Encoding, dst: Encoding) {
     this.#in = input;
-    this.#src = src;
     this.#dst = dst;
+    this.#src = src;
     this.#lengthsChange = src.explicitVr !== dst.explicitVr;
     this.#swap = src.littleEndian !== dst.littleEndian;
+  }
+
+  /** Changes the source encoding (inside a UN sequence, which is always Implicit VR LE). */
+  #setSource(src: Encoding): void {
+    this.#src = src;
+    this.#lengthsChange = src.explicitVr !== this.#dst.explicitVr;
+    this.#swap = src.littleEndian !== this.#dst.littleEndian;
   }
 
   #truncated(): never {
@@ -190,9 +197,15 @@ class Converter {
     }
     if (undefinedLength) {
       if (vr !== "UN") this.#malformed(`undefined length in ${vr} element ${tagString(tag)}`);
-      // An explicit UN of undefined length holds an Implicit VR LE sequence: copy it verbatim.
-      yield encodeHeader(this.#dst, tag, "UN", UNDEFINED_LENGTH);
-      yield* this.#rawSequence();
+      // UN of undefined length: a sequence encoded in Implicit VR LE (CP-246). Like dcmtk,
+      // write it as SQ with its items re-encoded in the target syntax.
+      const saved = this.#src;
+      this.#setSource({ explicitVr: false, littleEndian: true });
+      try {
+        yield* this.#sequence(tag, UNDEFINED_LENGTH);
+      } finally {
+        this.#setSource(saved);
+      }
       return;
     }
     if (tag === 0x00280103 && h.length === 2) {
@@ -247,32 +260,6 @@ class Converter {
         const { parts, size } = await collect(this.elements(ctx, input.pos + h.length, true));
         yield encodeHeader(dst, ITEM, undefined, size);
         yield* parts;
-      }
-    }
-  }
-
-  /** Copies an Implicit VR LE sequence (content of a UN element) up to its delimiter. */
-  async *#rawSequence(): AsyncGenerator<Uint8Array> {
-    const input = this.#in;
-    for (;;) {
-      if (!(await input.ensure(8))) this.#truncated();
-      const tag = ((input.u16(0, true) << 16) | input.u16(2, true)) >>> 0;
-      const len = input.u32(4, true);
-      yield input.take(8);
-      if (tag === SEQUENCE_DELIMITATION) return;
-      if (tag !== ITEM) this.#malformed(`expected an item, found ${tagString(tag)}`);
-      if (len !== UNDEFINED_LENGTH) {
-        yield* this.#value(len, 1);
-        continue;
-      }
-      for (;;) {
-        if (!(await input.ensure(8))) this.#truncated();
-        const t = ((input.u16(0, true) << 16) | input.u16(2, true)) >>> 0;
-        const l = input.u32(4, true);
-        yield input.take(8);
-        if (t === ITEM_DELIMITATION) break;
-        if (l === UNDEFINED_LENGTH) yield* this.#rawSequence();
-        else yield* this.#value(l, 1);
       }
     }
   }

@@ -1,0 +1,280 @@
+/**
+ * lib/send.ts beyond the reference's single association: --parallel, --async, --retry and
+ * the --report JSON lines, against our own SCP.
+ */
+
+import assert from "node:assert/strict";
+import { storeFiles, type StoreEvent } from "../lib/send.ts";
+import { startStorageScp } from "../lib/scp.ts";
+import { exitCodeFor, main, reportLine } from "../cli.ts";
+import { repoRoot, runCli } from "./peers.ts";
+
+const CT = "1.2.840.10008.5.1.4.1.1.2";
+
+/** Writes `n` small Explicit VR LE CT files into a temp dir; returns dir and instance UIDs. */
+async function makeFiles(n: number): Promise<{ dir: string; uids: string[] }> {
+  const dir = await Deno.makeTempDir({ prefix: "storescu-modes-" });
+  const uids: string[] = [];
+  const enc = new TextEncoder();
+  const el = (g: number, e: number, vr: string, value: Uint8Array) => {
+    const padded = value.length % 2 ? new Uint8Array([...value, vr === "UI" ? 0 : 0x20]) : value;
+    const h = new Uint8Array(8);
+    const v = new DataView(h.buffer);
+    v.setUint16(0, g, true);
+    v.setUint16(2, e, true);
+    h[4] = vr.charCodeAt(0);
+    h[5] = vr.charCodeAt(1);
+    v.setUint16(6, padded.length, true);
+    return [h, padded];
+  };
+  const cat = (parts: Uint8Array[]) => {
+    const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
+    let o = 0;
+    for (const p of parts) {
+      out.set(p, o);
+      o += p.length;
+    }
+    return out;
+  };
+  for (let i = 0; i < n; i++) {
+    const uid = `2.25.424242${String(i).padStart(4, "0")}`;
+    uids.push(uid);
+    const meta = cat([
+      ...el(2, 1, "OB", new Uint8Array([0, 1])).map((x, j) =>
+        j === 0 ? new Uint8Array([2, 0, 1, 0, 0x4f, 0x42, 0, 0, 2, 0, 0, 0]) : x
+      ),
+      ...el(2, 2, "UI", enc.encode(CT)),
+      ...el(2, 3, "UI", enc.encode(uid)),
+      ...el(2, 0x10, "UI", enc.encode("1.2.840.10008.1.2.1")),
+    ]);
+    const group = cat([...el(2, 0, "UL", new Uint8Array(4))]);
+    new DataView(group.buffer).setUint32(8, meta.length, true);
+    const ds = cat([
+      ...el(8, 0x16, "UI", enc.encode(CT)),
+      ...el(8, 0x18, "UI", enc.encode(uid)),
+      ...el(0x10, 0x10, "PN", enc.encode(`Test^${i}`)),
+      ...el(0x28, 0x10, "US", new Uint8Array([4, 0])),
+    ]);
+    const pre = new Uint8Array(132);
+    pre.set(enc.encode("DICM"), 128);
+    // (0002,0001) is OB with a 4-byte length: header written by hand above.
+    await Deno.writeFile(`${dir}/ct${String(i).padStart(3, "0")}.dcm`, cat([pre, group, meta, ds]));
+  }
+  return { dir, uids };
+}
+
+Deno.test("--parallel: every file stored once, over N associations, logged in file order", async () => {
+  const { dir } = await makeFiles(12);
+  const scp = startStorageScp();
+  const events: StoreEvent[] = [];
+  try {
+    const report = await storeFiles({
+      address: "127.0.0.1",
+      port: scp.port,
+      paths: [dir],
+      parallel: 3,
+      onEvent: (e) => events.push(e),
+    });
+    assert.equal(report.counts.success, 12);
+    assert.equal(report.associations, 3);
+    assert.equal(scp.requests.length, 3);
+    const inst = scp.received.map((r) => r.sopInstanceUid);
+    assert.equal(new Set(inst).size, 12, "no double sends");
+    const sending = events.filter((e) => e.type === "file-sending").map((e) =>
+      (e as { path: string }).path
+    );
+    assert.deepEqual(sending, [...sending].sort(), "per-file events come out in file order");
+    const done = events.filter((e) => e.type === "file-done").map((e) =>
+      (e as { result: { path: string } }).result.path
+    );
+    assert.deepEqual(done, [...done].sort());
+  } finally {
+    await scp.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("--parallel: an aborted association does not lose the files queued on another", async () => {
+  const { dir, uids } = await makeFiles(9);
+  let aborted = false;
+  const scp = startStorageScp({
+    status: (rq) => {
+      if (rq.affectedSopInstanceUid === uids[4] && !aborted) {
+        aborted = true;
+        return "abort";
+      }
+      return 0;
+    },
+  });
+  try {
+    const report = await storeFiles({
+      address: "127.0.0.1",
+      port: scp.port,
+      paths: [dir],
+      parallel: 2,
+      timeouts: { dimse: 2 },
+    });
+    const byPath = new Map(report.results.map((r) => [r.path.split("/").pop(), r]));
+    assert.equal(byPath.get("ct004.dcm")?.outcome, "failure");
+    assert.match(byPath.get("ct004.dcm")!.reason!, /storage not confirmed/);
+    assert.equal(report.counts.success, 8, JSON.stringify(report.results, null, 1));
+    assert.equal(exitCodeFor(report), 3);
+  } finally {
+    await scp.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("--async: several C-STOREs in flight when the peer accepts the window", async () => {
+  const { dir } = await makeFiles(10);
+  const scp = startStorageScp({ maxOperationsPerformed: 4, responseDelayMs: 30 });
+  try {
+    const report = await storeFiles({
+      address: "127.0.0.1",
+      port: scp.port,
+      paths: [dir],
+      asyncWindow: 8,
+    });
+    assert.equal(report.counts.success, 10);
+    const window = scp.requests[0].userInfo.asyncOperationsWindow;
+    assert.deepEqual(window, { maxOperationsInvoked: 8, maxOperationsPerformed: 1 });
+    assert.ok(scp.maxOutstanding > 1, `outstanding ${scp.maxOutstanding}`);
+    assert.ok(scp.maxOutstanding <= 4, `outstanding ${scp.maxOutstanding}`);
+    const ids = scp.received.map((r) => r.messageId);
+    assert.equal(new Set(ids).size, ids.length, "message ids unique on the association");
+    assert.equal(new Set(scp.received.map((r) => r.sopInstanceUid)).size, 10);
+  } finally {
+    await scp.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("--async: a peer that refuses the window gets one C-STORE at a time", async () => {
+  const { dir } = await makeFiles(5);
+  const scp = startStorageScp({ maxOperationsPerformed: 1, responseDelayMs: 10 });
+  try {
+    const report = await storeFiles({
+      address: "127.0.0.1",
+      port: scp.port,
+      paths: [dir],
+      asyncWindow: 8,
+    });
+    assert.equal(report.counts.success, 5);
+    assert.equal(scp.maxOutstanding, 1);
+  } finally {
+    await scp.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("--retry: transient 0xA700 re-sent on a new association; stored files never twice", async () => {
+  const { dir, uids } = await makeFiles(4);
+  const seen = new Map<string, number>();
+  const scp = startStorageScp({
+    status: (rq) => {
+      const n = (seen.get(rq.affectedSopInstanceUid) ?? 0) + 1;
+      seen.set(rq.affectedSopInstanceUid, n);
+      return rq.affectedSopInstanceUid === uids[1] && n === 1 ? 0xA700 : 0;
+    },
+  });
+  const events: StoreEvent[] = [];
+  try {
+    const report = await storeFiles({
+      address: "127.0.0.1",
+      port: scp.port,
+      paths: [dir],
+      retries: 2,
+      retryDelayMs: 10,
+      onEvent: (e) => events.push(e),
+    });
+    assert.equal(report.counts.success, 4);
+    assert.equal(seen.get(uids[1]), 2);
+    for (const u of [uids[0], uids[2], uids[3]]) assert.equal(seen.get(u), 1);
+    assert.equal(report.results.find((r) => r.sopInstanceUid === uids[1])?.attempts, 2);
+    assert.equal(scp.requests.length, 2, "a second association for the retry");
+    assert.ok(events.some((e) => e.type === "retrying"));
+  } finally {
+    await scp.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("--retry: permanent failures (0xA900) are not retried", async () => {
+  const { dir } = await makeFiles(2);
+  const scp = startStorageScp({ status: 0xA900 });
+  try {
+    const report = await storeFiles({
+      address: "127.0.0.1",
+      port: scp.port,
+      paths: [dir],
+      retries: 3,
+      retryDelayMs: 10,
+    });
+    assert.equal(report.counts.failure, 2);
+    assert.equal(scp.received.length, 2);
+    assert.equal(scp.requests.length, 1);
+  } finally {
+    await scp.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("--retry: connection refused is retried with backoff, then reported not sent", async () => {
+  const { dir } = await makeFiles(1);
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  const events: StoreEvent[] = [];
+  try {
+    const started = performance.now();
+    const report = await storeFiles({
+      address: "127.0.0.1",
+      port,
+      paths: [dir],
+      retries: 2,
+      retryDelayMs: 20,
+      onEvent: (e) => events.push(e),
+    });
+    assert.ok(performance.now() - started >= 60, "20 ms then 40 ms of backoff");
+    assert.equal(report.counts["not-sent"], 1);
+    assert.equal(report.results[0].attempts, undefined, "never got as far as sending");
+    assert.equal(events.filter((e) => e.type === "association-requesting").length, 3);
+    assert.equal(exitCodeFor(report), 1);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("--report -: one JSON line per file on stdout", async () => {
+  const { dir, uids } = await makeFiles(3);
+  const scp = startStorageScp({ status: (rq) => (rq.affectedSopInstanceUid === uids[2] ? 0xB000 : 0) });
+  let out = "";
+  const lines: string[] = [];
+  try {
+    const code = await main(["127.0.0.1", String(scp.port), dir, "--report", "-"], {
+      stdout: (t) => (out += t),
+      stderrLine: (l) => lines.push(l),
+    });
+    assert.equal(code, 0);
+    const rows = out.trim().split("\n").map((l) => JSON.parse(l));
+    assert.equal(rows.length, 3);
+    assert.deepEqual(rows.map((r) => r.outcome), ["success", "success", "warning"]);
+    assert.equal(rows[2].status, 0xB000);
+    assert.equal(rows[0].sopInstanceUid, uids[0]);
+    assert.equal(rows[0].transferSyntaxUid, "1.2.840.10008.1.2.1");
+    assert.equal(rows[0].sentTransferSyntaxUid, "1.2.840.10008.1.2.1");
+    assert.equal(typeof rows[0].bytes, "number");
+    assert.equal(lines.at(-1), "Summary: 3 files: 2 success, 1 warning, 0 failed, 0 not sent");
+    assert.equal(reportLine({ path: "x", outcome: "not-sent" }).startsWith('{"path":"x"'), true);
+  } finally {
+    await scp.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("--report FILE without write permission: one line, exit 2, nothing sent", async () => {
+  const r = await runCli(["127.0.0.1", "9", `${repoRoot}/testdata`, "--report", "/tmp/x.jsonl"]);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /storescu: error: --report \/tmp\/x\.jsonl: no write permission/);
+  assert.doesNotMatch(r.stderr, /Uncaught|at file:/);
+});
