@@ -678,7 +678,8 @@ export class Association {
   #fragmentSize(): number {
     const max = this.peerMaxPduLength;
     if (max === 0) return UNLIMITED_FRAGMENT;
-    return Math.max(1, max - 6);
+    // Even fragments: DCMTK rejects odd PDV lengths ("Odd Fragment Length").
+    return Math.max(2, (max - 6) & ~1);
   }
 
   async #writeMessage(

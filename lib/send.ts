@@ -299,9 +299,10 @@ export async function storeFiles(options: StoreOptions): Promise<StoreReport> {
       good.push(await readDicomFileInfo(path));
     } catch (err) {
       const code = (err as { code?: unknown }).code;
+      const reason = (err as { reason?: unknown }).reason;
       bad.push({
         path,
-        bad: err instanceof Error ? err.message : String(err),
+        bad: typeof reason === "string" ? reason : err instanceof Error ? err.message : String(err),
         code: typeof code === "string" ? code : undefined,
       });
     }
@@ -688,7 +689,8 @@ async function sendOne(
     return { file: f, index, request, base: sentBase, bytes, started, emit };
   } catch (err) {
     const e = err instanceof Error ? err : new Error(String(err));
-    emit({ type: "store-error", path: f.path, error: e });
+    // A file that can't be read is named by its result line; network errors get their own.
+    if (!(e instanceof DataSetSourceError)) emit({ type: "store-error", path: f.path, error: e });
     if (e instanceof DataSetSourceError && assoc.isEstablished) {
       finish(
         run,

@@ -144,7 +144,7 @@ export async function openDataset(
   targetTransferSyntax: string,
 ): Promise<ByteSource> {
   const from = info.transferSyntaxUid;
-  if (from === targetTransferSyntax) return new FileSource(await openAt(info));
+  if (from === targetTransferSyntax) return new EvenSource(new FileSource(await openAt(info)));
   if (!canConvert(from, targetTransferSyntax)) {
     throw new ConversionError(
       "unsupported",
@@ -159,8 +159,39 @@ export async function openDataset(
   if (src.deflated) read = inflateReader(read);
   let chunks = convertDataset(read, encodingOf(from)!, encodingOf(targetTransferSyntax)!);
   if (dst.deflated) chunks = deflateChunks(chunks);
-  return new ChunkSource(readFnFromChunks(chunks), () => {
-    fileSource.close();
-    chunks.return(undefined).catch(() => {});
-  });
+  return new EvenSource(
+    new ChunkSource(readFnFromChunks(chunks), () => {
+      fileSource.close();
+      chunks.return(undefined).catch(() => {});
+    }),
+  );
+}
+
+/**
+ * Ends an odd-length stream with one 0x00 byte. PS3.5 A.5 asks for it after a deflated
+ * bitstream, and peers (DCMTK) reject odd-length P-DATA fragments, so the rule is applied to
+ * every data set sent: an odd-length uncompressed data set is malformed anyway.
+ */
+class EvenSource implements ByteSource {
+  #inner: ByteSource;
+  #total = 0;
+  #ended = false;
+  constructor(inner: ByteSource) {
+    this.#inner = inner;
+  }
+  async read(p: Uint8Array): Promise<number | null> {
+    if (this.#ended || p.length === 0) return this.#ended ? null : 0;
+    const n = await this.#inner.read(p);
+    if (n !== null) {
+      this.#total += n;
+      return n;
+    }
+    this.#ended = true;
+    if (this.#total % 2 === 0) return null;
+    p[0] = 0;
+    return 1;
+  }
+  close(): void {
+    this.#inner.close();
+  }
 }

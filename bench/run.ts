@@ -1,0 +1,697 @@
+/**
+ * `deno task bench`: our `cli.ts` against DCMTK's `storescu`, side by side, in one run, into the
+ * same dcmtk `storescp --ignore` sink on a free loopback port.
+ *
+ * Generates its data into a temp folder (removed at the end), alternates the two clients on
+ * the same files at least 3 times per scenario, measures every run with `/usr/bin/time -v`
+ * (peak RSS; wall time is taken with a monotonic clock around the same process because GNU
+ * time prints only 10 ms steps), and writes a Markdown report to `bench/RESULTS.md`.
+ *
+ * ```sh
+ * deno task bench              # full run (~1.5 GB of temp data, a few minutes)
+ * deno task bench --quick      # smoke run: small data, 1 repetition, report printed only
+ * deno task bench --reps 5     # more repetitions
+ * deno task bench --out FILE   # write the report elsewhere
+ * ```
+ *
+ * @module
+ */
+
+import { randomUidRoot, writeCtSeries, writeMultiFrame } from "./gen.ts";
+
+const HERE = decodeURIComponent(new URL(".", import.meta.url).pathname).replace(/\/$/, "");
+const ROOT = HERE.replace(/\/bench$/, "");
+const SHARED = `${ROOT}/../shared`;
+const TIME = "/usr/bin/time";
+const RUN_TIMEOUT_MS = 600_000;
+
+// ---------------------------------------------------------------------------------------------
+// Options
+
+interface Options {
+  quick: boolean;
+  reps: number;
+  out: string | null;
+  smallCount: number;
+  bigFrames: number;
+  nagleCount: number;
+  keep: boolean;
+}
+
+function parseOptions(args: string[]): Options {
+  const quick = args.includes("--quick");
+  const opts: Options = {
+    quick,
+    reps: quick ? 1 : 3,
+    out: quick ? null : `${HERE}/RESULTS.md`,
+    smallCount: quick ? 50 : 1000,
+    bigFrames: quick ? 128 : 2048,
+    nagleCount: quick ? 10 : 100,
+    keep: args.includes("--keep"),
+  };
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === "--quick" || a === "--keep") continue;
+    if (a === "--reps") opts.reps = Math.max(1, Number(args[++i]));
+    else if (a === "--out") opts.out = args[++i];
+    else if (a === "--help" || a === "-h") {
+      console.log("usage: deno task bench [--quick] [--reps N] [--out FILE] [--keep]");
+      Deno.exit(0);
+    } else {
+      console.error(`bench: unknown argument ${a}`);
+      Deno.exit(2);
+    }
+  }
+  if (!Number.isInteger(opts.reps)) throw new Error("--reps needs a whole number");
+  return opts;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Processes we started (stopped by id in finally blocks, never by name)
+
+const live = new Set<Deno.ChildProcess>();
+
+/** Child pids of `pid` (Linux /proc), so a `time` wrapper's child can be stopped by id. */
+function childrenOf(pid: number): number[] {
+  try {
+    return Deno.readTextFileSync(`/proc/${pid}/task/${pid}/children`).trim().split(/\s+/)
+      .filter((s) => s !== "").map(Number);
+  } catch {
+    return [];
+  }
+}
+
+function killTree(child: Deno.ChildProcess, signal: Deno.Signal = "SIGTERM"): void {
+  const walk = (pid: number): number[] => [pid, ...childrenOf(pid).flatMap(walk)];
+  const pids = walk(child.pid);
+  for (const pid of pids.slice(1).reverse()) {
+    try {
+      Deno.kill(pid, signal);
+    } catch {
+      // already gone
+    }
+  }
+  try {
+    child.kill(signal);
+  } catch {
+    // already gone
+  }
+}
+
+async function drain(s: ReadableStream<Uint8Array>, into: Uint8Array[]): Promise<void> {
+  for await (const c of s) into.push(c);
+}
+
+function text(chunks: Uint8Array[]): string {
+  const dec = new TextDecoder();
+  return chunks.map((c) => dec.decode(c, { stream: true })).join("") + dec.decode();
+}
+
+// ---------------------------------------------------------------------------------------------
+// The sink
+
+async function buildShim(dir: string): Promise<string> {
+  const out = `${dir}/bindlo.so`;
+  const r = await new Deno.Command("cc", {
+    args: ["-shared", "-fPIC", "-O2", "-o", out, `${SHARED}/peers/bindlo.c`, "-ldl"],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!r.success) throw new Error(`cannot build bindlo.so: ${new TextDecoder().decode(r.stderr)}`);
+  return out;
+}
+
+function freePort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}
+
+interface Sink {
+  port: number;
+  tuned: boolean;
+  stop(): Promise<string>;
+}
+
+async function startSink(shim: string, tuned: boolean): Promise<Sink> {
+  const port = freePort();
+  const env: Record<string, string> = { LD_PRELOAD: shim };
+  if (tuned) env.TCP_NODELAY = "1";
+  const child = new Deno.Command("storescp", {
+    args: ["--ignore", String(port)],
+    env,
+    clearEnv: false,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  live.add(child);
+  const chunks: Uint8Array[] = [];
+  const drained = Promise.all([drain(child.stdout, chunks), drain(child.stderr, chunks)]);
+  let exited = false;
+  child.status.then(() => exited = true);
+  const stop = async () => {
+    killTree(child);
+    await child.status;
+    live.delete(child);
+    await drained;
+    return text(chunks);
+  };
+  for (let i = 0; i < 400; i++) {
+    if (exited) throw new Error(`storescp exited early: ${await stop()}`);
+    try {
+      const c = await Deno.connect({ hostname: "127.0.0.1", port });
+      c.close();
+      return { port, tuned, stop };
+    } catch {
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+  throw new Error(`storescp did not listen on ${port}: ${await stop()}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// One measured run
+
+type Client = "ours" | "dcmtk";
+
+interface Run {
+  scenario: string;
+  client: Client;
+  wallS: number;
+  timeWallS: number;
+  rssKb: number;
+  code: number;
+}
+
+interface Job {
+  client: Client;
+  cmd: string;
+  args: string[];
+  env: Record<string, string>;
+  /** Throws when the output does not show that every file was stored. */
+  verify: (code: number, output: string) => void;
+}
+
+function parseTimeV(s: string): { wallS: number; rssKb: number; exit: number } {
+  const wall = s.match(/Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): ([\d:.]+)/)?.[1];
+  const rss = s.match(/Maximum resident set size \(kbytes\): (\d+)/)?.[1];
+  const exit = s.match(/Exit status: (\d+)/)?.[1];
+  if (!wall || !rss || exit === undefined) throw new Error(`cannot parse time -v output:\n${s}`);
+  const parts = wall.split(":").map(Number);
+  const wallS = parts.reduce((acc, p) => acc * 60 + p, 0);
+  return { wallS, rssKb: Number(rss), exit: Number(exit) };
+}
+
+async function measure(scenario: string, job: Job, tmp: string): Promise<Run> {
+  const timeFile = `${tmp}/time.txt`;
+  const started = performance.now();
+  const child = new Deno.Command(TIME, {
+    args: ["-v", "-o", timeFile, job.cmd, ...job.args],
+    env: job.env,
+    clearEnv: true,
+    cwd: ROOT,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  live.add(child);
+  const chunks: Uint8Array[] = [];
+  const drained = Promise.all([drain(child.stdout, chunks), drain(child.stderr, chunks)]);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let timedOut = false;
+  let exited = false;
+  child.status.then(() => exited = true, () => exited = true);
+  try {
+    timer = setTimeout(() => {
+      timedOut = true;
+      killTree(child, "SIGKILL");
+    }, RUN_TIMEOUT_MS);
+    const status = await child.status;
+    const wallS = (performance.now() - started) / 1000;
+    await drained;
+    const output = text(chunks);
+    if (timedOut) throw new Error(`${job.client} ${scenario}: timed out\n${tail(output)}`);
+    const t = parseTimeV(await Deno.readTextFile(timeFile));
+    try {
+      job.verify(status.code, output);
+    } catch (err) {
+      throw new Error(`${job.client} ${scenario}: ${(err as Error).message}\n${tail(output)}`);
+    }
+    return {
+      scenario,
+      client: job.client,
+      wallS,
+      timeWallS: t.wallS,
+      rssKb: t.rssKb,
+      code: status.code,
+    };
+  } finally {
+    clearTimeout(timer);
+    if (!exited) killTree(child);
+    await child.status;
+    live.delete(child);
+  }
+}
+
+function tail(s: string, lines = 15): string {
+  return s.trimEnd().split("\n").slice(-lines).join("\n");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Clients
+
+function baseEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const k of ["PATH", "HOME", "DENO_DIR", "XDG_CACHE_HOME", "LANG", "TMPDIR"]) {
+    const v = Deno.env.get(k);
+    if (v !== undefined) env[k] = v;
+  }
+  env.NO_COLOR = "1";
+  return env;
+}
+
+function oursJob(port: number, inputs: string[], expected: number): Job {
+  return {
+    client: "ours",
+    cmd: Deno.execPath(),
+    args: [
+      "run",
+      "-N",
+      "-R",
+      "--no-prompt",
+      `${ROOT}/cli.ts`,
+      "127.0.0.1",
+      String(port),
+      ...inputs,
+    ],
+    env: baseEnv(),
+    verify(code, output) {
+      const want = `Summary: ${expected} file${expected === 1 ? "" : "s"}: ${expected} success,`;
+      if (code !== 0) throw new Error(`exit status ${code}`);
+      if (!output.includes(want)) throw new Error(`no "${want}" in the output`);
+    },
+  };
+}
+
+function dcmtkJob(port: number, inputs: string[], nodelay: boolean): Job {
+  const env = baseEnv();
+  if (nodelay) env.TCP_NODELAY = "1";
+  const dirs = inputs.some((p) => {
+    try {
+      return Deno.statSync(p).isDirectory;
+    } catch {
+      return false;
+    }
+  });
+  return {
+    client: "dcmtk",
+    cmd: "storescu",
+    args: [...(dirs ? ["+sd"] : []), "127.0.0.1", String(port), ...inputs],
+    env,
+    verify(code, output) {
+      if (code !== 0) throw new Error(`exit status ${code}`);
+      if (/\bE: /.test(output)) throw new Error("errors in the output");
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scenarios
+
+interface Scenario {
+  id: string;
+  title: string;
+  files: number;
+  bytes: number;
+  reps: number;
+  sink: "tuned" | "nagle";
+  jobs: (port: number) => Job[];
+}
+
+interface Summary {
+  scenario: Scenario;
+  client: Client;
+  runs: Run[];
+  medianWallS: number;
+  minWallS: number;
+  maxWallS: number;
+  mbPerS: number;
+  instPerS: number;
+  medianRssMb: number;
+  maxRssMb: number;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+function summarize(scenario: Scenario, client: Client, runs: Run[]): Summary {
+  const walls = runs.map((r) => r.wallS);
+  const w = median(walls);
+  return {
+    scenario,
+    client,
+    runs,
+    medianWallS: w,
+    minWallS: Math.min(...walls),
+    maxWallS: Math.max(...walls),
+    mbPerS: scenario.bytes / 1e6 / w,
+    instPerS: scenario.files / w,
+    medianRssMb: median(runs.map((r) => r.rssKb)) / 1024,
+    maxRssMb: Math.max(...runs.map((r) => r.rssKb)) / 1024,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Machine
+
+async function machine(): Promise<string[]> {
+  const cpu = (await Deno.readTextFile("/proc/cpuinfo")).match(/model name\s*:\s*(.*)/)?.[1] ??
+    "unknown";
+  const memKb = Number(
+    (await Deno.readTextFile("/proc/meminfo")).match(/MemTotal:\s*(\d+)/)?.[1] ?? 0,
+  );
+  const run = async (cmd: string, args: string[]) => {
+    try {
+      const r = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped" }).output();
+      return new TextDecoder().decode(r.stdout).trim() || new TextDecoder().decode(r.stderr).trim();
+    } catch {
+      return "unknown";
+    }
+  };
+  const dcmtk = (await run("storescu", ["--version"])).split("\n").find((l) => l.includes("$dcmtk"))
+    ?.replace(/\$/g, "").trim() ?? "unknown";
+  return [
+    `- date: ${new Date().toISOString()}`,
+    `- CPU: ${cpu}, ${navigator.hardwareConcurrency} logical CPUs (nproc ${await run(
+      "nproc",
+      [],
+    )})`,
+    `- RAM: ${(memKb / 1024 / 1024).toFixed(1)} GiB`,
+    `- OS: ${Deno.build.os} ${Deno.osRelease()} (${Deno.build.arch})`,
+    `- deno ${Deno.version.deno} (V8 ${Deno.version.v8}); ${dcmtk}`,
+  ];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Report
+
+const f2 = (x: number) => x.toFixed(2);
+const f3 = (x: number) => x.toFixed(3);
+const f0 = (x: number) => x.toFixed(0);
+
+function table(summaries: Summary[]): string[] {
+  const lines = [
+    "| scenario | client | runs | median wall s (min–max) | MB/s | instances/s | peak RSS MB (max) | ours/DCMTK wall |",
+    "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+  ];
+  for (const s of summaries) {
+    const other = summaries.find((o) => o.scenario === s.scenario && o.client === "dcmtk");
+    const ratio = s.client === "ours" && other
+      ? `**${f2(s.medianWallS / other.medianWallS)}x**`
+      : "";
+    lines.push(
+      `| ${s.scenario.title} | ${s.client === "ours" ? "ours" : "DCMTK"} | ${s.runs.length} | ` +
+        `${f3(s.medianWallS)} (${f3(s.minWallS)}–${f3(s.maxWallS)}) | ${f0(s.mbPerS)} | ` +
+        `${s.instPerS >= 10 ? f0(s.instPerS) : f2(s.instPerS)} | ` +
+        `${f0(s.medianRssMb)} (${f0(s.maxRssMb)}) | ${ratio} |`,
+    );
+  }
+  return lines;
+}
+
+interface Target {
+  text: string;
+  met: boolean | null;
+  measured: string;
+}
+
+function targets(summaries: Summary[]): Target[] {
+  const get = (id: string, client: Client) =>
+    summaries.find((s) => s.scenario.id === id && s.client === client);
+  const out: Target[] = [];
+  const a = [get("small", "ours"), get("small", "dcmtk")];
+  if (a[0] && a[1]) {
+    const r = a[0].medianWallS / a[1].medianWallS;
+    out.push({
+      text: `${a[0].scenario.files} small files: wall ≤ 0.9x DCMTK`,
+      met: r <= 0.9,
+      measured: `${f2(r)}x (${f3(a[0].medianWallS)} s vs ${f3(a[1].medianWallS)} s)`,
+    });
+  }
+  const b = [get("big", "ours"), get("big", "dcmtk")];
+  if (b[0] && b[1]) {
+    const r = b[0].mbPerS / b[1].mbPerS;
+    out.push({
+      text: "big file: throughput ≥ 1.2x DCMTK",
+      met: r >= 1.2,
+      measured: `${f2(r)}x (${f0(b[0].mbPerS)} vs ${f0(b[1].mbPerS)} MB/s)`,
+    });
+    out.push({
+      text: "big file: our peak RSS ≤ 100 MB",
+      met: b[0].maxRssMb <= 100,
+      measured: `${f0(b[0].maxRssMb)} MB (max of ${b[0].runs.length}; DCMTK ${
+        f0(b[1].maxRssMb)
+      } MB)`,
+    });
+  }
+  const c = [get("one", "ours"), get("one", "dcmtk")];
+  if (c[0] && c[1]) {
+    const r = c[0].medianWallS / c[1].medianWallS;
+    out.push({
+      text: "one small file end to end: wall ≤ 2.5x DCMTK",
+      met: r <= 2.5,
+      measured: `${f2(r)}x (${f3(c[0].medianWallS)} s vs ${f3(c[1].medianWallS)} s)`,
+    });
+  }
+  return out;
+}
+
+function report(
+  opts: Options,
+  machineLines: string[],
+  summaries: Summary[],
+  gen: string,
+): string {
+  const lines: string[] = [
+    "# storescu benchmark: ours vs DCMTK storescu",
+    "",
+    `Written by \`deno task bench${opts.quick ? " --quick" : ""}\` (bench/run.ts). ` +
+    "Do not edit by hand; rerun the bench instead.",
+    "",
+    "## Machine",
+    "",
+    ...machineLines,
+    "",
+    "## Method",
+    "",
+    "- Sink: dcmtk `storescp --ignore` on a free loopback port (LD_PRELOAD bindlo shim), " +
+    "`TCP_NODELAY=1` unless the scenario says Nagle; default max PDU (16 KB).",
+    "- Ours: `deno run -N -R --no-prompt cli.ts 127.0.0.1 PORT <dir|file>` (default options; " +
+    "the 120-context proposal). DCMTK: `TCP_NODELAY=1 storescu [+sd] 127.0.0.1 PORT " +
+    "<dir|file>` (default options). Same files, same sink, alternated (the first client " +
+    "alternates per repetition), after one unmeasured warm-up of each client.",
+    "- Every run is checked: DCMTK exit status 0 and no `E:` line; ours exit status 0 and " +
+    "`Summary: N files: N success`.",
+    "- Wall time: monotonic clock around the `/usr/bin/time -v` process (GNU time itself " +
+    "reports 10 ms steps; both are in the raw data). Peak RSS: `Maximum resident set size`. " +
+    "MB = 10^6 bytes of input files (sum of file sizes) per second of wall time.",
+    `- Data: ${gen}. Files are in the page cache (just written).`,
+    "",
+    "## Results",
+    "",
+    ...table(summaries),
+    "",
+    "## Targets",
+    "",
+    "| target | measured | met |",
+    "| --- | --- | --- |",
+    ...targets(summaries).map((t) =>
+      `| ${t.text} | ${t.measured} | ${t.met === null ? "?" : t.met ? "yes" : "**no**"} |`
+    ),
+    "",
+    "## Raw runs",
+    "",
+    "| scenario | client | wall s | time -v wall s | peak RSS KB | exit |",
+    "| --- | --- | ---: | ---: | ---: | ---: |",
+    ...summaries.flatMap((s) =>
+      s.runs.map((r) =>
+        `| ${s.scenario.title} | ${r.client} | ${f3(r.wallS)} | ${
+          f2(r.timeWallS)
+        } | ${r.rssKb} | ${r.code} |`
+      )
+    ),
+    "",
+  ];
+  return lines.join("\n");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Main
+
+async function main(): Promise<number> {
+  const opts = parseOptions(Deno.args);
+  const tmp = await Deno.makeTempDir({ prefix: "storescu-bench-" });
+  const sinks: Sink[] = [];
+  const stopAll = async () => {
+    for (const s of sinks.splice(0)) await s.stop().catch(() => "");
+    for (const c of live) {
+      killTree(c, "SIGKILL");
+      await c.status.catch(() => {});
+    }
+    live.clear();
+    if (!opts.keep) await Deno.remove(tmp, { recursive: true }).catch(() => {});
+  };
+  let interrupted = false;
+  const onSignal = () => {
+    if (interrupted) return;
+    interrupted = true;
+    console.error("\nbench: interrupted, stopping what we started...");
+    stopAll().finally(() => Deno.exit(130));
+  };
+  Deno.addSignalListener("SIGINT", onSignal);
+  Deno.addSignalListener("SIGTERM", onSignal);
+  try {
+    const log = (s: string) => console.error(s);
+    log(`bench: temp folder ${tmp}`);
+    const shim = await buildShim(tmp);
+
+    // Data.
+    const t = performance.now();
+    const root = randomUidRoot();
+    const smallDir = `${tmp}/small`;
+    const nagleDir = `${tmp}/nagle`;
+    const bigDir = `${tmp}/big`;
+    for (const d of [smallDir, nagleDir, bigDir]) await Deno.mkdir(d);
+    const small = await writeCtSeries(smallDir, opts.smallCount, root);
+    const big = await writeMultiFrame(`${bigDir}/multiframe.dcm`, opts.bigFrames, root);
+    const nagleFiles = small.paths.slice(0, opts.nagleCount);
+    for (const p of nagleFiles) await Deno.link(p, `${nagleDir}/${p.split("/").pop()}`);
+    const one = small.paths[0];
+    const smallSize = small.bytes / small.paths.length;
+    const gen = `${small.paths.length} CT images of ${smallSize} bytes (512x512x16 bit, ` +
+      `Explicit VR LE) and one Multi-frame Grayscale Word SC image of ${big.bytes} bytes ` +
+      `(${opts.bigFrames} frames of 512x512x16 bit)`;
+    log(`bench: generated ${gen} in ${f2((performance.now() - t) / 1000)} s`);
+
+    const scenarios: Scenario[] = [
+      {
+        id: "small",
+        title: `(a) ${small.paths.length} x ${f2(smallSize / 1e6)} MB CT, 1 association`,
+        files: small.paths.length,
+        bytes: small.bytes,
+        reps: opts.reps,
+        sink: "tuned",
+        jobs: (port) => [
+          oursJob(port, [smallDir], small.paths.length),
+          dcmtkJob(port, [smallDir], true),
+        ],
+      },
+      {
+        id: "big",
+        title: `(b) 1 x ${f2(big.bytes / 2 ** 30)} GiB multi-frame`,
+        files: 1,
+        bytes: big.bytes,
+        reps: opts.reps,
+        sink: "tuned",
+        jobs: (port) => [oursJob(port, big.paths, 1), dcmtkJob(port, big.paths, true)],
+      },
+      {
+        id: "one",
+        title: "(c) 1 small file end to end",
+        files: 1,
+        bytes: smallSize,
+        reps: Math.max(opts.reps, opts.quick ? 1 : 5),
+        sink: "tuned",
+        jobs: (port) => [oursJob(port, [one], 1), dcmtkJob(port, [one], true)],
+      },
+      {
+        id: "untuned",
+        title: `(d) untuned client: ${small.paths.length} CT, DCMTK without TCP_NODELAY`,
+        files: small.paths.length,
+        bytes: small.bytes,
+        reps: 1,
+        sink: "tuned",
+        jobs: (port) => [
+          oursJob(port, [smallDir], small.paths.length),
+          dcmtkJob(port, [smallDir], false),
+        ],
+      },
+      {
+        id: "nagle",
+        title: `(e) Nagle sink: ${nagleFiles.length} CT`,
+        files: nagleFiles.length,
+        bytes: smallSize * nagleFiles.length,
+        reps: opts.reps,
+        sink: "nagle",
+        jobs: (port) => [
+          oursJob(port, [nagleDir], nagleFiles.length),
+          dcmtkJob(port, [nagleDir], true),
+        ],
+      },
+    ];
+
+    const tuned = await startSink(shim, true);
+    sinks.push(tuned);
+    log(`bench: sink storescp --ignore on 127.0.0.1:${tuned.port} (TCP_NODELAY=1)`);
+    // Warm-up (module cache, page cache, dynamic linker): not measured.
+    for (const job of [oursJob(tuned.port, [one], 1), dcmtkJob(tuned.port, [one], true)]) {
+      await measure("warm-up", job, tmp);
+    }
+
+    const summaries: Summary[] = [];
+    let nagle: Sink | undefined;
+    for (const sc of scenarios) {
+      let sink = tuned;
+      if (sc.sink === "nagle") {
+        nagle ??= await startSink(shim, false);
+        if (!sinks.includes(nagle)) sinks.push(nagle);
+        sink = nagle;
+      }
+      const runs: Record<Client, Run[]> = { ours: [], dcmtk: [] };
+      for (let rep = 0; rep < sc.reps; rep++) {
+        const jobs = sc.jobs(sink.port);
+        if (rep % 2 === 1) jobs.reverse();
+        for (const job of jobs) {
+          const r = await measure(sc.id, job, tmp);
+          runs[job.client].push(r);
+          log(
+            `  ${sc.title} [${rep + 1}/${sc.reps}] ${job.client.padEnd(5)} ` +
+              `${f3(r.wallS)} s, ${f0(r.rssKb / 1024)} MB`,
+          );
+        }
+      }
+      summaries.push(summarize(sc, "ours", runs.ours), summarize(sc, "dcmtk", runs.dcmtk));
+    }
+
+    const md = report(opts, await machine(), summaries, gen);
+    console.log(md);
+    if (opts.out) {
+      await Deno.writeTextFile(opts.out, md);
+      log(`bench: wrote ${opts.out}`);
+    }
+    for (const s of sinks) {
+      const out = await s.stop();
+      if (out.trim()) log(`bench: sink said:\n${tail(out)}`);
+    }
+    sinks.length = 0;
+    return 0;
+  } finally {
+    await stopAll();
+    Deno.removeSignalListener("SIGINT", onSignal);
+    Deno.removeSignalListener("SIGTERM", onSignal);
+  }
+}
+
+if (import.meta.main) {
+  try {
+    Deno.exit(await main());
+  } catch (err) {
+    console.error(`bench: ${err instanceof Error ? err.message : err}`);
+    Deno.exit(1);
+  }
+}

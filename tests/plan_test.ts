@@ -1,0 +1,208 @@
+/**
+ * Presentation contexts and association grouping (lib/plan.ts): the reference's default
+ * proposal, `-cx` grouping, the 128-context limit handled by splitting, extra associations for
+ * what the default proposal can't carry, and the per-file choice among accepted contexts.
+ */
+import assert from "node:assert/strict";
+import {
+  chooseContext,
+  defaultContexts,
+  MAX_CONTEXTS,
+  type PlannedFile,
+  planAssociations,
+} from "../lib/plan.ts";
+import type { AcceptedContext } from "../lib/association.ts";
+import {
+  DEFLATED_EXPLICIT_VR_LE as DEFL,
+  EXPLICIT_VR_BE as BE,
+  EXPLICIT_VR_LE as ELE,
+  IMPLICIT_VR_LE as ILE,
+} from "../lib/uids.ts";
+import { sharedDir } from "./peers.ts";
+
+const DEFAULT_TS = [ELE, ILE, DEFL, BE];
+const CT = "1.2.840.10008.5.1.4.1.1.2";
+const MR = "1.2.840.10008.5.1.4.1.1.4";
+const SC = "1.2.840.10008.5.1.4.1.1.7";
+const PRIVATE = "1.3.6.1.4.1.9590.100.1.2.1234567";
+const RLE = "1.2.840.10008.1.2.5";
+const JPEG = "1.2.840.10008.1.2.4.50";
+
+interface F extends PlannedFile {
+  path: string;
+}
+let n = 0;
+const f = (sopClassUid: string, transferSyntaxUid: string): F => ({
+  path: `f${n++}`,
+  sopClassUid,
+  transferSyntaxUid,
+});
+
+async function referenceTable(): Promise<[number, string][]> {
+  const text = await Deno.readTextFile(
+    `${sharedDir}/reference/captures/default_contexts_table.md`,
+  );
+  return text.split("\n")
+    .map((l) => l.match(/^\|\s*(\d+)\s*\|\s*([\d.]+)\s*\|/))
+    .filter((m): m is RegExpMatchArray => m !== null)
+    .map((m) => [Number(m[1]), m[2]]);
+}
+
+Deno.test("defaultContexts: the reference's 120 SOP classes, ids 1..239, in its order", async () => {
+  const table = await referenceTable();
+  assert.equal(table.length, 120);
+  const cx = defaultContexts(DEFAULT_TS);
+  assert.deepEqual(cx.map((c) => [c.id, c.abstractSyntax]), table);
+  for (const c of cx) assert.deepEqual(c.transferSyntaxes, DEFAULT_TS);
+  assert.equal(cx[34].id, 69);
+  assert.equal(cx[34].abstractSyntax, CT);
+  // Each context owns its list (mutating one doesn't touch the others).
+  cx[0].transferSyntaxes.push("x");
+  assert.deepEqual(cx[1].transferSyntaxes, DEFAULT_TS);
+  assert.deepEqual(defaultContexts([ILE]).map((c) => c.transferSyntaxes), Array(120).fill([ILE]));
+});
+
+Deno.test("planAssociations: default mode, one association for the files it can carry", () => {
+  const files = [f(CT, ELE), f(MR, ILE), f(SC, DEFL), f(CT, BE)];
+  const plans = planAssociations(files, { requiredContexts: false, transferSyntaxes: DEFAULT_TS });
+  assert.equal(plans.length, 1);
+  assert.equal(plans[0].kind, "default");
+  assert.equal(plans[0].contexts.length, 120);
+  assert.deepEqual(plans[0].files, files);
+  assert.deepEqual(planAssociations([], { requiredContexts: false, transferSyntaxes: DEFAULT_TS }), []);
+  assert.deepEqual(planAssociations([], { requiredContexts: true, transferSyntaxes: DEFAULT_TS }), []);
+});
+
+Deno.test("planAssociations: default mode adds an association for compressed and unknown classes", () => {
+  const ct = f(CT, ELE);
+  const rle = f(CT, RLE);
+  const priv = f(PRIVATE, ELE);
+  const jpeg = f(SC, JPEG);
+  const rle2 = f(CT, RLE);
+  const plans = planAssociations([ct, rle, priv, jpeg, rle2], {
+    requiredContexts: false,
+    transferSyntaxes: DEFAULT_TS,
+  });
+  assert.equal(plans.length, 2);
+  assert.deepEqual(plans[0].files, [ct]);
+  assert.equal(plans[1].kind, "required");
+  assert.deepEqual(plans[1].files, [rle, priv, jpeg, rle2]);
+  assert.deepEqual(plans[1].contexts, [
+    { id: 1, abstractSyntax: CT, transferSyntaxes: [RLE] },
+    { id: 3, abstractSyntax: PRIVATE, transferSyntaxes: [ELE, ILE, DEFL, BE] },
+    { id: 5, abstractSyntax: SC, transferSyntaxes: [JPEG] },
+  ]);
+  // Nothing the default proposal can carry: no default association at all.
+  const only = planAssociations([rle], { requiredContexts: false, transferSyntaxes: DEFAULT_TS });
+  assert.equal(only.length, 1);
+  assert.equal(only[0].kind, "required");
+});
+
+Deno.test("planAssociations: with -xi an Explicit file is still carried by the default proposal", () => {
+  const plans = planAssociations([f(CT, ELE), f(MR, BE)], {
+    requiredContexts: false,
+    transferSyntaxes: [ILE],
+  });
+  assert.equal(plans.length, 1);
+  assert.deepEqual(plans[0].contexts[34].transferSyntaxes, [ILE]);
+});
+
+Deno.test("planAssociations: -cx, one context per (SOP class, TS), grouped by class", () => {
+  const files = [f(CT, ILE), f(MR, ELE), f(CT, ELE), f(MR, ELE), f(CT, ILE), f(CT, RLE), f(PRIVATE, ELE)];
+  const plans = planAssociations(files, { requiredContexts: true, transferSyntaxes: DEFAULT_TS });
+  assert.equal(plans.length, 1);
+  assert.equal(plans[0].kind, "required");
+  assert.deepEqual(plans[0].contexts, [
+    { id: 1, abstractSyntax: CT, transferSyntaxes: [ILE] },
+    { id: 3, abstractSyntax: CT, transferSyntaxes: [ELE] },
+    { id: 5, abstractSyntax: CT, transferSyntaxes: [RLE] },
+    { id: 7, abstractSyntax: MR, transferSyntaxes: [ELE] },
+    { id: 9, abstractSyntax: PRIVATE, transferSyntaxes: [ELE] },
+  ]);
+  // Files keep their order.
+  assert.deepEqual(plans[0].files, files);
+});
+
+Deno.test("planAssociations: -cx over 128 pairs splits into associations of ≤128 odd ids", () => {
+  const files: F[] = [];
+  for (let i = 0; i < 300; i++) files.push(f(`1.2.3.${i}`, ELE));
+  files.push(f("1.2.3.0", ILE)); // pair 301, grouped with class 1.2.3.0 → first association
+  files.push(f("1.2.3.299", ELE)); // a repeat: no new pair
+  const plans = planAssociations(files, { requiredContexts: true, transferSyntaxes: DEFAULT_TS });
+  assert.deepEqual(plans.map((p) => p.contexts.length), [128, 128, 45]);
+  assert.equal(MAX_CONTEXTS, 128);
+  for (const p of plans) {
+    assert.deepEqual(p.contexts.map((c) => c.id), p.contexts.map((_, i) => 2 * i + 1));
+    assert.ok(p.contexts.at(-1)!.id <= 255);
+    // Each file goes to the association that proposes its pair.
+    for (const file of p.files) {
+      assert.ok(
+        p.contexts.some((c) =>
+          c.abstractSyntax === file.sopClassUid && c.transferSyntaxes[0] === file.transferSyntaxUid
+        ),
+      );
+    }
+  }
+  assert.deepEqual(plans[0].contexts.slice(0, 2).map((c) => c.transferSyntaxes), [[ELE], [ILE]]);
+  assert.equal(plans.reduce((k, p) => k + p.files.length, 0), files.length);
+  // Exactly 128 pairs fit in one association.
+  const exact = planAssociations(files.slice(0, 128), {
+    requiredContexts: true,
+    transferSyntaxes: DEFAULT_TS,
+  });
+  assert.equal(exact.length, 1);
+  assert.equal(exact[0].contexts.at(-1)!.id, 255);
+});
+
+Deno.test("planAssociations: default mode, >128 unknown classes split as well", () => {
+  const files: F[] = [];
+  for (let i = 0; i < 130; i++) files.push(f(`1.2.3.${i}`, RLE));
+  const plans = planAssociations([f(CT, ELE), ...files], {
+    requiredContexts: false,
+    transferSyntaxes: DEFAULT_TS,
+  });
+  assert.deepEqual(plans.map((p) => [p.kind, p.contexts.length]), [
+    ["default", 120],
+    ["required", 128],
+    ["required", 2],
+  ]);
+});
+
+const ctx = (id: number, abstractSyntax: string, transferSyntax: string): AcceptedContext => ({
+  id,
+  abstractSyntax,
+  transferSyntax,
+});
+
+Deno.test("chooseContext: the file's own TS first, whatever its id", () => {
+  const accepted = [ctx(1, CT, ILE), ctx(3, CT, ELE), ctx(5, MR, ELE)];
+  assert.deepEqual(chooseContext(f(CT, ELE), accepted), { context: accepted[1], convert: false });
+  assert.deepEqual(chooseContext(f(CT, ILE), accepted), { context: accepted[0], convert: false });
+  // Input order doesn't matter.
+  assert.deepEqual(chooseContext(f(CT, ELE), [...accepted].reverse()), {
+    context: accepted[1],
+    convert: false,
+  });
+});
+
+Deno.test("chooseContext: otherwise the cheapest conversion, lowest id on ties", () => {
+  // Explicit LE file: Implicit LE (cost 1) beats Deflated (3) and Big Endian (2).
+  const a = [ctx(1, CT, DEFL), ctx(3, CT, BE), ctx(5, CT, ILE), ctx(7, CT, ILE)];
+  assert.deepEqual(chooseContext(f(CT, ELE), a), { context: a[2], convert: true });
+  // Big endian over deflated.
+  const b = [ctx(1, CT, DEFL), ctx(9, CT, BE)];
+  assert.deepEqual(chooseContext(f(CT, ILE), b), { context: b[1], convert: true });
+  // Deflated file to Explicit LE.
+  assert.deepEqual(chooseContext(f(CT, DEFL), [ctx(1, CT, ELE)])?.convert, true);
+});
+
+Deno.test("chooseContext: compressed files need an exact match; other classes never match", () => {
+  assert.equal(chooseContext(f(CT, RLE), [ctx(1, CT, ELE), ctx(3, CT, ILE)]), undefined);
+  assert.equal(chooseContext(f(CT, ELE), [ctx(1, CT, RLE), ctx(3, CT, JPEG)]), undefined);
+  assert.deepEqual(chooseContext(f(CT, RLE), [ctx(1, CT, ELE), ctx(3, CT, RLE)]), {
+    context: ctx(3, CT, RLE),
+    convert: false,
+  });
+  assert.equal(chooseContext(f(MR, ELE), [ctx(1, CT, ELE)]), undefined);
+  assert.equal(chooseContext(f(MR, ELE), []), undefined);
+});
