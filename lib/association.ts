@@ -326,12 +326,16 @@ export class Association {
         await sendAbortAndClose(transport, emit, 0, 0);
         throw err;
       }
-      transport.close();
       if (err instanceof PduError) {
-        throw new ProtocolError("Received an invalid A-ASSOCIATE response from the peer", {
+        // PS3.8 AA-8: an invalid PDU is answered with A-ABORT (provider), like the default case.
+        const e = new ProtocolError("Received an invalid A-ASSOCIATE response from the peer", {
           cause: err,
         });
+        emit({ type: "aborting", error: e });
+        await sendAbortAndClose(transport, emit, 2, abortReason(err));
+        throw e;
       }
+      transport.close();
       throw new ConnectionClosedError("Connection closed while waiting for association response");
     }
     if (pdu === null) {

@@ -195,6 +195,8 @@ export class LogHandlers {
     switch (e.type) {
       case "bad-path":
         log.error(`Cannot access path: ${e.path}`);
+        // Our addition: like every file not stored, its own line with the reason.
+        log.error(`Not sent: ${e.path}: Cannot access path: ${e.reason}`);
         return;
       case "bad-file":
         log.error(

@@ -389,16 +389,24 @@ async function runPlan(run: Run, plan: AssociationPlan<DicomFileInfo>, items: It
     for (const { item } of queue) notSent(run, item, reasonOf(run.fatal), run.fatal);
     return;
   }
-  const errors: Error[] = [];
+  let errors: Error[] = [];
   let established = 0;
-  await Promise.all(
-    Array.from({ length: parallel }, async (_, w) => {
-      // Stagger the extra associations a little so a peer limiting concurrency can say so.
-      if (w > 0) await new Promise((r) => setTimeout(r, 0));
-      const err = await worker(run, plan, queue, seq, () => established++);
-      if (err) errors.push(err);
-    }),
-  );
+  for (;;) {
+    const before = queue.length;
+    errors = [];
+    established = 0;
+    await Promise.all(
+      Array.from({ length: parallel }, async (_, w) => {
+        // Stagger the extra associations a little so a peer limiting concurrency can say so.
+        if (w > 0) await new Promise((r) => setTimeout(r, 0));
+        const err = await worker(run, plan, queue, seq, () => established++);
+        if (err) errors.push(err);
+      }),
+    );
+    // An association that ended early (the peer aborted on one bad file, say) leaves files
+    // never tried: go on with a fresh association while each pass gets somewhere.
+    if (queue.length === 0 || established === 0 || queue.length === before) break;
+  }
   if (established === 0 && errors.length > 0) {
     const last = errors[errors.length - 1];
     if (!(last instanceof NoAcceptedContextsError)) run.fatal = last;
@@ -489,6 +497,24 @@ async function worker(
   if (assoc.contexts.size === 0) {
     const e = new NoAcceptedContextsError();
     run.emit({ type: "association-failed", error: e });
+    // Name, for each file, what the peer said about its SOP class and transfer syntax.
+    for (const { item, index } of queue.splice(0)) {
+      if ("bad" in item) {
+        notSent(run, item, "", undefined, emitFor(index));
+      } else {
+        finish(
+          run,
+          {
+            ...fileOf(item),
+            reason: `${uidNameOrUid(item.sopClassUid)} in ${
+              uidNameOrUid(item.transferSyntaxUid)
+            }: ${describeRefusal(assoc, item.sopClassUid)}`,
+          },
+          undefined,
+          emitFor(index),
+        );
+      }
+    }
     await assoc.abort();
     return e;
   }
@@ -649,7 +675,7 @@ async function sendOne(
   const ctx = choice.context;
   let source: ByteSource;
   try {
-    source = await openDataset(f, ctx.transferSyntax);
+    source = guardFileSize(await openDataset(f, ctx.transferSyntax), f, !choice.convert);
   } catch (err) {
     finish(
       run,
@@ -780,4 +806,41 @@ function completed(run: Run, f: InFlight, response: CStoreRSP): void {
       f.emit,
     );
   }
+}
+
+/**
+ * Fails the data set read when the file changed size since it was examined, so a file that
+ * grows or shrinks while being sent is never reported as stored: the read error comes before
+ * the last fragment goes out (and the association is aborted if part of the message did).
+ */
+function guardFileSize(source: ByteSource, f: DicomFileInfo, unchanged: boolean): ByteSource {
+  const expected = f.size - f.datasetOffset;
+  const max = expected + (expected & 1); // an odd data set is padded with one byte
+  let count = 0;
+  const changed = (now: string) =>
+    new Error(`file changed while being sent (${f.size} bytes when examined, ${now})`);
+  const checkSize = async () => {
+    let size: number;
+    try {
+      size = (await Deno.stat(f.path)).size;
+    } catch {
+      throw changed("no longer readable");
+    }
+    if (size !== f.size) throw changed(`${size} now`);
+  };
+  return {
+    async read(p: Uint8Array): Promise<number | null> {
+      if (count === 0) await checkSize(); // changed since examined: fail before sending any
+      const n = await source.read(p);
+      if (n === null) {
+        await checkSize();
+        if (unchanged && count < expected) throw changed(`${f.datasetOffset + count} read`);
+        return null;
+      }
+      count += n;
+      if (unchanged && count > max) throw changed("more read");
+      return n;
+    },
+    close: () => source.close(),
+  };
 }

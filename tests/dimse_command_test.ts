@@ -137,7 +137,11 @@ Deno.test("encodeCommandSet: rejects elements outside group 0000", () => {
 });
 
 Deno.test("decodeCommandSet: malformed input throws CommandSetError", () => {
-  const good = encodeCommand({ kind: "C-ECHO-RQ", messageId: 1, affectedSopClassUid: "1.2.840.10008.1.1" });
+  const good = encodeCommand({
+    kind: "C-ECHO-RQ",
+    messageId: 1,
+    affectedSopClassUid: "1.2.840.10008.1.1",
+  });
   // Ends inside an element header.
   assert.throws(() => decodeCommandSet(good.subarray(0, good.length - 3 - 8)), CommandSetError);
   // A value running past the end.
@@ -166,7 +170,11 @@ Deno.test("decodeCommandSet: malformed input throws CommandSetError", () => {
 });
 
 Deno.test("C-ECHO-RQ is 68 bytes with no data set (PS3.7 9.3.5)", () => {
-  const bytes = encodeCommand({ kind: "C-ECHO-RQ", messageId: 1, affectedSopClassUid: "1.2.840.10008.1.1" });
+  const bytes = encodeCommand({
+    kind: "C-ECHO-RQ",
+    messageId: 1,
+    affectedSopClassUid: "1.2.840.10008.1.1",
+  });
   assert.equal(bytes.length, 68);
   const set = decodeCommandSet(bytes);
   assert.equal(set.get(Tag.CommandGroupLength), 56);

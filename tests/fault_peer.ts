@@ -460,6 +460,15 @@ export const faults = {
   },
 };
 
+/**
+ * Runs `fault` on the first connection and `then` (default: store everything with Success)
+ * on every later one, e.g. the fresh association that takes the files an aborted one left.
+ */
+export function firstOnly(fault: PeerScript, then: PeerScript = faults.status(0)): PeerScript {
+  let n = 0;
+  return (c) => (n++ === 0 ? fault(c) : then(c));
+}
+
 /** Concatenates byte arrays. */
 export function concat(parts: Uint8Array[]): Uint8Array {
   let n = 0;

@@ -78,13 +78,18 @@ Deno.test("storescp: default mode stores CT and MR byte-exact, converts an Impli
     assert.deepEqual(names, [
       `CT.${CT_INSTANCE}`,
       "MR.1.3.6.1.4.1.5962.1.1.4.1.1.20040826185059.5457",
-      "RP.1.2.999.999.99.9.9999.9999.20030903150023",
+      // rtplan.dcm's meta (0002,0003) says 1.2.999…; the C-STORE names the data set's own
+      // (0008,0018), as the reference does, and storescp names the file after it.
+      "RP.1.2.777.777.77.7.7777.7777.20030903150023",
     ]);
     assert.deepEqual(await fileDataset(`${scp.dir}/${names[0]}`), await datasetOf(CT));
     assert.deepEqual(await fileDataset(`${scp.dir}/${names[1]}`), await datasetOf(MR));
     // storescp prefers Explicit LE: the Implicit plan arrives converted, like dcmconv +te.
     assert.equal(await storedTs(`${scp.dir}/${names[2]}`), "LittleEndianExplicit");
-    assert.deepEqual(await fileDataset(`${scp.dir}/${names[2]}`), await dcmconvDataset("+te", RTPLAN));
+    assert.deepEqual(
+      await fileDataset(`${scp.dir}/${names[2]}`),
+      await dcmconvDataset("+te", RTPLAN),
+    );
   });
 });
 
@@ -115,7 +120,10 @@ Deno.test("storescp: -xe converts an Implicit file to Explicit LE (same bytes as
     const ct = names.find((n) => n.startsWith("CT."))!;
     const mr = names.find((n) => n.startsWith("MR."))!;
     assert.equal(await storedTs(`${scp.dir}/${mr}`), "LittleEndianExplicit");
-    assert.deepEqual(await fileDataset(`${scp.dir}/${mr}`), await dcmconvDataset("+te", MR_IMPLICIT));
+    assert.deepEqual(
+      await fileDataset(`${scp.dir}/${mr}`),
+      await dcmconvDataset("+te", MR_IMPLICIT),
+    );
     assert.deepEqual(await fileDataset(`${scp.dir}/${ct}`), await datasetOf(CT));
   });
 });

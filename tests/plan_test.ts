@@ -8,8 +8,8 @@ import {
   chooseContext,
   defaultContexts,
   MAX_CONTEXTS,
-  type PlannedFile,
   planAssociations,
+  type PlannedFile,
 } from "../lib/plan.ts";
 import type { AcceptedContext } from "../lib/association.ts";
 import {
@@ -69,8 +69,14 @@ Deno.test("planAssociations: default mode, one association for the files it can 
   assert.equal(plans[0].kind, "default");
   assert.equal(plans[0].contexts.length, 120);
   assert.deepEqual(plans[0].files, files);
-  assert.deepEqual(planAssociations([], { requiredContexts: false, transferSyntaxes: DEFAULT_TS }), []);
-  assert.deepEqual(planAssociations([], { requiredContexts: true, transferSyntaxes: DEFAULT_TS }), []);
+  assert.deepEqual(
+    planAssociations([], { requiredContexts: false, transferSyntaxes: DEFAULT_TS }),
+    [],
+  );
+  assert.deepEqual(
+    planAssociations([], { requiredContexts: true, transferSyntaxes: DEFAULT_TS }),
+    [],
+  );
 });
 
 Deno.test("planAssociations: default mode adds an association for compressed and unknown classes", () => {
@@ -108,7 +114,15 @@ Deno.test("planAssociations: with -xi an Explicit file is still carried by the d
 });
 
 Deno.test("planAssociations: -cx, one context per (SOP class, TS), grouped by class", () => {
-  const files = [f(CT, ILE), f(MR, ELE), f(CT, ELE), f(MR, ELE), f(CT, ILE), f(CT, RLE), f(PRIVATE, ELE)];
+  const files = [
+    f(CT, ILE),
+    f(MR, ELE),
+    f(CT, ELE),
+    f(MR, ELE),
+    f(CT, ILE),
+    f(CT, RLE),
+    f(PRIVATE, ELE),
+  ];
   const plans = planAssociations(files, { requiredContexts: true, transferSyntaxes: DEFAULT_TS });
   assert.equal(plans.length, 1);
   assert.equal(plans[0].kind, "required");

@@ -316,6 +316,14 @@ async function examine(path: string, head: FileHead): Promise<DicomFileInfo> {
     }
   }
 
+  // The C-STORE must name the data set's own (0008,0016)/(0008,0018) (the reference takes
+  // them from the data set too); they are almost always in the bytes already read, so prefer
+  // them when found there, and fall back to the meta's copies.
+  if (enc && !deflated && info.sopClassUid && info.sopInstanceUid) {
+    const r = scanDataset(head.bytes.subarray(datasetOffset), enc);
+    if (r.sopClassUid) info.sopClassUid = r.sopClassUid;
+    if (r.sopInstanceUid) info.sopInstanceUid = r.sopInstanceUid;
+  }
   if (!info.sopClassUid || !info.sopInstanceUid) {
     if (enc) {
       const found = await datasetUids(head, datasetOffset, enc, deflated);
