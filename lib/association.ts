@@ -858,19 +858,20 @@ export class Association {
   }
 
   /**
-   * Aborts the association (A-ABORT, source service-user) and closes the connection.
-   * `reason` is reported with the "aborting" event (e.g. a DIMSE timeout).
+   * Aborts the association (A-ABORT, source service-user unless `source` says 2, the
+   * service-provider) and closes the connection. `reason` is reported with the "aborting"
+   * event (e.g. a DIMSE timeout).
    *
    * @example
    * ```ts ignore
    * await assoc.abort();
    * ```
    */
-  async abort(reason?: Error): Promise<void> {
+  async abort(reason?: Error, source: 0 | 2 = 0): Promise<void> {
     if (this.#state === "established" || this.#state === "releasing") {
       this.#fail("aborted", reason ?? new AssociationAbortedError("Association aborted by us"));
       this.#emit({ type: "aborting", error: reason });
-      await this.#sendAbortPdu(0, 0);
+      await this.#sendAbortPdu(source, 0);
     }
     this.#transport.close();
     await this.#loop;

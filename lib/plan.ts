@@ -145,13 +145,15 @@ export function planAssociations<F extends PlannedFile>(
   const plans: AssociationPlan<F>[] = [];
   if (fit.length > 0) plans.push({ kind: "default", contexts: defaultContexts(ts), files: fit });
   // Extra association(s): the file's own TS first, then (when it converts) the proposal's TSs.
+  // Extra association(s): a compressed file proposes its own transfer syntax; an uncompressed
+  // one the proposal's list (so -xe/-xb/-xi still hold), its own first when the list has it.
   plans.push(...requiredPlans(rest, (f) => {
     const own = f.transferSyntaxUid;
     if (!isConvertible(own)) return [own];
-    const others = (ts.length > 0 ? ts : UNCOMPRESSED_TRANSFER_SYNTAXES).filter((t) =>
-      t !== own && canConvert(own, t)
+    const list = (ts.length > 0 ? ts : UNCOMPRESSED_TRANSFER_SYNTAXES).filter((t) =>
+      canConvert(own, t)
     );
-    return [own, ...others];
+    return list.includes(own) ? [own, ...list.filter((t) => t !== own)] : list;
   }));
   return plans;
 }

@@ -497,6 +497,8 @@ async function worker(
   if (assoc.contexts.size === 0) {
     const e = new NoAcceptedContextsError();
     run.emit({ type: "association-failed", error: e });
+    // Like the reference: a provider A-ABORT (source 2).
+    await assoc.abort(undefined, 2);
     // Name, for each file, what the peer said about its SOP class and transfer syntax.
     for (const { item, index } of queue.splice(0)) {
       if ("bad" in item) {
@@ -515,7 +517,6 @@ async function worker(
         );
       }
     }
-    await assoc.abort();
     return e;
   }
   run.associations++;

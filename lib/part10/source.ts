@@ -46,6 +46,9 @@ export function datasetLength(info: Pick<DicomFileInfo, "size" | "datasetOffset"
   return Math.max(0, info.size - info.datasetOffset);
 }
 
+/** Read buffers handed back by closed sources, so sending many files allocates few. */
+const pool: Uint8Array[] = [];
+
 class FileSource implements ByteSource {
   #file: Deno.FsFile | null;
   #buf: Uint8Array | null = null;
@@ -66,7 +69,7 @@ class FileSource implements ByteSource {
     const file = this.#file;
     if (!file) return null;
     if (p.length >= DIRECT) return await file.read(p);
-    this.#buf ??= new Uint8Array(BUFFER);
+    this.#buf ??= pool.pop() ?? new Uint8Array(BUFFER);
     const r = await file.read(this.#buf);
     if (r === null) return null;
     this.#start = 0;
@@ -77,6 +80,7 @@ class FileSource implements ByteSource {
   close(): void {
     const file = this.#file;
     this.#file = null;
+    if (this.#buf && pool.length < 4) pool.push(this.#buf);
     this.#buf = null;
     this.#start = this.#end = 0;
     if (file) {
