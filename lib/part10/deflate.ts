@@ -1,12 +1,27 @@
 /**
  * Streaming raw-deflate layers (Deflated Explicit VR Little Endian), on node:zlib.
  *
+ * node:zlib and node:stream are loaded on first use only: importing them costs tens of
+ * milliseconds of start-up, and most runs never deflate anything.
+ *
  * @module
  */
 
-import { Readable } from "node:stream";
-import { createDeflateRaw, createInflateRaw } from "node:zlib";
 import type { ReadFn } from "./input.ts";
+
+interface NodeModules {
+  Readable: typeof import("node:stream").Readable;
+  zlib: typeof import("node:zlib");
+}
+
+let nodeModules: Promise<NodeModules> | undefined;
+
+function node(): Promise<NodeModules> {
+  return nodeModules ??= (async () => ({
+    Readable: (await import("node:stream")).Readable,
+    zlib: await import("node:zlib"),
+  }))();
+}
 
 /**
  * Adapts an async iterable of chunks to a {@link ReadFn} that fills the caller's buffer as far
@@ -62,8 +77,11 @@ async function* pull(read: ReadFn, size: number): AsyncGenerator<Uint8Array> {
 
 async function* through(
   source: AsyncIterable<Uint8Array>,
-  transform: NodeJS.ReadWriteStream & { destroy(error?: Error): unknown },
+  kind: "inflate" | "deflate",
+  level = 6,
 ): AsyncGenerator<Uint8Array> {
+  const { Readable, zlib } = await node();
+  const transform = kind === "inflate" ? zlib.createInflateRaw() : zlib.createDeflateRaw({ level });
   const readable = Readable.from(source);
   readable.on("error", (e: Error) => transform.destroy(e));
   readable.pipe(transform);
@@ -94,7 +112,7 @@ async function* through(
  * ```
  */
 export function inflateReader(read: ReadFn): ReadFn {
-  return readFnFromChunks(through(pull(read, 64 * 1024), createInflateRaw()));
+  return readFnFromChunks(through(pull(read, 64 * 1024), "inflate"));
 }
 
 async function* copies(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
@@ -117,5 +135,5 @@ export function deflateChunks(
   chunks: AsyncIterable<Uint8Array>,
   level = 6,
 ): AsyncGenerator<Uint8Array> {
-  return through(copies(chunks), createDeflateRaw({ level }));
+  return through(copies(chunks), "deflate", level);
 }

@@ -5,7 +5,6 @@
  * @module
  */
 
-import { inflateRawSync } from "node:zlib";
 import {
   DEFLATED_EXPLICIT_VR_LE,
   EXPLICIT_VR_BE,
@@ -203,6 +202,8 @@ async function datasetUids(
     let data = head.bytes.subarray(offset);
     if (deflated) {
       try {
+        // Loaded here only: importing node:zlib costs tens of ms of start-up.
+        const { inflateRawSync } = await import("node:zlib");
         data = new Uint8Array(inflateRawSync(data, { finishFlush: 2 /* Z_SYNC_FLUSH */ }));
       } catch {
         return {};
