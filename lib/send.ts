@@ -717,16 +717,23 @@ async function sendOne(
   } catch (err) {
     const e = err instanceof Error ? err : new Error(String(err));
     // A file that can't be read is named by its result line; network errors get their own.
-    if (!(e instanceof DataSetSourceError)) emit({ type: "store-error", path: f.path, error: e });
-    if (e instanceof DataSetSourceError && assoc.isEstablished) {
+    if (e instanceof DataSetSourceError) {
+      // The file, not the network: not sent at all when none of it went out; otherwise the
+      // association was aborted mid-message and the file failed.
+      const established = assoc.isEstablished;
       finish(
         run,
-        { ...sentBase, outcome: "failure", reason: `cannot read: ${e.message}` },
+        {
+          ...sentBase,
+          outcome: established ? "not-sent" : "failure",
+          reason: `cannot read: ${e.message}`,
+        },
         undefined,
         emit,
       );
-      return "skipped";
+      return established ? "skipped" : e;
     }
+    emit({ type: "store-error", path: f.path, error: e });
     finish(
       run,
       {
@@ -832,7 +839,13 @@ function guardFileSize(source: ByteSource, f: DicomFileInfo, unchanged: boolean)
   return {
     async read(p: Uint8Array): Promise<number | null> {
       if (count === 0) await checkSize(); // changed since examined: fail before sending any
-      const n = await source.read(p);
+      let n: number | null;
+      try {
+        n = await source.read(p);
+      } catch (err) {
+        await checkSize(); // a cut data set is most likely a file that changed: say so
+        throw err;
+      }
       if (n === null) {
         await checkSize();
         if (unchanged && count < expected) throw changed(`${f.datasetOffset + count} read`);

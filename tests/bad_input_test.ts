@@ -103,25 +103,73 @@ async function runWithNeighbours(
 }
 
 const CASES: [string, string, (path: string) => Promise<void>, RegExp][] = [
-  ["a non-DICOM file", "b.txt", (p) => Deno.writeTextFile(p, "hello\n".repeat(50)), /not a DICOM file/],
+  [
+    "a non-DICOM file",
+    "b.txt",
+    (p) => Deno.writeTextFile(p, "hello\n".repeat(50)),
+    /not a DICOM file/,
+  ],
   ["a zero-byte file", "b.dcm", (p) => Deno.writeFile(p, new Uint8Array()), /empty/],
-  ["a file of 131 bytes (cut inside the preamble)", "b.dcm", (p) =>
-    Deno.writeFile(p, makePart10().subarray(0, 131)), /not a DICOM file/],
-  ["a Part-10 file cut right after DICM", "b.dcm", (p) =>
-    Deno.writeFile(p, makePart10().subarray(0, 132)), /DICM|meta/],
-  ["a Part-10 file cut inside the meta group", "b.dcm", (p) =>
-    Deno.writeFile(p, makePart10().subarray(0, 160)), /ends inside the meta/],
-  ["a meta group length 6 bytes too long", "b.dcm", (p) =>
-    Deno.writeFile(p, makePart10({ groupLengthDelta: 6 })), /meta group length/],
-  ["a meta group length 6 bytes too short", "b.dcm", (p) =>
-    Deno.writeFile(p, makePart10({ groupLengthDelta: -6 })), /meta group length/],
-  ["a file without SOP Class UID", "b.dcm", (p) =>
-    Deno.writeFile(p, makePart10({ omitSopClass: true })), /no SOP Class UID/],
-  ["a file without SOP Instance UID", "b.dcm", (p) =>
-    Deno.writeFile(p, makePart10({ omitSopInstance: true })), /no SOP Instance UID/],
-  ["a non-ASCII name", "b_ünïcødé_файл_文件.dcm", (p) => Deno.writeTextFile(p, "not dicom"), /not a DICOM file/],
-  ["a 250-byte name", `b${"x".repeat(245)}.dcm`, (p) => Deno.writeTextFile(p, "not dicom"), /not a DICOM file/],
-  ["a 250-byte multi-byte name", `b${"é".repeat(122)}x.dcm`, (p) => Deno.writeFile(p, new Uint8Array()), /empty/],
+  [
+    "a file of 131 bytes (cut inside the preamble)",
+    "b.dcm",
+    (p) => Deno.writeFile(p, makePart10().subarray(0, 131)),
+    /not a DICOM file/,
+  ],
+  [
+    "a Part-10 file cut right after DICM",
+    "b.dcm",
+    (p) => Deno.writeFile(p, makePart10().subarray(0, 132)),
+    /DICM|meta/,
+  ],
+  [
+    "a Part-10 file cut inside the meta group",
+    "b.dcm",
+    (p) => Deno.writeFile(p, makePart10().subarray(0, 160)),
+    /ends inside the meta/,
+  ],
+  [
+    "a meta group length 6 bytes too long",
+    "b.dcm",
+    (p) => Deno.writeFile(p, makePart10({ groupLengthDelta: 6 })),
+    /meta group length/,
+  ],
+  [
+    "a meta group length 6 bytes too short",
+    "b.dcm",
+    (p) => Deno.writeFile(p, makePart10({ groupLengthDelta: -6 })),
+    /meta group length/,
+  ],
+  [
+    "a file without SOP Class UID",
+    "b.dcm",
+    (p) => Deno.writeFile(p, makePart10({ omitSopClass: true })),
+    /no SOP Class UID/,
+  ],
+  [
+    "a file without SOP Instance UID",
+    "b.dcm",
+    (p) => Deno.writeFile(p, makePart10({ omitSopInstance: true })),
+    /no SOP Instance UID/,
+  ],
+  [
+    "a non-ASCII name",
+    "b_ünïcødé_файл_文件.dcm",
+    (p) => Deno.writeTextFile(p, "not dicom"),
+    /not a DICOM file/,
+  ],
+  [
+    "a 250-byte name",
+    `b${"x".repeat(245)}.dcm`,
+    (p) => Deno.writeTextFile(p, "not dicom"),
+    /not a DICOM file/,
+  ],
+  [
+    "a 250-byte multi-byte name",
+    `b${"é".repeat(122)}x.dcm`,
+    (p) => Deno.writeFile(p, new Uint8Array()),
+    /empty/,
+  ],
 ];
 
 for (const [what, name, write, reason] of CASES) {
@@ -220,7 +268,10 @@ Deno.test("bad input: symlink loops in a recursed directory terminate", async ()
     await Deno.symlink(`${dir}/l2`, `${dir}/l1`); // links pointing at each other (ELOOP)
     await Deno.symlink(`${dir}/l1`, `${dir}/l2`);
     const r = await send(peer.port, [dir], { recurse: true });
-    assert.equal(r.report.results.find((x) => x.path === `${dir}/sub/deeper/a.dcm`)?.outcome, "success");
+    assert.equal(
+      r.report.results.find((x) => x.path === `${dir}/sub/deeper/a.dcm`)?.outcome,
+      "success",
+    );
     for (const l of [`${dir}/l1`, `${dir}/l2`]) {
       const res = r.report.results.find((x) => x.path === l)!;
       assert.equal(res.outcome, "not-sent");
@@ -268,7 +319,10 @@ Deno.test("bad input (CLI): every bad input gets its line, no stack trace, exit 
     assert.doesNotMatch(r.stderr, /error: Uncaught|^\s+at |Traceback/m);
     assert.equal(r.lines[0], `E: Cannot access path: ${missing}`);
     for (const p of [`${dir}/b.dcm`, `${dir}/c_ünï.txt`, `${dir}/d.dcm`, missing]) {
-      assert.match(r.stderr, new RegExp(`^E: Not sent: ${p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: .+`, "m"));
+      assert.match(
+        r.stderr,
+        new RegExp(`^E: Not sent: ${p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: .+`, "m"),
+      );
     }
     assert.equal(r.lines.at(-1), "Summary: 5 files: 1 success, 0 warning, 0 failed, 4 not sent");
   } finally {
@@ -363,14 +417,16 @@ async function changingFile(how: Change, when: "before-send" | "mid-send") {
 
 for (const how of ["truncate", "grow"] as const) {
   for (const when of ["before-send", "mid-send"] as const) {
-    Deno.test(`bad input: a file that is ${how}d ${when} is never reported as stored`, async () => {
+    Deno.test(`bad input: a file that is ${how === "grow" ? "grown" : "truncated"} ${when} is never reported as stored`, async () => {
       const { r, received, original, peer } = await changingFile(how, when);
       const res = r.report.results[0];
       const got = received.get(uid(1));
       if (res.outcome === "success" || res.outcome === "warning") {
         // Only acceptable if what the peer stored is exactly the file as examined.
         assert.ok(got, "reported stored but the peer has nothing");
-        assert.deepEqual(got, original, "reported stored with the wrong bytes");
+        // (Not deepEqual: its diff of two 1 MiB arrays takes minutes.)
+        const same = got.length === original.length && got.every((b, i) => b === original[i]);
+        assert.ok(same, `reported stored with the wrong bytes (${got.length} bytes stored)`);
       } else {
         assert.match(res.reason!, /file changed while being sent/);
         lineFor(r, res.path);
@@ -396,9 +452,8 @@ for (const how of ["truncate", "grow"] as const) {
 
 Deno.test({
   name: "bad input: a Part-10 file cut inside the data set is not reported as stored",
-  // KNOWN GAP (reported to the lead): a data set sent unchanged is streamed as-is and not
-  // parsed, so a file cut inside its last element is sent and the peer's Success is believed.
-  ignore: true,
+  // Unchanged data sets are followed element by element as they stream
+  // (lib/part10/check.ts), so the cut is found before the last fragment goes out.
   fn: async () => {
     const good = makePart10({ sopInstanceUid: uid(3) });
     await runWithNeighbours(

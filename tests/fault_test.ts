@@ -354,19 +354,29 @@ function assertRecovered(r: Run, peer: FaultPeer, reason: RegExp): void {
 }
 
 Deno.test("fault: peer A-ABORTs in the middle of a data set", async () => {
-  await withPeer(firstOnly(faults.midDataSet("abort")), async (peer, paths) => {
-    const r = await send(peer.port, paths);
-    assertRecovered(r, peer, /aborted|connection closed/);
-    assert.ok(r.ms < QUICK + 1000, `took ${r.ms} ms`);
-  }, 3, BIG);
+  await withPeer(
+    firstOnly(faults.midDataSet("abort")),
+    async (peer, paths) => {
+      const r = await send(peer.port, paths);
+      assertRecovered(r, peer, /aborted|connection closed/);
+      assert.ok(r.ms < QUICK + 1000, `took ${r.ms} ms`);
+    },
+    3,
+    BIG,
+  );
 });
 
 Deno.test("fault: peer closes TCP in the middle of a data set", async () => {
-  await withPeer(firstOnly(faults.midDataSet("close")), async (peer, paths) => {
-    const r = await send(peer.port, paths);
-    assertRecovered(r, peer, /connection closed|aborted/);
-    assert.ok(r.ms < QUICK + 1000, `took ${r.ms} ms`);
-  }, 3, BIG);
+  await withPeer(
+    firstOnly(faults.midDataSet("close")),
+    async (peer, paths) => {
+      const r = await send(peer.port, paths);
+      assertRecovered(r, peer, /connection closed|aborted/);
+      assert.ok(r.ms < QUICK + 1000, `took ${r.ms} ms`);
+    },
+    3,
+    BIG,
+  );
 });
 
 Deno.test("fault: peer A-ABORTs after the data set, before the C-STORE-RSP", async () => {
@@ -444,7 +454,10 @@ for (const [status, outcome, reason] of STATUSES) {
         assert.deepEqual(r.lines, ["Summary: 3 files: 0 success, 3 warning, 0 failed, 0 not sent"]);
         assert.equal(r.code, 0);
       } else {
-        assert.equal(r.lines.at(-1), "Summary: 3 files: 0 success, 0 warning, 3 failed, 0 not sent");
+        assert.equal(
+          r.lines.at(-1),
+          "Summary: 3 files: 0 success, 0 warning, 3 failed, 0 not sent",
+        );
         assert.equal(r.code, 3);
       }
       assert.ok(r.ms < QUICK, `took ${r.ms} ms`);
@@ -470,12 +483,21 @@ Deno.test("fault: a status's error comment is part of the reason", async () => {
 });
 
 const INVALID_RSP: [string, Parameters<typeof faults.answerStoreRaw>[0]][] = [
-  ["with the wrong message ID", (rq, ctx, c) =>
-    c.commandPdu(ctx, c.storeRsp(rq, 0, { messageIdBeingRespondedTo: rq.messageId + 7 }))],
-  ["for another SOP instance", (rq, ctx, c) =>
-    c.commandPdu(ctx, c.storeRsp(rq, 0, { affectedSopInstanceUid: "1.2.3.4.5.6.7" }))],
-  ["that is a C-ECHO-RSP", (rq, ctx, c) =>
-    c.commandPdu(ctx, { kind: "C-ECHO-RSP", messageIdBeingRespondedTo: rq.messageId, status: 0 })],
+  [
+    "with the wrong message ID",
+    (rq, ctx, c) =>
+      c.commandPdu(ctx, c.storeRsp(rq, 0, { messageIdBeingRespondedTo: rq.messageId + 7 })),
+  ],
+  [
+    "for another SOP instance",
+    (rq, ctx, c) =>
+      c.commandPdu(ctx, c.storeRsp(rq, 0, { affectedSopInstanceUid: "1.2.3.4.5.6.7" })),
+  ],
+  [
+    "that is a C-ECHO-RSP",
+    (rq, ctx, c) =>
+      c.commandPdu(ctx, { kind: "C-ECHO-RSP", messageIdBeingRespondedTo: rq.messageId, status: 0 }),
+  ],
 ];
 
 for (const [name, answer] of INVALID_RSP) {
@@ -517,8 +539,16 @@ const MALFORMED_RSP: [string, (ctx: number) => Uint8Array, RegExp][] = [
   ],
   ["P-DATA with a PDV shorter than 2 bytes", () => header(0x04, 4, [0, 0, 0, 1]), /invalid PDU/],
   // Context IDs are odd (PS3.8 9.3.2.2): 2 was never proposed.
-  ["P-DATA on an unknown presentation context", () => pdata(2, 3, new Uint8Array(10)), /context 2\b/],
-  ["P-DATA with a garbage command set", (ctx) => pdata(ctx, 3, new Uint8Array(10).fill(0xee)), /command/i],
+  [
+    "P-DATA on an unknown presentation context",
+    () => pdata(2, 3, new Uint8Array(10)),
+    /context 2\b/,
+  ],
+  [
+    "P-DATA with a garbage command set",
+    (ctx) => pdata(ctx, 3, new Uint8Array(10).fill(0xee)),
+    /command/i,
+  ],
   ["data set fragment with no command", (ctx) => pdata(ctx, 2, new Uint8Array(4)), /command/i],
   ["A-ASSOCIATE-RQ in mid-association", () => header(0x01, 0), /invalid PDU|Unexpected/],
   ["A-RELEASE-RP without a request", () => encodePdu({ type: PduType.ReleaseRP }), /RELEASE-RP/],
@@ -584,7 +614,12 @@ function assertCleanStderr(stderr: string): void {
 
 const CLI_CASES: [string, () => PeerScript | null, number, RegExp][] = [
   ["connection refused", () => null, 1, /^E: TCP Initialisation Error: \[Errno 111\]/m],
-  ["A-ASSOCIATE-RJ", () => faults.reject(1, 1, 7), 1, /^E: Reason: Called AE title not recognised$/m],
+  [
+    "A-ASSOCIATE-RJ",
+    () => faults.reject(1, 1, 7),
+    1,
+    /^E: Reason: Called AE title not recognised$/m,
+  ],
   ["A-ABORT on the RQ", () => faults.abortOnRq(), 1, /^E: Association Aborted$/m],
   ["ACSE timeout", () => faults.silent(), 1, /^E: ACSE timeout reached/m],
   ["malformed AC", () => faults.answerRaw(header(0x02, 0xffffffff)), 1, /invalid A-ASSOCIATE/],

@@ -20,7 +20,13 @@ interface Row {
 const rows: Row[] = (await Deno.readTextFile(`${corpusDir}/INDEX.tsv`)).trim().split("\n").slice(1)
   .map((l) => {
     const c = l.split("\t");
-    return { path: `${corpusDir}/${c[0]}`, sopClass: c[2], sopClassName: c[3], ts: c[4], notes: c[9] ?? "" };
+    return {
+      path: `${corpusDir}/${c[0]}`,
+      sopClass: c[2],
+      sopClassName: c[3],
+      ts: c[4],
+      notes: c[9] ?? "",
+    };
   });
 
 /** Why a corpus file can't be stored, per INDEX.tsv; undefined when it can. */
@@ -74,7 +80,9 @@ async function instanceUid(path: string): Promise<string> {
 }
 
 async function storedFile(dir: string, uid: string): Promise<string | undefined> {
-  for await (const e of Deno.readDir(dir)) if (e.name.endsWith(`.${uid}`)) return `${dir}/${e.name}`;
+  for await (const e of Deno.readDir(dir)) {
+    if (e.name.endsWith(`.${uid}`)) return `${dir}/${e.name}`;
+  }
   return undefined;
 }
 
@@ -87,7 +95,12 @@ async function sendCorpus(scpArgs: string[], cliArgs: string[], pick: (r: Row) =
   for (const batch of batches(files)) {
     const scp = await startStorescp(scpArgs);
     try {
-      const run = await runCli(["127.0.0.1", String(scp.port), ...batch.map((f) => f.path), ...cliArgs]);
+      const run = await runCli([
+        "127.0.0.1",
+        String(scp.port),
+        ...batch.map((f) => f.path),
+        ...cliArgs,
+      ]);
       if (run.code !== 0) failures.push(run.stderr);
       for (const f of batch) {
         const s = await storedFile(scp.dir, f.uid);
@@ -113,8 +126,11 @@ async function sendCorpus(scpArgs: string[], cliArgs: string[], pick: (r: Row) =
 async function assertSameElements(original: string, stored: string, implicit = false) {
   // OB/OW values as bytes: 8-bit pixel data read back from Implicit VR shows as OW words.
   const bytes = (l: string) =>
-    l.replace(/ \?\? ((?:[0-9a-f]{4}\\)*[0-9a-f]{4})$/, (_, v: string) =>
-      " ?? " + v.split("\\").map((w) => `${w.slice(2)}\\${w.slice(0, 2)}`).join("\\"));
+    l.replace(
+      / \?\? ((?:[0-9a-f]{4}\\)*[0-9a-f]{4})$/,
+      (_, v: string) =>
+        " ?? " + v.split("\\").map((w) => `${w.slice(2)}\\${w.slice(0, 2)}`).join("\\"),
+    );
   const norm = (lines: string[]) =>
     implicit
       ? lines.map((l) =>
@@ -129,7 +145,11 @@ async function assertSameElements(original: string, stored: string, implicit = f
 }
 
 Deno.test("corpus → storescp +xa -pm, default mode: every sendable file stored with the same elements", async () => {
-  const { files, stored, failures } = await sendCorpus(["+xa", "-pm", "+B"], [], (r) => !unsendable(r));
+  const { files, stored, failures } = await sendCorpus(
+    ["+xa", "-pm", "+B"],
+    [],
+    (r) => !unsendable(r),
+  );
   assert.deepEqual(failures, []);
   for (const f of files) {
     const s = stored.get(f.path);
@@ -140,7 +160,11 @@ Deno.test("corpus → storescp +xa -pm, default mode: every sendable file stored
 });
 
 Deno.test("corpus → storescp +xa -pm, -cx: every sendable file stored unchanged (own transfer syntax)", async () => {
-  const { files, stored, failures } = await sendCorpus(["+xa", "-pm", "+B"], ["-cx"], (r) => !unsendable(r));
+  const { files, stored, failures } = await sendCorpus(
+    ["+xa", "-pm", "+B"],
+    ["-cx"],
+    (r) => !unsendable(r),
+  );
   assert.deepEqual(failures, []);
   for (const f of files) {
     const s = stored.get(f.path);
@@ -177,13 +201,20 @@ Deno.test("corpus files that can't be stored are each named with a reason; the r
     const run = await runCli(["127.0.0.1", String(scp.port), good.path, ...bad.map((r) => r.path)]);
     assert.equal(run.code, 3);
     for (const r of bad) {
-      const line = run.lines.find((l) => l.startsWith(`E: Not sent: ${r.path}: `) || l.startsWith(`E: Store failed: ${r.path}: `));
+      const line = run.lines.find((l) =>
+        l.startsWith(`E: Not sent: ${r.path}: `) || l.startsWith(`E: Store failed: ${r.path}: `)
+      );
       assert.ok(line, `${r.path} named: ${run.stderr}`);
-      if (unsendable(r) === "P14") assert.match(line, /JPEG Lossless, Non-Hierarchical \(Process 14\)/);
+      if (unsendable(r) === "P14") {
+        assert.match(line, /JPEG Lossless, Non-Hierarchical \(Process 14\)/);
+      }
       if (unsendable(r) === "DICOMDIR") assert.match(line, /Media Storage Directory Storage/);
     }
-    assert.match(run.lines.at(-1)!, new RegExp(`^Summary: ${bad.length + 1} files: 1 success, 0 warning, `));
-    assert.doesNotMatch(run.stderr, /Uncaught|    at /);
+    assert.match(
+      run.lines.at(-1)!,
+      new RegExp(`^Summary: ${bad.length + 1} files: 1 success, 0 warning, `),
+    );
+    assert.doesNotMatch(run.stderr, /Uncaught|^\s+at /m);
   } finally {
     await scp.stop();
     await Deno.remove(scp.dir, { recursive: true });

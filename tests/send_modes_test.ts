@@ -4,7 +4,7 @@
  */
 
 import assert from "node:assert/strict";
-import { storeFiles, type StoreEvent } from "../lib/send.ts";
+import { type StoreEvent, storeFiles } from "../lib/send.ts";
 import { startStorageScp } from "../lib/scp.ts";
 import { exitCodeFor, main, reportLine } from "../cli.ts";
 import { repoRoot, runCli } from "./peers.ts";
@@ -247,7 +247,9 @@ Deno.test("--retry: connection refused is retried with backoff, then reported no
 
 Deno.test("--report -: one JSON line per file on stdout", async () => {
   const { dir, uids } = await makeFiles(3);
-  const scp = startStorageScp({ status: (rq) => (rq.affectedSopInstanceUid === uids[2] ? 0xB000 : 0) });
+  const scp = startStorageScp({
+    status: (rq) => (rq.affectedSopInstanceUid === uids[2] ? 0xB000 : 0),
+  });
   let out = "";
   const lines: string[] = [];
   try {

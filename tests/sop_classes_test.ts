@@ -64,7 +64,10 @@ Deno.test("every known storage SOP class is stored by DCMTK storescp (-pm), defa
       try {
         const run = await runCli(["127.0.0.1", String(scp.port), dir, ...extra]);
         assert.equal(run.code, 0, run.stderr);
-        assert.equal(run.lines.at(-1), "Summary: 150 files: 150 success, 0 warning, 0 failed, 0 not sent");
+        assert.equal(
+          run.lines.at(-1),
+          "Summary: 150 files: 150 success, 0 warning, 0 failed, 0 not sent",
+        );
         assert.equal((await listDir(scp.dir)).length, 150);
       } finally {
         await scp.stop();

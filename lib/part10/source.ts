@@ -9,6 +9,7 @@ import { isConvertible, TRANSFER_SYNTAXES } from "../uids.ts";
 import { convertDataset } from "./convert.ts";
 import { deflateChunks, inflateReader, readFnFromChunks } from "./deflate.ts";
 import { encodingOf } from "./encoding.ts";
+import { checkedSource } from "./check.ts";
 import { ConversionError, DicomFileError } from "./errors.ts";
 import type { ReadFn } from "./input.ts";
 import type { ByteSource, DicomFileInfo } from "./types.ts";
@@ -148,7 +149,14 @@ export async function openDataset(
   targetTransferSyntax: string,
 ): Promise<ByteSource> {
   const from = info.transferSyntaxUid;
-  if (from === targetTransferSyntax) return new EvenSource(new FileSource(await openAt(info)));
+  if (from === targetTransferSyntax) {
+    const file: ByteSource = new FileSource(await openAt(info));
+    // Unchanged bytes are checked to end on an element boundary (a cut file must not be
+    // "stored"); a deflated stream can't be followed without inflating it.
+    const enc = encodingOf(from);
+    const ts = TRANSFER_SYNTAXES.get(from);
+    return new EvenSource(enc && ts && !ts.deflated ? checkedSource(file, enc) : file);
+  }
   if (!canConvert(from, targetTransferSyntax)) {
     throw new ConversionError(
       "unsupported",

@@ -1,0 +1,191 @@
+/**
+ * A streaming check that a data set sent unchanged ends where an element ends: a file cut
+ * inside its data set must fail before its last fragment goes out, not be "stored".
+ *
+ * It follows element headers only (values are skipped by length), so it costs nothing per
+ * byte of pixel data. It judges truncation only: on anything it can't follow (an unknown
+ * explicit VR, say) it stops checking rather than reject a file a peer may well accept.
+ *
+ * @module
+ */
+
+import {
+  type Encoding,
+  ITEM,
+  ITEM_DELIMITATION,
+  KNOWN_VRS,
+  LONG_VRS,
+  SEQUENCE_DELIMITATION,
+  UNDEFINED_LENGTH,
+} from "./encoding.ts";
+import { ConversionError } from "./errors.ts";
+import type { ByteSource } from "./types.ts";
+
+const IMPLICIT_LE: Encoding = { explicitVr: false, littleEndian: true };
+
+/** An open container: an undefined-length sequence (items) or item (elements). */
+interface Frame {
+  kind: "sequence" | "item";
+  enc: Encoding;
+}
+
+/**
+ * Follows element boundaries over a stream of chunks.
+ *
+ * @example
+ * ```ts
+ * import { DatasetBoundaryCheck } from "./check.ts";
+ * const check = new DatasetBoundaryCheck({ explicitVr: true, littleEndian: true });
+ * // (0010,0010) PN, length 4, "A^B " — cut after two value bytes:
+ * check.update(new Uint8Array([0x10, 0, 0x10, 0, 0x50, 0x4e, 4, 0, 0x41, 0x5e]));
+ * check.end(); // "data set ends inside element (0010,0010) (2 bytes missing)"
+ * ```
+ */
+export class DatasetBoundaryCheck {
+  #enc: Encoding;
+  #stack: Frame[] = [];
+  #header = new Uint8Array(12);
+  #have = 0;
+  #skip = 0;
+  #tag = 0;
+  #gaveUp = false;
+
+  /** @param enc the data set's encoding (not deflated) */
+  constructor(enc: Encoding) {
+    this.#enc = enc;
+  }
+
+  #current(): Encoding {
+    return this.#stack.length > 0 ? this.#stack[this.#stack.length - 1].enc : this.#enc;
+  }
+
+  #u16(o: number, le: boolean): number {
+    const h = this.#header;
+    return le ? h[o] | (h[o + 1] << 8) : (h[o] << 8) | h[o + 1];
+  }
+
+  #u32(o: number, le: boolean): number {
+    return le
+      ? (this.#u16(o, true) + this.#u16(o + 2, true) * 0x10000)
+      : (this.#u16(o, false) * 0x10000 + this.#u16(o + 2, false));
+  }
+
+  /** Bytes of header needed, given what has arrived so far (8 or 12). */
+  #headerSize(): number {
+    const enc = this.#current();
+    if (this.#have < 6) return 8;
+    const tag = this.#u32Tag(enc);
+    if (tag >>> 16 === 0xfffe || !enc.explicitVr) return 8;
+    const vr = String.fromCharCode(this.#header[4], this.#header[5]);
+    return LONG_VRS.has(vr) ? 12 : 8;
+  }
+
+  #u32Tag(enc: Encoding): number {
+    return ((this.#u16(0, enc.littleEndian) << 16) | this.#u16(2, enc.littleEndian)) >>> 0;
+  }
+
+  /** Feeds the next bytes of the data set. */
+  update(chunk: Uint8Array): void {
+    let off = 0;
+    while (off < chunk.length && !this.#gaveUp) {
+      if (this.#skip > 0) {
+        const n = Math.min(this.#skip, chunk.length - off);
+        this.#skip -= n;
+        off += n;
+        continue;
+      }
+      const need = this.#headerSize();
+      const take = Math.min(need - this.#have, chunk.length - off);
+      this.#header.set(chunk.subarray(off, off + take), this.#have);
+      this.#have += take;
+      off += take;
+      if (this.#have < need || this.#headerSize() > this.#have) continue;
+      this.#element();
+    }
+  }
+
+  #element(): void {
+    const enc = this.#current();
+    const le = enc.littleEndian;
+    const tag = this.#u32Tag(enc);
+    this.#tag = tag;
+    const size = this.#have;
+    this.#have = 0;
+    if (tag >>> 16 === 0xfffe) {
+      const len = this.#u32(4, le);
+      if (tag === ITEM) {
+        if (len === UNDEFINED_LENGTH) this.#stack.push({ kind: "item", enc });
+        else this.#skip = len;
+      } else if (tag === ITEM_DELIMITATION || tag === SEQUENCE_DELIMITATION) {
+        const want = tag === ITEM_DELIMITATION ? "item" : "sequence";
+        if (this.#stack.at(-1)?.kind !== want) this.#gaveUp = true;
+        else this.#stack.pop();
+      } else {
+        this.#gaveUp = true;
+      }
+      return;
+    }
+    let vr = "";
+    let len: number;
+    if (enc.explicitVr) {
+      vr = String.fromCharCode(this.#header[4], this.#header[5]);
+      if (!KNOWN_VRS.has(vr)) {
+        this.#gaveUp = true;
+        return;
+      }
+      len = size === 12 ? this.#u32(8, le) : this.#u16(6, le);
+    } else {
+      len = this.#u32(4, le);
+    }
+    if (len !== UNDEFINED_LENGTH) {
+      this.#skip = len;
+      return;
+    }
+    // Undefined length: a sequence (SQ, or any element in implicit VR), encapsulated pixel
+    // data (items of defined length), or UN holding an implicit VR LE sequence.
+    this.#stack.push({ kind: "sequence", enc: vr === "UN" ? IMPLICIT_LE : enc });
+  }
+
+  /** Why the data set does not end at an element boundary, or `undefined` when it does. */
+  end(): string | undefined {
+    if (this.#gaveUp) return undefined;
+    if (this.#have > 0) return "data set ends inside an element header";
+    if (this.#skip > 0) {
+      return `data set ends inside element ${tagText(this.#tag)} (${this.#skip} bytes missing)`;
+    }
+    if (this.#stack.length > 0) return "data set ends inside a sequence or item";
+    return undefined;
+  }
+}
+
+function tagText(tag: number): string {
+  const h = (n: number) => n.toString(16).toUpperCase().padStart(4, "0");
+  return `(${h(tag >>> 16)},${h(tag & 0xffff)})`;
+}
+
+/**
+ * Wraps a source of unchanged data set bytes so that a truncated data set fails at its end
+ * (with a {@link ConversionError} "truncated") instead of reporting the end of the stream.
+ *
+ * @example
+ * ```ts ignore
+ * import { checkedSource } from "./check.ts";
+ * const src = checkedSource(fileSource, { explicitVr: true, littleEndian: true });
+ * ```
+ */
+export function checkedSource(source: ByteSource, enc: Encoding): ByteSource {
+  const check = new DatasetBoundaryCheck(enc);
+  return {
+    async read(p: Uint8Array): Promise<number | null> {
+      const n = await source.read(p);
+      if (n === null) {
+        const why = check.end();
+        if (why) throw new ConversionError("truncated", why);
+        return null;
+      }
+      check.update(p.subarray(0, n));
+      return n;
+    },
+    close: () => source.close(),
+  };
+}
