@@ -19,6 +19,7 @@ import { writeAll } from "./transport.ts";
 import type { ByteSource } from "./part10/types.ts";
 import { decodeCommand, type DimseCommand } from "./dimse/messages.ts";
 import { CommandSetError } from "./dimse/command.ts";
+import { concatBytes } from "./bytes.ts";
 
 /** Timeouts in seconds; `null` waits for ever. */
 export interface Timeouts {
@@ -197,19 +198,6 @@ interface Assembly {
   command?: DimseCommand;
   hasDataSet: boolean;
   dataParts: Uint8Array[];
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0];
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }
 
 /**
@@ -529,7 +517,7 @@ export class Association {
         if (pdv.isLast) {
           a.commandDone = true;
           try {
-            const decoded = decodeCommand(concat(a.commandParts));
+            const decoded = decodeCommand(concatBytes(a.commandParts));
             a.command = decoded.command;
             a.hasDataSet = decoded.hasDataSet;
           } catch (err) {
@@ -553,7 +541,7 @@ export class Association {
           this.#deliver({
             contextId: a.contextId,
             command: a.command!,
-            dataSet: concat(a.dataParts),
+            dataSet: concatBytes(a.dataParts),
           });
         }
       }

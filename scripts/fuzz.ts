@@ -25,6 +25,7 @@ import {
   PduType,
 } from "../lib/pdu/mod.ts";
 import { Association } from "../lib/association.ts";
+import { concatBytes } from "../lib/bytes.ts";
 import { buildAssociateRQ, negotiateAsAcceptor } from "../lib/acse.ts";
 import { encodeCommand } from "../lib/dimse/messages.ts";
 import type { Transport } from "../lib/transport.ts";
@@ -66,16 +67,6 @@ export class Rng {
 
 const CT = "1.2.840.10008.5.1.4.1.1.2";
 const TS = ["1.2.840.10008.1.2.1", "1.2.840.10008.1.2", "1.2.840.10008.1.2.2"];
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
 
 /** A rich A-ASSOCIATE-RQ (every user-information sub-item type). */
 export function sampleRQ(contexts = 3): AssociateRQ {
@@ -214,20 +205,20 @@ export function mutate(rng: Rng, v: Uint8Array, others: Uint8Array[]): Uint8Arra
     }
     case 6: { // insertion
       const o = at();
-      return concat([b.subarray(0, o), rng.bytes(1 + rng.int(16)), b.subarray(o)]);
+      return concatBytes([b.subarray(0, o), rng.bytes(1 + rng.int(16)), b.subarray(o)]);
     }
     case 7: { // deletion
       const o = at();
-      return concat([b.subarray(0, o), b.subarray(Math.min(b.length, o + 1 + rng.int(16)))]);
+      return concatBytes([b.subarray(0, o), b.subarray(Math.min(b.length, o + 1 + rng.int(16)))]);
     }
     case 8: { // duplicate a slice
       const o = at();
       const e = Math.min(b.length, o + 1 + rng.int(64));
-      return concat([b.subarray(0, e), b.subarray(o, e), b.subarray(e)]);
+      return concatBytes([b.subarray(0, e), b.subarray(o, e), b.subarray(e)]);
     }
     case 9: { // splice with another vector
       const w = rng.pick(others);
-      return concat([b.subarray(0, at()), w.subarray(rng.int(w.length + 1))]);
+      return concatBytes([b.subarray(0, at()), w.subarray(rng.int(w.length + 1))]);
     }
     case 10: { // type byte
       if (b.length) b[0] = rng.pick([0, 1, 2, 3, 4, 5, 6, 7, 8, 0xff, rng.int(256)]);
@@ -238,7 +229,7 @@ export function mutate(rng: Rng, v: Uint8Array, others: Uint8Array[]): Uint8Arra
       const h = new Uint8Array(6);
       h[0] = 1 + rng.int(7);
       new DataView(h.buffer).setUint32(2, rng.next() < 0.5 ? body.length : rng.int(200));
-      return concat([h, body]);
+      return concatBytes([h, body]);
     }
   }
 }
@@ -415,7 +406,7 @@ export async function fuzzAssociation(
     parts[k] = mutate(rng, parts[k], parts);
   }
   if (rng.next() < 0.2) parts.splice(rng.int(parts.length), 1);
-  const stream = concat(parts);
+  const stream = concatBytes(parts);
   const transport = new ScriptedTransport(stream, rng);
   const options = {
     timeouts: { acse: 0.2, dimse: 0.2, network: 0.2 },
@@ -493,7 +484,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
     window.push(input);
     if (window.length >= readerEvery) {
       // A stream: a valid PDU or two in front so the reader's buffer carries state over.
-      const stream = concat([rng.pick(vectors), ...window.slice(-3)]);
+      const stream = concatBytes([rng.pick(vectors), ...window.slice(-3)]);
       const r = await fuzzReader(stream, rng);
       if (r) findings.push(r);
       readerStreams++;

@@ -25,6 +25,7 @@ import {
   encodeCommand,
 } from "../lib/dimse/messages.ts";
 import { ALL_TRANSFER_SYNTAXES } from "../lib/scp.ts";
+import { concatBytes } from "../lib/bytes.ts";
 
 /** CT Image Storage. */
 export const CT_IMAGE_STORAGE = "1.2.840.10008.5.1.4.1.1.2";
@@ -160,7 +161,7 @@ export class PeerConn {
       parts.push(pdv.data.slice());
       if (pdv.isLast) break;
     }
-    const { command, hasDataSet } = decodeCommand(concat(parts));
+    const { command, hasDataSet } = decodeCommand(concatBytes(parts));
     return { contextId, command, hasDataSet };
   }
 
@@ -178,7 +179,7 @@ export class PeerConn {
       const pdv = await this.readDataFragment();
       if (!pdv) return null;
       parts.push(pdv.data.slice());
-      if (pdv.isLast) return concat(parts);
+      if (pdv.isLast) return concatBytes(parts);
     }
   }
 
@@ -454,7 +455,7 @@ export const faults = {
       if (!store) return;
       const rsp = c.commandPdu(store.contextId, c.storeRsp(store.rq, 0));
       const last = i === n - 1;
-      await c.sendRaw(last ? concat([rsp, encodePdu({ type: PduType.ReleaseRQ })]) : rsp);
+      await c.sendRaw(last ? concatBytes([rsp, encodePdu({ type: PduType.ReleaseRQ })]) : rsp);
     }
     await c.drain();
   },
@@ -470,17 +471,8 @@ export function firstOnly(fault: PeerScript, then: PeerScript = faults.status(0)
 }
 
 /** Concatenates byte arrays. */
-export function concat(parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
+/** Joins byte arrays (re-exported for the fault tests). */
+export { concatBytes as concat } from "../lib/bytes.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Tiny Part-10 files
@@ -506,7 +498,7 @@ export function element(group: number, elem: number, vr: string, value: Uint8Arr
   head[5] = vr.charCodeAt(1);
   if (long) dv.setUint32(8, v.length, true);
   else dv.setUint16(6, v.length, true);
-  return concat([head, v]);
+  return concatBytes([head, v]);
 }
 
 /** What goes into a generated file. */
@@ -531,7 +523,7 @@ export function makePart10(spec: Part10Spec = {}): Uint8Array {
   const cls = spec.sopClassUid ?? SC_IMAGE_STORAGE;
   const inst = spec.sopInstanceUid ?? "1.2.826.0.1.3680043.2.1125.1.1";
   const ts = spec.transferSyntaxUid ?? EXPLICIT_LE;
-  const metaBody = concat([
+  const metaBody = concatBytes([
     element(0x0002, 0x0001, "OB", new Uint8Array([0, 1])),
     spec.omitSopClass ? new Uint8Array() : element(0x0002, 0x0002, "UI", cls),
     spec.omitSopInstance ? new Uint8Array() : element(0x0002, 0x0003, "UI", inst),
@@ -542,7 +534,7 @@ export function makePart10(spec: Part10Spec = {}): Uint8Array {
   new DataView(gl.buffer).setUint32(0, metaBody.length + (spec.groupLengthDelta ?? 0), true);
   const pixels = new Uint8Array(spec.pixelBytes ?? 64);
   for (let i = 0; i < pixels.length; i++) pixels[i] = (i * 7 + 3) & 0xff;
-  const dataset = concat([
+  const dataset = concatBytes([
     spec.omitSopClass ? new Uint8Array() : element(0x0008, 0x0016, "UI", cls),
     spec.omitSopInstance ? new Uint8Array() : element(0x0008, 0x0018, "UI", inst),
     element(0x0010, 0x0010, "PN", "FAULT^TEST"),
@@ -550,7 +542,7 @@ export function makePart10(spec: Part10Spec = {}): Uint8Array {
   ]);
   const preamble = new Uint8Array(132);
   preamble.set(enc.encode("DICM"), 128);
-  return concat([preamble, element(0x0002, 0x0000, "UL", gl), metaBody, dataset]);
+  return concatBytes([preamble, element(0x0002, 0x0000, "UL", gl), metaBody, dataset]);
 }
 
 /** Offset of the data set in a file made by {@link makePart10}. */

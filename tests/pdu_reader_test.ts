@@ -8,6 +8,7 @@ import {
   type PduSource,
   PduType,
 } from "../lib/pdu/mod.ts";
+import { concatBytes } from "../lib/bytes.ts";
 
 /** A source that hands out `data` in reads of at most `chunk` bytes, then EOF (or hangs). */
 class ChunkSource implements PduSource {
@@ -36,15 +37,7 @@ class ChunkSource implements PduSource {
   }
 }
 
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
+const concat = (...parts: Uint8Array[]) => concatBytes(parts);
 
 function hex(s: string): Uint8Array {
   const clean = s.replace(/\s+/g, "");

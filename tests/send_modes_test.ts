@@ -8,6 +8,7 @@ import { type StoreEvent, storeFiles } from "../lib/send.ts";
 import { startStorageScp } from "../lib/scp.ts";
 import { exitCodeFor, main, reportLine } from "../cli.ts";
 import { repoRoot, runCli } from "./peers.ts";
+import { concatBytes } from "../lib/bytes.ts";
 
 const CT = "1.2.840.10008.5.1.4.1.1.2";
 
@@ -27,15 +28,7 @@ async function makeFiles(n: number): Promise<{ dir: string; uids: string[] }> {
     v.setUint16(6, padded.length, true);
     return [h, padded];
   };
-  const cat = (parts: Uint8Array[]) => {
-    const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
-    let o = 0;
-    for (const p of parts) {
-      out.set(p, o);
-      o += p.length;
-    }
-    return out;
-  };
+  const cat = concatBytes;
   for (let i = 0; i < n; i++) {
     const uid = `2.25.424242${String(i).padStart(4, "0")}`;
     uids.push(uid);

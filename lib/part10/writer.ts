@@ -17,6 +17,7 @@ import {
   swapInPlace,
   UNDEFINED_LENGTH,
 } from "./encoding.ts";
+import { concatBytes } from "../bytes.ts";
 
 /** One sequence item. */
 export interface ItemSpec {
@@ -49,16 +50,6 @@ const NUMBER_WRITERS: Record<
     dv.setUint16(o + 2, v & 0xffff, le);
   }],
 };
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
 
 function valueBytes(e: ElementSpec, enc: Encoding): Uint8Array {
   const v = e.value;
@@ -101,15 +92,15 @@ export function encodeElements(elements: ElementSpec[], enc: Encoding): Uint8Arr
   for (const e of elements) {
     if (e.vr === "SQ") {
       const items = e.value as ItemSpec[];
-      const body = concat(items.map((item) => {
+      const body = concatBytes(items.map((item) => {
         const content = encodeElements(item.elements, enc);
         return item.undefinedLength
-          ? concat([
+          ? concatBytes([
             encodeHeader(enc, ITEM, undefined, UNDEFINED_LENGTH),
             content,
             encodeHeader(enc, ITEM_DELIMITATION, undefined, 0),
           ])
-          : concat([encodeHeader(enc, ITEM, undefined, content.length), content]);
+          : concatBytes([encodeHeader(enc, ITEM, undefined, content.length), content]);
       }));
       if (e.undefinedLength) {
         parts.push(encodeHeader(enc, e.tag, "SQ", UNDEFINED_LENGTH), body);
@@ -122,7 +113,7 @@ export function encodeElements(elements: ElementSpec[], enc: Encoding): Uint8Arr
     const value = valueBytes(e, enc);
     parts.push(encodeHeader(enc, e.tag, e.vr, value.length), value);
   }
-  return concat(parts);
+  return concatBytes(parts);
 }
 
 /** What goes into the File Meta Information. */
@@ -168,9 +159,9 @@ export function encodePart10(meta: MetaSpec, elements: ElementSpec[]): Uint8Arra
   });
   if (ts.deflated) {
     dataset = new Uint8Array(deflateRawSync(dataset));
-    if (dataset.length % 2) dataset = concat([dataset, new Uint8Array(1)]);
+    if (dataset.length % 2) dataset = concatBytes([dataset, new Uint8Array(1)]);
   }
   const head = new Uint8Array(132);
   head.set([0x44, 0x49, 0x43, 0x4d], 128);
-  return concat([head, groupLength, group, dataset]);
+  return concatBytes([head, groupLength, group, dataset]);
 }
