@@ -827,10 +827,12 @@ function guardFileSize(source: ByteSource, f: DicomFileInfo, unchanged: boolean)
   let count = 0;
   const changed = (now: string) =>
     new Error(`file changed while being sent (${f.size} bytes when examined, ${now})`);
+  // Sync stat: an async one is a round trip to the blocking thread pool (2 per file).
+  // deno-lint-ignore require-await
   const checkSize = async () => {
     let size: number;
     try {
-      size = (await Deno.stat(f.path)).size;
+      size = Deno.statSync(f.path).size;
     } catch {
       throw changed("no longer readable");
     }

@@ -211,6 +211,12 @@ Deno.test("conversion matrix: every pair of uncompressed syntaxes equals dcmconv
             // Same syntax: the file's own bytes, untouched.
             ok(same(mine, source), `${name} → ${ts}: not the file's bytes`);
           }
+          if (deflateOnly(info.transferSyntaxUid, ts)) {
+            // Explicit VR LE <-> Deflated: only (de)compressed, the elements are the file's own
+            // (dcmconv also re-encodes, e.g. fixes wrong group lengths; we don't touch them).
+            ok(same(mine, source), `${name} → ${ts}: not the file's elements, (de)compressed`);
+            continue;
+          }
           if (same(mine, theirs)) continue;
           if (mixed || (ts === info.transferSyntaxUid && WRONG_GROUP_LENGTHS.has(name))) {
             // Mixed defined/undefined lengths (dcmconv makes them uniform), or dcmconv fixed
@@ -233,6 +239,12 @@ Deno.test("conversion matrix: every pair of uncompressed syntaxes equals dcmconv
   }
   console.log(`${files.length} files × 4 syntaxes; not byte-equal:\n  ${report.join("\n  ")}`);
 });
+
+/** A pair that differs only by deflate. */
+function deflateOnly(a: string, b: string): boolean {
+  const pair = new Set([EXPLICIT_VR_LE, DEFLATED_EXPLICIT_VR_LE]);
+  return a !== b && pair.has(a) && pair.has(b);
+}
 
 /** Converts in-memory data set bytes. */
 async function convertBytes(bytes: Uint8Array, src: Encoding, dst: Encoding) {
@@ -489,7 +501,7 @@ Deno.test({
   },
 });
 
-Deno.test("explicit UN of undefined length becomes SQ, re-encoded (as dcmconv does)", async () => {
+Deno.test("explicit UN of undefined length becomes SQ, re-encoded (as dcmconv does) when the encoding changes", async () => {
   const dir = await Deno.makeTempDir();
   try {
     const inner = encodeElements([{ tag: 0x00091010, vr: "LO", value: "abc" }], IMPLICIT);
@@ -511,7 +523,7 @@ Deno.test("explicit UN of undefined length becomes SQ, re-encoded (as dcmconv do
     const path = `${dir}/un.dcm`;
     await Deno.writeFile(path, concat([head, un]));
     const info = await readDicomFileInfo(path);
-    for (const ts of [IMPLICIT_VR_LE, EXPLICIT_VR_BE, DEFLATED_EXPLICIT_VR_LE]) {
+    for (const ts of [IMPLICIT_VR_LE, EXPLICIT_VR_BE]) {
       const mine = await ours(info, ts);
       ok(same(mine, await dcmconv(path, ts, "-e", dir)), ts);
       ok(

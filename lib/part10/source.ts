@@ -69,9 +69,9 @@ class FileSource implements ByteSource {
     }
     const file = this.#file;
     if (!file) return null;
-    if (p.length >= DIRECT) return await file.read(p);
+    if (p.length >= DIRECT) return file.readSync(p);
     this.#buf ??= pool.pop() ?? new Uint8Array(BUFFER);
-    const r = await file.read(this.#buf);
+    const r = file.readSync(this.#buf);
     if (r === null) return null;
     this.#start = 0;
     this.#end = r;
@@ -113,15 +113,17 @@ class ChunkSource implements ByteSource {
   }
 }
 
-async function openAt(info: DicomFileInfo): Promise<Deno.FsFile> {
+// Sync calls: every async file op is a round trip to Deno's blocking thread pool, which
+// costs more than opening or reading a local file (see bench/RESULTS.md).
+function openAt(info: DicomFileInfo): Deno.FsFile {
   let file: Deno.FsFile;
   try {
-    file = await Deno.open(info.path, { read: true });
+    file = Deno.openSync(info.path, { read: true });
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     throw new DicomFileError(info.path, "unreadable", `can't open: ${msg}`, { cause: e });
   }
-  if (info.datasetOffset > 0) await file.seek(info.datasetOffset, Deno.SeekMode.Start);
+  if (info.datasetOffset > 0) file.seekSync(info.datasetOffset, Deno.SeekMode.Start);
   return file;
 }
 
@@ -144,13 +146,15 @@ async function openAt(info: DicomFileInfo): Promise<Deno.FsFile> {
  * src.close();
  * ```
  */
+// Async by contract (other sources may need it); local files are read with sync calls.
+// deno-lint-ignore require-await
 export async function openDataset(
   info: DicomFileInfo,
   targetTransferSyntax: string,
 ): Promise<ByteSource> {
   const from = info.transferSyntaxUid;
   if (from === targetTransferSyntax) {
-    const file: ByteSource = new FileSource(await openAt(info));
+    const file: ByteSource = new FileSource(openAt(info));
     // Unchanged bytes are checked to end on an element boundary (a cut file must not be
     // "stored"); a deflated stream can't be followed without inflating it.
     const enc = encodingOf(from);
@@ -165,18 +169,34 @@ export async function openDataset(
   }
   const src = TRANSFER_SYNTAXES.get(from)!;
   const dst = TRANSFER_SYNTAXES.get(targetTransferSyntax)!;
-  const file = await openAt(info);
+  const file = openAt(info);
   const fileSource = new FileSource(file);
   let read: ReadFn = (p) => fileSource.read(p);
   if (src.deflated) read = inflateReader(read);
-  let chunks = convertDataset(read, encodingOf(from)!, encodingOf(targetTransferSyntax)!);
-  if (dst.deflated) chunks = deflateChunks(chunks);
+  // Explicit VR LE <-> Deflated Explicit VR LE only (de)compresses: the elements stay as they
+  // are, so skip the element walk.
+  let chunks = src.explicitVr === dst.explicitVr && src.littleEndian === dst.littleEndian
+    ? rawChunks(read)
+    : convertDataset(read, encodingOf(from)!, encodingOf(targetTransferSyntax)!);
+  // Level 1: on-the-fly compression for a peer that picked Deflated from our proposal; the
+  // default level costs several times the CPU for a few per cent of size.
+  if (dst.deflated) chunks = deflateChunks(chunks, 1);
   return new EvenSource(
     new ChunkSource(readFnFromChunks(chunks), () => {
       fileSource.close();
       chunks.return(undefined).catch(() => {});
     }),
   );
+}
+
+/** The bytes of `read` as chunks (each valid until the next is pulled). */
+async function* rawChunks(read: ReadFn): AsyncGenerator<Uint8Array> {
+  const buf = new Uint8Array(BUFFER);
+  for (;;) {
+    const n = await read(buf);
+    if (n === null) return;
+    yield buf.subarray(0, n);
+  }
 }
 
 /**
