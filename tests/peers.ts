@@ -65,19 +65,24 @@ export interface Storescp {
   dir: string;
   /** Stops it and returns its log. */
   stop(): Promise<string>;
+  /** Kills it at once (SIGKILL), as a crash would. */
+  kill(): void;
 }
 
 /**
  * Starts dcmtk's `storescp` on a free loopback port with `args` (e.g. `["+xa", "-pm"]`),
  * storing into a fresh temp dir, with TCP_NODELAY=1.
  */
-export async function startStorescp(args: string[] = []): Promise<Storescp> {
+export async function startStorescp(
+  args: string[] = [],
+  options: { nagle?: boolean } = {},
+): Promise<Storescp> {
   const shim = await bindloPath();
   const dir = await Deno.makeTempDir({ prefix: "storescu-storescp-" });
   const port = freePort();
   const child = new Deno.Command("storescp", {
     args: [...args, "-od", dir, String(port)],
-    env: { LD_PRELOAD: shim, TCP_NODELAY: "1" },
+    env: options.nagle ? { LD_PRELOAD: shim } : { LD_PRELOAD: shim, TCP_NODELAY: "1" },
     stdout: "piped",
     stderr: "piped",
   }).spawn();
@@ -100,6 +105,13 @@ export async function startStorescp(args: string[] = []): Promise<Storescp> {
       await child.status;
       await drained;
       return log();
+    },
+    kill() {
+      try {
+        child.kill("SIGKILL");
+      } catch {
+        // already gone
+      }
     },
   };
 }
