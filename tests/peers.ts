@@ -178,3 +178,80 @@ export async function listDir(dir: string): Promise<string[]> {
   for await (const e of Deno.readDir(dir)) if (e.isFile) names.push(e.name);
   return names.sort();
 }
+
+/** A running Orthanc (a real PACS) with its own config and storage. */
+export interface Orthanc {
+  dicomPort: number;
+  httpPort: number;
+  /** GET (or POST with a body) on its REST API; returns the parsed JSON. */
+  rest(path: string, body?: string): Promise<unknown>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts Orthanc on free loopback ports with ../shared/peers/orthanc.json (or `strict`:
+ * orthanc-strict.json) and `overrides`, storing in a fresh temp dir. Stopped with SIGKILL
+ * (its own shutdown takes seconds; its data dir is thrown away anyway).
+ */
+export async function startOrthanc(
+  strict = false,
+  overrides: Record<string, unknown> = {},
+): Promise<Orthanc> {
+  const shim = await bindloPath();
+  const dir = await Deno.makeTempDir({ prefix: "storescu-orthanc-" });
+  const base = await Deno.readTextFile(
+    `${sharedDir}/peers/${strict ? "orthanc-strict.json" : "orthanc.json"}`,
+  );
+  // The shared configs have // comments: drop them, then fill in our own ports and paths.
+  const config = JSON.parse(base.replace(/^\s*\/\/.*$/gm, "")) as Record<string, unknown>;
+  const dicomPort = freePort();
+  const httpPort = freePort();
+  Object.assign(config, {
+    StorageDirectory: `${dir}/storage`,
+    IndexDirectory: `${dir}/index`,
+    DicomPort: dicomPort,
+    HttpPort: httpPort,
+  }, overrides);
+  await Deno.writeTextFile(`${dir}/config.json`, JSON.stringify(config));
+  const child = new Deno.Command("Orthanc", {
+    args: [`${dir}/config.json`],
+    env: { LD_PRELOAD: shim },
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  const rest = async (path: string, body?: string) => {
+    const r = await fetch(`http://127.0.0.1:${httpPort}${path}`, {
+      method: body === undefined ? "GET" : "POST",
+      body,
+    });
+    if (!r.ok) throw new Error(`${path}: HTTP ${r.status}`);
+    return await r.json();
+  };
+  for (let i = 0;; i++) {
+    try {
+      await rest("/system");
+      break;
+    } catch {
+      if (i > 400) {
+        child.kill("SIGKILL");
+        await child.status;
+        throw new Error("Orthanc did not start");
+      }
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+  return {
+    dicomPort,
+    httpPort,
+    rest,
+    async stop() {
+      try {
+        child.kill("SIGKILL");
+      } catch {
+        // already gone
+      }
+      await child.status;
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    },
+  };
+}
