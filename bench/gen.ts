@@ -116,14 +116,14 @@ function instanceUid(root: string, i: number): string {
   return `${root}.${1_000_000 + i}`;
 }
 
-function patternFrame(seed: number): Uint8Array {
+function patternFrame(seed: number, rows = ROWS, columns = COLUMNS): Uint8Array {
   // A smooth 12-bit gradient with a little texture: plausible, cheap, not all zeros.
-  const out = new Uint8Array(FRAME_BYTES);
+  const out = new Uint8Array(rows * columns * 2);
   const dv = new DataView(out.buffer);
-  for (let y = 0; y < ROWS; y++) {
-    for (let x = 0; x < COLUMNS; x++) {
+  for (let y = 0; y < rows; y++) {
+    for (let x = 0; x < columns; x++) {
       const v = ((x * 3 + y * 5 + seed * 7) ^ (x * y)) & 0x0fff;
-      dv.setUint16((y * COLUMNS + x) * 2, v, true);
+      dv.setUint16((y * columns + x) * 2, v, true);
     }
   }
   return out;
@@ -138,16 +138,19 @@ export interface Written {
 
 /**
  * Writes `count` CT images (about 0.5 MB each) into `dir` as `ct_000000.dcm`, ...
+ * `size` sets the image's rows and columns (default 512; 64 gives files of about 9 KB).
  *
  * @example
  * ```ts ignore
  * const { paths } = await writeCtSeries(await Deno.makeTempDir(), 10);
+ * const tiny = await writeCtSeries(await Deno.makeTempDir(), 10_000, undefined, 64);
  * ```
  */
 export async function writeCtSeries(
   dir: string,
   count: number,
   root: string = randomUidRoot(),
+  size: number = ROWS,
 ): Promise<Written> {
   const first = instanceUid(root, 0);
   const head = part10Head(CT_IMAGE_STORAGE, first);
@@ -182,8 +185,8 @@ export async function writeCtSeries(
     .add(0x00201041, "DS", "0.0")
     .add(0x00280002, "US", u16s([1]))
     .add(0x00280004, "CS", "MONOCHROME2")
-    .add(0x00280010, "US", u16s([ROWS]))
-    .add(0x00280011, "US", u16s([COLUMNS]))
+    .add(0x00280010, "US", u16s([size]))
+    .add(0x00280011, "US", u16s([size]))
     .add(0x00280030, "DS", "0.488\\0.488")
     .add(0x00280100, "US", u16s([16]))
     .add(0x00280101, "US", u16s([12]))
@@ -193,7 +196,7 @@ export async function writeCtSeries(
     .add(0x00281051, "DS", "400")
     .add(0x00281052, "DS", "-1024")
     .add(0x00281053, "DS", "1")
-    .add(0x7fe00010, "OW", patternFrame(0));
+    .add(0x7fe00010, "OW", patternFrame(0, size, size));
   const template = new Uint8Array(head.bytes.length + ds.length);
   template.set(head.bytes);
   template.set(ds.bytes(), head.bytes.length);

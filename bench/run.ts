@@ -13,10 +13,15 @@
  * deno task bench --reps 5     # more repetitions
  * deno task bench --out FILE   # write the report elsewhere
  * deno task bench --cli patched=/tmp/copy/cli.ts   # also run another build of ours (A/B)
+ * deno task bench --only parallel,many              # a subset (report printed only)
  * ```
  *
+ * Scenarios (ids for `--only`): small, big, one, untuned, nagle, parallel, many.
+ *
  * Targets (checked on the first of our clients): 1,000 small files wall ≤ 0.9x DCMTK; 1 GiB
- * throughput ≥ 1.2x DCMTK with our peak RSS ≤ 100 MB; one small file ≤ 2.5x DCMTK.
+ * throughput ≥ 1.2x DCMTK with our peak RSS ≤ 100 MB; one small file ≤ 2.5x DCMTK;
+ * `--parallel 4` approaching 4x `--parallel 1` on a Nagle `storescp --fork` sink; RSS at
+ * 10,000 files ≤ RSS at 1,000 files + 10 MB.
  *
  * @module
  */
@@ -32,8 +37,16 @@ const RUN_TIMEOUT_MS = 600_000;
 // ---------------------------------------------------------------------------------------------
 // Options
 
+/** Scenario ids, in run order. */
+const SCENARIO_IDS = ["small", "big", "one", "untuned", "nagle", "parallel", "many"] as const;
+type ScenarioId = typeof SCENARIO_IDS[number];
+
 interface Options {
   quick: boolean;
+  /** Scenarios to run (all by default). */
+  only: Set<ScenarioId>;
+  /** Whether `--only` was given (then the report is written only with an explicit --out). */
+  subset: boolean;
   /** Our clients: label and cli.ts path; the first one ("ours") is checked against targets. */
   clis: Cli[];
   reps: number;
@@ -41,6 +54,12 @@ interface Options {
   smallCount: number;
   bigFrames: number;
   nagleCount: number;
+  /** (f): files sent over 1 and over `parallelN` associations into a Nagle --fork sink. */
+  parallelCount: number;
+  parallelN: number;
+  /** (g): tiny files sent in the big run and in the base run (RSS flatness). */
+  manyCount: number;
+  manyBaseCount: number;
   keep: boolean;
 }
 
@@ -48,20 +67,41 @@ function parseOptions(args: string[]): Options {
   const quick = args.includes("--quick");
   const opts: Options = {
     quick,
+    only: new Set(SCENARIO_IDS),
+    subset: false,
     clis: [{ label: "ours", path: `${ROOT}/cli.ts` }],
     reps: quick ? 1 : 5,
     out: quick ? null : `${HERE}/RESULTS.md`,
     smallCount: quick ? 50 : 1000,
     bigFrames: quick ? 128 : 2048,
     nagleCount: quick ? 10 : 100,
+    parallelCount: quick ? 20 : 100,
+    parallelN: 4,
+    manyCount: quick ? 1000 : 10_000,
+    manyBaseCount: quick ? 100 : 1000,
     keep: args.includes("--keep"),
   };
+  let outGiven = false;
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === "--quick" || a === "--keep") continue;
     if (a === "--reps") opts.reps = Math.max(1, Number(args[++i]));
-    else if (a === "--out") opts.out = args[++i];
-    else if (a === "--cli") {
+    else if (a === "--out") {
+      opts.out = args[++i];
+      outGiven = true;
+    } else if (a === "--only") {
+      const ids = (args[++i] ?? "").split(",").map((x) => x.trim()).filter((x) => x !== "");
+      const bad = ids.filter((x) => !(SCENARIO_IDS as readonly string[]).includes(x));
+      if (ids.length === 0 || bad.length > 0) {
+        console.error(
+          `bench: --only needs ID[,ID...] from ${SCENARIO_IDS.join(", ")}` +
+            (bad.length > 0 ? ` (unknown: ${bad.join(", ")})` : ""),
+        );
+        Deno.exit(2);
+      }
+      opts.only = new Set(ids as ScenarioId[]);
+      opts.subset = true;
+    } else if (a === "--cli") {
       const v = args[++i] ?? "";
       const eq = v.indexOf("=");
       if (eq <= 0 || v.slice(0, eq) === "dcmtk") {
@@ -71,7 +111,8 @@ function parseOptions(args: string[]): Options {
       opts.clis.push({ label: v.slice(0, eq), path: v.slice(eq + 1) });
     } else if (a === "--help" || a === "-h") {
       console.log(
-        "usage: deno task bench [--quick] [--reps N] [--out FILE] [--keep] [--cli LABEL=PATH]",
+        "usage: deno task bench [--quick] [--reps N] [--out FILE] [--keep] [--cli LABEL=PATH]\n" +
+          `                        [--only ID[,ID...]]   IDs: ${SCENARIO_IDS.join(", ")}`,
       );
       Deno.exit(0);
     } else {
@@ -80,11 +121,16 @@ function parseOptions(args: string[]): Options {
     }
   }
   if (!Number.isInteger(opts.reps)) throw new Error("--reps needs a whole number");
+  // A subset never replaces the full report unless asked to.
+  if (opts.subset && !outGiven) opts.out = null;
   return opts;
 }
 
 // ---------------------------------------------------------------------------------------------
 // Processes we started (stopped by id in finally blocks, never by name)
+
+/** Set by SIGINT/SIGTERM: runs that fail because we stopped the sink are not errors then. */
+let interrupted = false;
 
 const live = new Set<Deno.ChildProcess>();
 
@@ -148,15 +194,65 @@ function freePort(): number {
 interface Sink {
   port: number;
   tuned: boolean;
+  fork: boolean;
   stop(): Promise<string>;
 }
 
-async function startSink(shim: string, tuned: boolean): Promise<Sink> {
+/** The process group of `pid` (Linux /proc), or -1. */
+function processGroup(pid: number): number {
+  try {
+    // "pid (comm) state ppid pgrp ...": comm may hold spaces, so split after the last ")".
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[2]);
+  } catch {
+    return -1;
+  }
+}
+
+/** Process group ids of sinks started in their own group (`setsid`), for the interrupt path. */
+const groups = new Set<number>();
+
+/** Whether any process of group `pgid` is left (a harmless SIGCONT as the probe). */
+function groupAlive(pgid: number): boolean {
+  try {
+    Deno.kill(-pgid, "SIGCONT");
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Stops every process of group `pgid` (the sink and its `--fork` children): TERM, then KILL. */
+async function killGroup(pgid: number): Promise<void> {
+  try {
+    Deno.kill(-pgid, "SIGTERM");
+  } catch {
+    // already gone
+  }
+  for (let i = 0; i < 100 && groupAlive(pgid); i++) await new Promise((r) => setTimeout(r, 20));
+  if (groupAlive(pgid)) {
+    try {
+      Deno.kill(-pgid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+  groups.delete(pgid);
+}
+
+/**
+ * Starts `storescp --ignore` on a free port; `tuned` sets TCP_NODELAY=1 (else Nagle). With
+ * `fork`, storescp runs each association in a child process; it is started through `setsid`
+ * so that it leads its own process group and stopping the group by its pid stops the children.
+ */
+async function startSink(shim: string, tuned: boolean, fork = false): Promise<Sink> {
   const port = freePort();
   const env: Record<string, string> = { LD_PRELOAD: shim };
   if (tuned) env.TCP_NODELAY = "1";
-  const child = new Deno.Command("storescp", {
-    args: ["--ignore", String(port)],
+  const args = [...(fork ? ["--fork"] : []), "--ignore", String(port)];
+  const child = new Deno.Command(fork ? "setsid" : "storescp", {
+    // Not a group leader when spawned, so setsid execs storescp in place (same pid).
+    args: fork ? ["storescp", ...args] : args,
     env,
     clearEnv: false,
     stdin: "null",
@@ -164,12 +260,14 @@ async function startSink(shim: string, tuned: boolean): Promise<Sink> {
     stderr: "piped",
   }).spawn();
   live.add(child);
+  if (fork) groups.add(child.pid);
   const chunks: Uint8Array[] = [];
   const drained = Promise.all([drain(child.stdout, chunks), drain(child.stderr, chunks)]);
   let exited = false;
   child.status.then(() => exited = true);
   const stop = async () => {
-    killTree(child);
+    if (fork) await killGroup(child.pid);
+    killTree(child); // also the only stop when not a group (nothing left to do otherwise)
     await child.status;
     live.delete(child);
     await drained;
@@ -180,7 +278,11 @@ async function startSink(shim: string, tuned: boolean): Promise<Sink> {
     try {
       const c = await Deno.connect({ hostname: "127.0.0.1", port });
       c.close();
-      return { port, tuned, stop };
+      if (fork && processGroup(child.pid) !== child.pid) {
+        await stop();
+        throw new Error(`storescp --fork (pid ${child.pid}) does not lead its process group`);
+      }
+      return { port, tuned, fork, stop };
     } catch {
       await new Promise((r) => setTimeout(r, 25));
     }
@@ -203,6 +305,9 @@ interface Cli {
 interface Run {
   scenario: string;
   client: Client;
+  /** Files and bytes this run sent. */
+  files: number;
+  bytes: number;
   wallS: number;
   timeWallS: number;
   rssKb: number;
@@ -211,6 +316,9 @@ interface Run {
 
 interface Job {
   client: Client;
+  /** Files and bytes sent when not the scenario's (e.g. the 1,000-file base run of (g)). */
+  files?: number;
+  bytes?: number;
   cmd: string;
   args: string[];
   env: Record<string, string>;
@@ -228,7 +336,12 @@ function parseTimeV(s: string): { wallS: number; rssKb: number; exit: number } {
   return { wallS, rssKb: Number(rss), exit: Number(exit) };
 }
 
-async function measure(scenario: string, job: Job, tmp: string): Promise<Run> {
+async function measure(
+  scenario: string,
+  job: Job,
+  tmp: string,
+  counts: { files: number; bytes: number },
+): Promise<Run> {
   const timeFile = `${tmp}/time.txt`;
   const started = performance.now();
   const child = new Deno.Command(TIME, {
@@ -266,6 +379,8 @@ async function measure(scenario: string, job: Job, tmp: string): Promise<Run> {
     return {
       scenario,
       client: job.client,
+      files: job.files ?? counts.files,
+      bytes: job.bytes ?? counts.bytes,
       wallS,
       timeWallS: t.wallS,
       rssKb: t.rssKb,
@@ -296,9 +411,15 @@ function baseEnv(): Record<string, string> {
   return env;
 }
 
-function oursJob(cli: Cli, port: number, inputs: string[], expected: number): Job {
+function oursJob(
+  cli: Cli,
+  port: number,
+  inputs: string[],
+  expected: number,
+  extra: { label?: string; args?: string[] } = {},
+): Job {
   return {
-    client: cli.label,
+    client: extra.label ?? cli.label,
     cmd: Deno.execPath(),
     args: [
       "run",
@@ -306,6 +427,7 @@ function oursJob(cli: Cli, port: number, inputs: string[], expected: number): Jo
       "-R",
       "--no-prompt",
       cli.path,
+      ...extra.args ?? [],
       "127.0.0.1",
       String(port),
       ...inputs,
@@ -345,12 +467,13 @@ function dcmtkJob(port: number, inputs: string[], nodelay: boolean): Job {
 // Scenarios
 
 interface Scenario {
-  id: string;
+  id: ScenarioId;
   title: string;
   files: number;
   bytes: number;
   reps: number;
-  sink: "tuned" | "nagle";
+  /** tuned: TCP_NODELAY=1; nagle: without; nagle-fork: without, `storescp --fork`. */
+  sink: "tuned" | "nagle" | "nagle-fork";
   jobs: (port: number) => Job[];
 }
 
@@ -358,6 +481,8 @@ interface Summary {
   scenario: Scenario;
   client: Client;
   runs: Run[];
+  /** Files each run sent. */
+  files: number;
   medianWallS: number;
   minWallS: number;
   maxWallS: number;
@@ -380,11 +505,12 @@ function summarize(scenario: Scenario, client: Client, runs: Run[]): Summary {
     scenario,
     client,
     runs,
+    files: runs[0].files,
     medianWallS: w,
     minWallS: Math.min(...walls),
     maxWallS: Math.max(...walls),
-    mbPerS: scenario.bytes / 1e6 / w,
-    instPerS: scenario.files / w,
+    mbPerS: runs[0].bytes / 1e6 / w,
+    instPerS: runs[0].files / w,
     medianRssMb: median(runs.map((r) => r.rssKb)) / 1024,
     maxRssMb: Math.max(...runs.map((r) => r.rssKb)) / 1024,
   };
@@ -444,7 +570,9 @@ function table(summaries: Summary[]): string[] {
     "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
   ];
   for (const s of summaries) {
-    const other = summaries.find((o) => o.scenario === s.scenario && o.client === "dcmtk");
+    const other = summaries.find((o) =>
+      o.scenario === s.scenario && o.client === "dcmtk" && o.files === s.files
+    );
     const ratio = s.client !== "dcmtk" && other
       ? `**${f2(s.medianWallS / other.medianWallS)}x** (${f2(s.minWallS / other.minWallS)}x)`
       : "";
@@ -464,19 +592,24 @@ interface Target {
   measured: string;
 }
 
-function targets(summaries: Summary[], ours: string): Target[] {
-  const get = (id: string, client: Client) =>
+function targets(summaries: Summary[], ours: string, opts: Options): Target[] {
+  const get = (id: ScenarioId, client: Client) =>
     summaries.find((s) => s.scenario.id === id && s.client === client);
+  const notRun = (text: string, id: ScenarioId): Target => ({
+    text,
+    met: null,
+    measured: `not run (scenario ${id})`,
+  });
   const out: Target[] = [];
   const a = [get("small", ours), get("small", "dcmtk")];
   if (a[0] && a[1]) {
     const r = a[0].medianWallS / a[1].medianWallS;
     out.push({
-      text: `${a[0].scenario.files} small files: wall ≤ 0.9x DCMTK`,
+      text: `${a[0].files} small files: wall ≤ 0.9x DCMTK`,
       met: r <= 0.9,
       measured: `${f2(r)}x (${f3(a[0].medianWallS)} s vs ${f3(a[1].medianWallS)} s)`,
     });
-  }
+  } else out.push(notRun(`${opts.smallCount} small files: wall ≤ 0.9x DCMTK`, "small"));
   const b = [get("big", ours), get("big", "dcmtk")];
   if (b[0] && b[1]) {
     const r = b[0].mbPerS / b[1].mbPerS;
@@ -492,6 +625,9 @@ function targets(summaries: Summary[], ours: string): Target[] {
         f0(b[1].maxRssMb)
       } MB)`,
     });
+  } else {
+    out.push(notRun("big file: throughput ≥ 1.2x DCMTK", "big"));
+    out.push(notRun("big file: our peak RSS ≤ 100 MB", "big"));
   }
   const c = [get("one", ours), get("one", "dcmtk")];
   if (c[0] && c[1]) {
@@ -501,8 +637,49 @@ function targets(summaries: Summary[], ours: string): Target[] {
       met: r <= 2.5,
       measured: `${f2(r)}x (${f3(c[0].medianWallS)} s vs ${f3(c[1].medianWallS)} s)`,
     });
-  }
+  } else out.push(notRun("one small file end to end: wall ≤ 2.5x DCMTK", "one"));
+  const n = opts.parallelN;
+  const fText = `${n} associations vs 1 on a Nagle --fork sink: speedup approaching ${n}x ` +
+    `(met at ≥ ${f2(n * 0.75)}x)`;
+  const f = [get("parallel", parallelLabel(ours, 1)), get("parallel", parallelLabel(ours, n))];
+  if (f[0] && f[1]) {
+    const r = f[0].medianWallS / f[1].medianWallS;
+    out.push({
+      text: fText,
+      met: r >= n * 0.75,
+      measured: `${f2(r)}x (${f3(f[0].medianWallS)} s vs ${f3(f[1].medianWallS)} s for ` +
+        `${f[0].files} files)`,
+    });
+  } else out.push(notRun(fText, "parallel"));
+  const gText = `${opts.manyCount.toLocaleString("en-US")} files: RSS ≤ ` +
+    `${opts.manyBaseCount.toLocaleString("en-US")}-file RSS + 10 MB`;
+  const g = [
+    get("many", manyLabel(ours, opts.manyCount)),
+    get("many", manyLabel(ours, opts.manyBaseCount)),
+  ];
+  if (g[0] && g[1]) {
+    // Medians of the peak RSS of each run; the max of the big run is shown too.
+    const d = g[0].medianRssMb - g[1].medianRssMb;
+    const dc = get("many", "dcmtk");
+    out.push({
+      text: gText,
+      met: d <= 10,
+      measured: `${d >= 0 ? "+" : ""}${f2(d)} MB (${f2(g[0].medianRssMb)} MB, max ` +
+        `${f2(g[0].maxRssMb)}, vs ${f2(g[1].medianRssMb)} MB; DCMTK at ` +
+        `${opts.manyCount}: ${dc ? `${f2(dc.medianRssMb)} MB` : "not run"})`,
+    });
+  } else out.push(notRun(gText, "many"));
   return out;
+}
+
+/** Client label of our CLI with `--parallel n` in (f). */
+function parallelLabel(ours: string, n: number): string {
+  return `${ours} --parallel ${n}`;
+}
+
+/** Client label of our CLI sending `files` files in (g). */
+function manyLabel(ours: string, files: number): string {
+  return `${ours} (${files} files)`;
 }
 
 function report(
@@ -514,7 +691,9 @@ function report(
   const lines: string[] = [
     "# storescu benchmark: ours vs DCMTK storescu",
     "",
-    `Written by \`deno task bench${opts.quick ? " --quick" : ""}\` (bench/run.ts). ` +
+    `Written by \`deno task bench${opts.quick ? " --quick" : ""}${
+      opts.subset ? ` --only ${[...opts.only].join(",")}` : ""
+    }\` (bench/run.ts). ` +
     "Do not edit by hand; rerun the bench instead.",
     "",
     "## Machine",
@@ -529,6 +708,14 @@ function report(
     "the 120-context proposal). DCMTK: `TCP_NODELAY=1 storescu [+sd] 127.0.0.1 PORT " +
     "<dir|file>` (default options). Same files, same sink, alternated (the first client " +
     "alternates per repetition), after one unmeasured warm-up of each client.",
+    `- (f) parallel: a Nagle sink started with \`storescp --fork --ignore\` (one child process ` +
+    `per association; the sink leads its own process group, stopped as a group); ours with ` +
+    `\`--parallel 1\` and \`--parallel ${opts.parallelN}\`, DCMTK (one association) on the ` +
+    "same files. Each association waits ~40 ms per file for the delayed ACK (see below), so " +
+    `${opts.parallelN} associations should take about 1/${opts.parallelN} of the time.`,
+    `- (g) many: peak RSS of ours sending ${opts.manyCount} tiny files (64x64x16-bit CT) in ` +
+    `one run vs ${opts.manyBaseCount} of the same files, same tuned sink, and DCMTK's at ` +
+    `${opts.manyCount} as a reference: per-file state should be only the result record.`,
     "- Every run is checked: DCMTK exit status 0 and no `E:` line; ours exit status 0 and " +
     "`Summary: N files: N success`.",
     "- Wall time: monotonic clock around the `/usr/bin/time -v` process (GNU time itself " +
@@ -549,8 +736,8 @@ function report(
     "",
     "| target | measured | met |",
     "| --- | --- | --- |",
-    ...targets(summaries, opts.clis[0].label).map((t) =>
-      `| ${t.text} | ${t.measured} | ${t.met === null ? "?" : t.met ? "yes" : "**no**"} |`
+    ...targets(summaries, opts.clis[0].label, opts).map((t) =>
+      `| ${t.text} | ${t.measured} | ${t.met === null ? "not run" : t.met ? "yes" : "**no**"} |`
     ),
     "",
     "## Raw runs",
@@ -578,6 +765,7 @@ async function main(): Promise<number> {
   const sinks: Sink[] = [];
   const stopAll = async () => {
     for (const s of sinks.splice(0)) await s.stop().catch(() => "");
+    for (const g of [...groups]) await killGroup(g);
     for (const c of live) {
       killTree(c, "SIGKILL");
       await c.status.catch(() => {});
@@ -585,7 +773,6 @@ async function main(): Promise<number> {
     live.clear();
     if (!opts.keep) await Deno.remove(tmp, { recursive: true }).catch(() => {});
   };
-  let interrupted = false;
   const onSignal = () => {
     if (interrupted) return;
     interrupted = true;
@@ -601,25 +788,60 @@ async function main(): Promise<number> {
     log(`bench: temp folder ${tmp}`);
     const shim = await buildShim(tmp);
 
-    // Data.
+    // Data: only what the selected scenarios need (a small CT image is always there for the
+    // warm-up).
+    const want = (id: ScenarioId) => opts.only.has(id);
     const t = performance.now();
     const root = randomUidRoot();
     const smallDir = `${tmp}/small`;
     const nagleDir = `${tmp}/nagle`;
+    const parallelDir = `${tmp}/parallel`;
     const bigDir = `${tmp}/big`;
-    for (const d of [smallDir, nagleDir, bigDir]) await Deno.mkdir(d);
-    const small = await writeCtSeries(smallDir, opts.smallCount, root);
-    const big = await writeMultiFrame(`${bigDir}/multiframe.dcm`, opts.bigFrames, root);
-    const nagleFiles = small.paths.slice(0, opts.nagleCount);
-    for (const p of nagleFiles) await Deno.link(p, `${nagleDir}/${p.split("/").pop()}`);
+    const manyDir = `${tmp}/many`;
+    const manyBaseDir = `${tmp}/many-base`;
+    for (const d of [smallDir, nagleDir, parallelDir, bigDir, manyDir, manyBaseDir]) {
+      await Deno.mkdir(d);
+    }
+    const smallCount = Math.max(
+      1,
+      want("small") || want("untuned") ? opts.smallCount : 0,
+      want("nagle") ? opts.nagleCount : 0,
+      want("parallel") ? opts.parallelCount : 0,
+    );
+    const small = await writeCtSeries(smallDir, smallCount, root);
+    const linkInto = async (dir: string, paths: string[]) => {
+      for (const p of paths) await Deno.link(p, `${dir}/${p.split("/").pop()}`);
+      return paths;
+    };
+    const nagleFiles = await linkInto(nagleDir, small.paths.slice(0, opts.nagleCount));
+    const parallelFiles = await linkInto(parallelDir, small.paths.slice(0, opts.parallelCount));
     const one = small.paths[0];
     const smallSize = small.bytes / small.paths.length;
-    const gen = `${small.paths.length} CT images of ${smallSize} bytes (512x512x16 bit, ` +
-      `Explicit VR LE) and one Multi-frame Grayscale Word SC image of ${big.bytes} bytes ` +
-      `(${opts.bigFrames} frames of 512x512x16 bit)`;
+    const genParts = [
+      `${small.paths.length} CT images of ${smallSize} bytes (512x512x16 bit, Explicit VR LE)`,
+    ];
+    const big = want("big")
+      ? await writeMultiFrame(`${bigDir}/multiframe.dcm`, opts.bigFrames, root)
+      : { paths: [], bytes: 0 };
+    if (want("big")) {
+      genParts.push(
+        `one Multi-frame Grayscale Word SC image of ${big.bytes} bytes ` +
+          `(${opts.bigFrames} frames of 512x512x16 bit)`,
+      );
+    }
+    const many = want("many")
+      ? await writeCtSeries(manyDir, opts.manyCount, randomUidRoot(), 64)
+      : { paths: [], bytes: 0 };
+    const manySize = many.paths.length ? many.bytes / many.paths.length : 0;
+    const manyBase = await linkInto(manyBaseDir, many.paths.slice(0, opts.manyBaseCount));
+    if (want("many")) {
+      genParts.push(`${many.paths.length} tiny CT images of ${manySize} bytes (64x64x16 bit)`);
+    }
+    const gen = genParts.join(", ");
     log(`bench: generated ${gen} in ${f2((performance.now() - t) / 1000)} s`);
 
-    const scenarios: Scenario[] = [
+    const n = opts.parallelN;
+    const allScenarios: Scenario[] = [
       {
         id: "small",
         title: `(a) ${small.paths.length} x ${f2(smallSize / 1e6)} MB CT, 1 association`,
@@ -680,7 +902,53 @@ async function main(): Promise<number> {
           dcmtkJob(port, [nagleDir], true),
         ],
       },
+      {
+        id: "parallel",
+        title: `(f) Nagle --fork sink: ${parallelFiles.length} CT, 1 vs ${n} associations`,
+        files: parallelFiles.length,
+        bytes: smallSize * parallelFiles.length,
+        reps: Math.min(opts.reps, 3),
+        sink: "nagle-fork",
+        jobs: (port) => [
+          ...ours((c) =>
+            oursJob(c, port, [parallelDir], parallelFiles.length, {
+              label: parallelLabel(c.label, 1),
+              args: ["--parallel", "1"],
+            })
+          ),
+          ...ours((c) =>
+            oursJob(c, port, [parallelDir], parallelFiles.length, {
+              label: parallelLabel(c.label, n),
+              args: ["--parallel", String(n)],
+            })
+          ),
+          dcmtkJob(port, [parallelDir], true),
+        ],
+      },
+      {
+        id: "many",
+        title: `(g) many: ${many.paths.length} vs ${manyBase.length} x ` +
+          `${f2(manySize / 1e3)} KB CT, RSS`,
+        files: many.paths.length,
+        bytes: many.bytes,
+        reps: Math.min(opts.reps, 3),
+        sink: "tuned",
+        jobs: (port) => [
+          ...ours((c) => ({
+            ...oursJob(c, port, [manyDir], many.paths.length),
+            client: manyLabel(c.label, many.paths.length),
+          })),
+          ...ours((c) => ({
+            ...oursJob(c, port, [manyBaseDir], manyBase.length),
+            client: manyLabel(c.label, manyBase.length),
+            files: manyBase.length,
+            bytes: manySize * manyBase.length,
+          })),
+          dcmtkJob(port, [manyDir], true),
+        ],
+      },
     ];
+    const scenarios = allScenarios.filter((sc) => want(sc.id));
 
     const tuned = await startSink(shim, true);
     sinks.push(tuned);
@@ -692,24 +960,32 @@ async function main(): Promise<number> {
         dcmtkJob(tuned.port, [one], true),
       ]
     ) {
-      await measure("warm-up", job, tmp);
+      await measure("warm-up", job, tmp, { files: 1, bytes: smallSize });
     }
 
     const summaries: Summary[] = [];
-    let nagle: Sink | undefined;
+    const extra = new Map<Scenario["sink"], Sink>();
     for (const sc of scenarios) {
       let sink = tuned;
-      if (sc.sink === "nagle") {
-        nagle ??= await startSink(shim, false);
-        if (!sinks.includes(nagle)) sinks.push(nagle);
-        sink = nagle;
+      if (sc.sink !== "tuned") {
+        let s = extra.get(sc.sink);
+        if (!s) {
+          s = await startSink(shim, false, sc.sink === "nagle-fork");
+          sinks.push(s);
+          extra.set(sc.sink, s);
+          log(
+            `bench: sink storescp ${s.fork ? "--fork " : ""}--ignore on 127.0.0.1:${s.port} ` +
+              "(Nagle)",
+          );
+        }
+        sink = s;
       }
       const runs = new Map<Client, Run[]>();
       for (let rep = 0; rep < sc.reps; rep++) {
         const jobs = sc.jobs(sink.port);
         if (rep % 2 === 1) jobs.reverse();
         for (const job of jobs) {
-          const r = await measure(sc.id, job, tmp);
+          const r = await measure(sc.id, job, tmp, { files: sc.files, bytes: sc.bytes });
           runs.set(job.client, [...runs.get(job.client) ?? [], r]);
           log(
             `  ${sc.title} [${rep + 1}/${sc.reps}] ${job.client.padEnd(8)} ` +
@@ -749,6 +1025,7 @@ if (import.meta.main) {
   try {
     Deno.exit(await main());
   } catch (err) {
+    if (interrupted) Deno.exit(130);
     console.error(`bench: ${err instanceof Error ? err.message : err}`);
     Deno.exit(1);
   }
