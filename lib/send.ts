@@ -323,6 +323,8 @@ export async function storeFiles(options: StoreOptions): Promise<StoreReport> {
     }
   }
   if (good.length === 0) emit({ type: "no-files" });
+  // From here on the plans hold the files; keep no per-file state but the results.
+  good.length = 0;
 
   const maxRetries = Math.max(0, options.retries ?? 0);
   for (let round = 0;; round++) {
@@ -335,6 +337,7 @@ export async function storeFiles(options: StoreOptions): Promise<StoreReport> {
         items.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
       }
       await runPlan(run, plans[i], items);
+      plans[i].files = []; // done: drop the file records (retries keep their own)
     }
     if (run.deferred.length === 0) break;
     const delayMs = (options.retryDelayMs ?? 1000) * 2 ** round;

@@ -252,12 +252,24 @@ export async function readDicomFileInfo(path: string): Promise<DicomFileInfo> {
       complete: n < FIRST_READ,
     });
     const info = await examine(path, head);
+    // Thousands of files share a handful of SOP classes and transfer syntaxes: keep one copy.
+    info.sopClassUid = intern(info.sopClassUid);
+    info.transferSyntaxUid = intern(info.transferSyntaxUid);
     if (head.complete) info.size = head.bytes.length;
     else info.size = file.seekSync(0, Deno.SeekMode.End);
     return info;
   } finally {
     file.close();
   }
+}
+
+const interned = new Map<string, string>();
+
+function intern(uid: string): string {
+  const known = interned.get(uid);
+  if (known !== undefined) return known;
+  if (interned.size < 4096) interned.set(uid, uid);
+  return uid;
 }
 
 async function examine(path: string, head: FileHead): Promise<DicomFileInfo> {
