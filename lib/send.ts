@@ -22,7 +22,7 @@ import {
 import { buildAssociateRQ } from "./acse.ts";
 import type { AssociateRJ } from "./pdu/types.ts";
 import { ConnectError, type ConnectOptions, connectTcp, type Transport } from "./transport.ts";
-import { findFiles } from "./files.ts";
+import { compareCodePoints, findFiles } from "./files.ts";
 import { type AssociationPlan, chooseContext, planAssociations } from "./plan.ts";
 import { readDicomFileInfo } from "./part10/file.ts";
 import { openDataset } from "./part10/source.ts";
@@ -334,7 +334,7 @@ export async function storeFiles(options: StoreOptions): Promise<StoreReport> {
       const items: Item[] = [...plans[i].files];
       if (round === 0 && i === 0 && !requiredContexts && bad.length > 0) {
         items.push(...bad);
-        items.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+        items.sort((a, b) => compareCodePoints(a.path, b.path));
       }
       await runPlan(run, plans[i], items);
       plans[i].files = []; // done: drop the file records (retries keep their own)
@@ -379,6 +379,7 @@ function finish(
     return;
   }
   const result = attempts > 0 ? { ...r, attempts } : r;
+  run.attempts.delete(r.path);
   run.results.set(r.path, result);
   emit({ type: "file-done", result });
 }
