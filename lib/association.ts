@@ -17,6 +17,9 @@ import { PduReader } from "./pdu/reader.ts";
 import type { Transport } from "./transport.ts";
 import { writeAll } from "./transport.ts";
 import type { ByteSource } from "./part10/types.ts";
+import { DataSetSourceError, PDataWriter } from "./pdu/pdata_writer.ts";
+
+export { DataSetSourceError };
 import { decodeCommand, type DimseCommand } from "./dimse/messages.ts";
 import { CommandSetError } from "./dimse/command.ts";
 import { concatBytes } from "./bytes.ts";
@@ -158,11 +161,6 @@ export interface AssociationOptions {
 
 type State = "established" | "releasing" | "released" | "aborted" | "closed";
 
-/** Fragment size used when the peer sets no maximum length (0 = unlimited). */
-const UNLIMITED_FRAGMENT = 1 << 20;
-/** Size of the buffer that gathers several P-DATA-TF PDUs into one write. */
-const WRITE_BUFFER = 256 * 1024;
-
 function timeoutPromise<T>(seconds: number | null, make: () => Error): {
   promise: Promise<T>;
   cancel: () => void;
@@ -224,12 +222,9 @@ export class Association {
   #releaseWaiter?: { resolve: () => void; reject: (e: Error) => void };
   #assembly?: Assembly;
   #writeLock: Promise<void> = Promise.resolve();
-  #out?: Uint8Array;
-  #peek?: Uint8Array;
+  #writer: PDataWriter;
   #loop: Promise<void>;
   #stopWriting = false;
-  /** The message being written has been partly flushed to the network. */
-  #flushedPartial = false;
 
   private constructor(
     transport: Transport,
@@ -259,6 +254,7 @@ export class Association {
       }
     }
     this.contexts = accepted;
+    this.#writer = new PDataWriter((bytes) => this.#write(bytes), this.peerMaxPduLength);
     this.#loop = this.#readLoop();
   }
 
@@ -636,7 +632,11 @@ export class Association {
     let sent = 0;
     const run = this.#writeLock.then(async () => {
       this.#check();
-      sent = await this.#writeMessage(contextId, commandBytes, command, dataSet);
+      this.#emit({ type: "dimse-sent", command, contextId, hasDataSet: dataSet !== undefined });
+      sent = await this.#writer.writeMessage(contextId, commandBytes, dataSet, () => {
+        if (this.#stopWriting) throw this.#failure ?? new ConnectionClosedError();
+      });
+      if (dataSet) this.#emit({ type: "data-sent", contextId, bytes: sent });
     });
     this.#writeLock = run.catch(() => {});
     try {
@@ -651,7 +651,7 @@ export class Association {
       if (this.#failure) throw this.#failure;
       if (err instanceof DataSetSourceError) {
         // Part of the message may be on the wire: the association can't go on.
-        if (this.#flushedPartial) {
+        if (this.#writer.partial) {
           this.#fail("aborted", err);
           this.#emit({ type: "aborting", error: err });
           await this.#sendAbortPdu(0, 0);
@@ -664,99 +664,6 @@ export class Association {
       throw this.#failure!;
     }
     return sent;
-  }
-
-  /** Fragment data length per PDU (one PDV per PDU, like the reference). */
-  #fragmentSize(): number {
-    const max = this.peerMaxPduLength;
-    if (max === 0) return UNLIMITED_FRAGMENT;
-    // Even fragments: DCMTK rejects odd PDV lengths ("Odd Fragment Length").
-    return Math.max(2, (max - 6) & ~1);
-  }
-
-  async #writeMessage(
-    contextId: number,
-    commandBytes: Uint8Array,
-    command: DimseCommand,
-    dataSet?: ByteSource,
-  ): Promise<number> {
-    const frag = this.#fragmentSize();
-    const slot = frag + 12;
-    const size = Math.max(WRITE_BUFFER, slot);
-    if (!this.#out || this.#out.length < size) this.#out = new Uint8Array(size);
-    const out = this.#out;
-    const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
-    let used = 0;
-
-    const header = (at: number, len: number, control: number) => {
-      out[at] = PduType.PData;
-      out[at + 1] = 0;
-      view.setUint32(at + 2, len + 6, false);
-      view.setUint32(at + 6, len + 2, false);
-      out[at + 10] = contextId;
-      out[at + 11] = control;
-    };
-    const flush = async () => {
-      if (used === 0) return;
-      if (this.#stopWriting) throw this.#failure ?? new ConnectionClosedError();
-      this.#flushedPartial = true;
-      await this.#write(out.subarray(0, used));
-      used = 0;
-    };
-    this.#flushedPartial = false;
-
-    // Command fragments (0x01, last 0x03).
-    for (let off = 0; off < commandBytes.length || off === 0; off += frag) {
-      const part = commandBytes.subarray(off, Math.min(off + frag, commandBytes.length));
-      const last = off + frag >= commandBytes.length;
-      if (used + part.length + 12 > out.length) await flush();
-      header(used, part.length, last ? 0x03 : 0x01);
-      out.set(part, used + 12);
-      used += part.length + 12;
-      if (last) break;
-    }
-    this.#emit({ type: "dimse-sent", command, contextId, hasDataSet: dataSet !== undefined });
-    if (!dataSet) {
-      await flush();
-      return 0;
-    }
-
-    // Data set fragments (0x00, last 0x02), read straight into the write buffer.
-    let total = 0;
-    let pending = 0; // bytes carried over from a look-ahead read
-    for (;;) {
-      if (used + slot > out.length) await flush();
-      const at = used;
-      let n = 0;
-      if (pending > 0) {
-        out.set(this.#peek!.subarray(0, pending), at + 12);
-        n = pending;
-        pending = 0;
-      }
-      let eof = false;
-      while (n < frag) {
-        const r = await readSource(dataSet, out.subarray(at + 12 + n, at + 12 + frag));
-        if (r === null) {
-          eof = true;
-          break;
-        }
-        n += r;
-      }
-      if (!eof) {
-        // Full fragment: look ahead to learn whether it is the last one.
-        if (!this.#peek || this.#peek.length < frag) this.#peek = new Uint8Array(frag);
-        const r = await readSource(dataSet, this.#peek.subarray(0, frag));
-        if (r === null) eof = true;
-        else pending = r;
-      }
-      header(at, n, eof ? 0x02 : 0x00);
-      used += n + 12;
-      total += n;
-      if (eof) break;
-    }
-    await flush();
-    this.#emit({ type: "data-sent", contextId, bytes: total });
-    return total;
   }
 
   /**
@@ -863,26 +770,6 @@ export class Association {
     }
     this.#transport.close();
     await this.#loop;
-  }
-}
-
-/** Reading the data set failed (the file, not the network): the message can't be finished. */
-export class DataSetSourceError extends Error {
-  /**
-   * Creates the error.
-   * @param cause what the source threw
-   */
-  constructor(cause: unknown) {
-    super(cause instanceof Error ? cause.message : String(cause), { cause });
-    this.name = "DataSetSourceError";
-  }
-}
-
-async function readSource(src: ByteSource, p: Uint8Array): Promise<number | null> {
-  try {
-    return await src.read(p);
-  } catch (err) {
-    throw new DataSetSourceError(err);
   }
 }
 

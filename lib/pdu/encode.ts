@@ -62,11 +62,19 @@ export function writeSinglePdvHeaders(
   isCommand: boolean,
   isLast: boolean,
 ): number {
-  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  // Byte by byte: no DataView to allocate, once per PDU on the hot path.
+  const pduLength = dataLength + PDV_HEADER_LENGTH;
+  const pdvLength = dataLength + 2;
   buf[offset] = PduType.PData;
   buf[offset + 1] = 0;
-  view.setUint32(offset + 2, dataLength + PDV_HEADER_LENGTH);
-  view.setUint32(offset + 6, dataLength + 2);
+  buf[offset + 2] = pduLength >>> 24;
+  buf[offset + 3] = (pduLength >>> 16) & 0xff;
+  buf[offset + 4] = (pduLength >>> 8) & 0xff;
+  buf[offset + 5] = pduLength & 0xff;
+  buf[offset + 6] = pdvLength >>> 24;
+  buf[offset + 7] = (pdvLength >>> 16) & 0xff;
+  buf[offset + 8] = (pdvLength >>> 8) & 0xff;
+  buf[offset + 9] = pdvLength & 0xff;
   buf[offset + 10] = contextId;
   buf[offset + 11] = pdvControlByte(isCommand, isLast);
   return offset + PDATA_SINGLE_PDV_OVERHEAD;

@@ -22,6 +22,7 @@ export {
   writeSinglePdvHeaders,
 } from "./encode.ts";
 export { decodePdu, isKnownPduType, PduError, type PduErrorCode } from "./decode.ts";
+export { type DataSource, PDataWriter } from "./pdata_writer.ts";
 export {
   DEFAULT_MAX_OTHER_PDU_LENGTH,
   PduReader,

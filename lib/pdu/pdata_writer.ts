@@ -1,0 +1,164 @@
+/**
+ * The mirror of {@link PduReader} for data: turns a command set and a data set stream into
+ * correctly sized P-DATA-TF PDUs (one PDV each, like the reference), gathered into few large
+ * writes. The data set is read straight into the outgoing buffer, so a large object streams
+ * through one reused buffer instead of being held in memory.
+ *
+ * @module
+ */
+
+import { PDATA_SINGLE_PDV_OVERHEAD as HEADERS, writeSinglePdvHeaders } from "./encode.ts";
+
+/** A pull-based byte stream (the shape of `lib/part10`'s `ByteSource`). */
+export interface DataSource {
+  /** Reads up to `p.length` bytes into `p`; `null` at the end. */
+  read(p: Uint8Array): Promise<number | null>;
+}
+
+/** Reading the data set failed (the file, not the network): the message can't be finished. */
+export class DataSetSourceError extends Error {
+  /**
+   * Creates the error.
+   * @param cause what the source threw
+   */
+  constructor(cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
+    this.name = "DataSetSourceError";
+  }
+}
+
+/** Fragment size used when the peer sets no maximum length (0 = unlimited). */
+const UNLIMITED_FRAGMENT = 1 << 20;
+/** Size of the buffer that gathers several P-DATA-TF PDUs into one write. */
+const WRITE_BUFFER = 256 * 1024;
+
+async function readSource(src: DataSource, p: Uint8Array): Promise<number | null> {
+  try {
+    return await src.read(p);
+  } catch (err) {
+    throw new DataSetSourceError(err);
+  }
+}
+
+/**
+ * Writes DIMSE messages as P-DATA-TF PDUs no longer than the peer's maximum length.
+ *
+ * @example
+ * ```ts
+ * import { PDataWriter } from "./pdata_writer.ts";
+ * const pdus: Uint8Array[] = [];
+ * const writer = new PDataWriter(async (b) => void pdus.push(b.slice()), 16384);
+ * await writer.writeMessage(1, new Uint8Array(10));
+ * pdus[0].length; // 22: 6-byte PDU header, 6-byte PDV header, 10 bytes of command
+ * ```
+ */
+export class PDataWriter {
+  #write: (bytes: Uint8Array) => Promise<void>;
+  #fragment: number;
+  #out?: Uint8Array;
+  #peek?: Uint8Array;
+  #partial = false;
+
+  /**
+   * @param write sends bytes (whole PDUs only, never a part of one)
+   * @param peerMaxPduLength the peer's Maximum Length Received (0 = unlimited)
+   */
+  constructor(write: (bytes: Uint8Array) => Promise<void>, peerMaxPduLength: number) {
+    this.#write = write;
+    // One PDV per PDU: its item (4 + 2 + data) is the whole PDU body. Even fragments:
+    // DCMTK rejects odd PDV lengths ("Odd Fragment Length").
+    this.#fragment = peerMaxPduLength === 0
+      ? UNLIMITED_FRAGMENT
+      : Math.max(2, (peerMaxPduLength - 6) & ~1);
+  }
+
+  /** Data bytes per PDU. */
+  get fragmentSize(): number {
+    return this.#fragment;
+  }
+
+  /** Part of the last message was written before it failed (the peer holds half of it). */
+  get partial(): boolean {
+    return this.#partial;
+  }
+
+  /**
+   * Writes the command set (control 0x01, last 0x03) and, when given, the data set (0x00,
+   * last 0x02) read from `dataSet`. `beforeWrite` may throw to stop between writes (an
+   * association that ended meanwhile). Resolves the data set bytes written.
+   */
+  async writeMessage(
+    contextId: number,
+    command: Uint8Array,
+    dataSet?: DataSource,
+    beforeWrite?: () => void,
+  ): Promise<number> {
+    const frag = this.#fragment;
+    const slot = frag + HEADERS;
+    const size = Math.max(WRITE_BUFFER, slot);
+    if (!this.#out || this.#out.length < size) this.#out = new Uint8Array(size);
+    const out = this.#out;
+    let used = 0;
+    this.#partial = false;
+
+    const header = (at: number, len: number, command: boolean, last: boolean) =>
+      writeSinglePdvHeaders(out, at, len, contextId, command, last);
+    const flush = async () => {
+      if (used === 0) return;
+      beforeWrite?.();
+      this.#partial = true;
+      await this.#write(out.subarray(0, used));
+      used = 0;
+    };
+
+    for (let off = 0; off < command.length || off === 0; off += frag) {
+      const part = command.subarray(off, Math.min(off + frag, command.length));
+      const last = off + frag >= command.length;
+      if (used + part.length + HEADERS > out.length) await flush();
+      header(used, part.length, true, last);
+      out.set(part, used + HEADERS);
+      used += part.length + HEADERS;
+      if (last) break;
+    }
+    if (!dataSet) {
+      await flush();
+      return 0;
+    }
+
+    // Data set fragments read straight into the write buffer. Whether a full fragment is the
+    // last one is only known by reading ahead: those bytes open the next fragment.
+    let total = 0;
+    let pending = 0;
+    for (;;) {
+      if (used + slot > out.length) await flush();
+      const at = used;
+      let n = 0;
+      if (pending > 0) {
+        out.set(this.#peek!.subarray(0, pending), at + HEADERS);
+        n = pending;
+        pending = 0;
+      }
+      let eof = false;
+      while (n < frag) {
+        const r = await readSource(dataSet, out.subarray(at + HEADERS + n, at + HEADERS + frag));
+        if (r === null) {
+          eof = true;
+          break;
+        }
+        n += r;
+      }
+      if (!eof) {
+        if (!this.#peek || this.#peek.length < frag) this.#peek = new Uint8Array(frag);
+        const r = await readSource(dataSet, this.#peek.subarray(0, frag));
+        if (r === null) eof = true;
+        else pending = r;
+      }
+      header(at, n, false, eof);
+      used += n + HEADERS;
+      total += n;
+      if (eof) break;
+    }
+    await flush();
+    return total;
+  }
+}
