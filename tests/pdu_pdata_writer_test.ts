@@ -42,7 +42,7 @@ for (const max of [4096, 16384, 16383]) {
     for (const step of [Infinity, 1000]) {
       Deno.test(`PDataWriter: max ${max}, data set ${size} bytes, reads of ≤ ${step}`, async () => {
         const written: Uint8Array[] = [];
-        const w = new PDataWriter(async (b) => void written.push(b.slice()), max);
+        const w = new PDataWriter((b) => Promise.resolve(void written.push(b.slice())), max);
         const command = pattern(150);
         const data = pattern(size);
         const sent = await w.writeMessage(5, command, source(data, step));
@@ -69,7 +69,7 @@ for (const max of [4096, 16384, 16383]) {
 
 Deno.test("PDataWriter: a command alone is one PDU, control 0x03", async () => {
   const written: Uint8Array[] = [];
-  const w = new PDataWriter(async (b) => void written.push(b.slice()), 16384);
+  const w = new PDataWriter((b) => Promise.resolve(void written.push(b.slice())), 16384);
   await w.writeMessage(1, pattern(10));
   assert.equal(written.length, 1);
   assert.deepEqual([...written[0].subarray(0, 12)], [4, 0, 0, 0, 0, 16, 0, 0, 0, 12, 1, 3]);
@@ -77,7 +77,7 @@ Deno.test("PDataWriter: a command alone is one PDU, control 0x03", async () => {
 
 Deno.test("PDataWriter: unlimited peer (0) sends large fragments, gathered into few writes", async () => {
   const written: Uint8Array[] = [];
-  const w = new PDataWriter(async (b) => void written.push(b.slice()), 0);
+  const w = new PDataWriter((b) => Promise.resolve(void written.push(b.slice())), 0);
   await w.writeMessage(3, pattern(100), source(pattern(3 << 20)));
   const ds = pdus(written).flatMap((p) => p.pdvs).filter((v) => !v.isCommand);
   assert.equal(ds.length, 3);
@@ -106,7 +106,7 @@ Deno.test("PDataWriter: a failing source is a DataSetSourceError; partial says i
 
 Deno.test("PDataWriter: beforeWrite can stop a message between writes", async () => {
   let writes = 0;
-  const w = new PDataWriter(async () => void writes++, 16384);
+  const w = new PDataWriter(() => Promise.resolve(void writes++), 16384);
   await assert.rejects(
     w.writeMessage(1, pattern(10), source(pattern(1_000_000)), () => {
       if (writes >= 1) throw new Error("aborted by the peer");
