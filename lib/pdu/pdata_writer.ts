@@ -60,6 +60,7 @@ export class PDataWriter {
   #partial = false;
 
   /**
+   * Creates a writer for one association.
    * @param write sends bytes (whole PDUs only, never a part of one)
    * @param peerMaxPduLength the peer's Maximum Length Received (0 = unlimited)
    */
