@@ -20,6 +20,8 @@ export interface FoundFiles {
   files: string[];
   /** Paths given or met that are neither a file nor a usable directory. */
   bad: BadPath[];
+  /** Subdirectories not descended into because recursion was off. */
+  skippedDirectories: string[];
 }
 
 /**
@@ -66,6 +68,7 @@ async function listDir(
   recurse: boolean,
   out: string[],
   bad: BadPath[],
+  skipped: string[],
 ): Promise<void> {
   let entries: Deno.DirEntry[];
   try {
@@ -79,7 +82,8 @@ async function listDir(
     if (e.isFile) {
       out.push(p);
     } else if (e.isDirectory) {
-      if (recurse) await listDir(p, recurse, out, bad);
+      if (recurse) await listDir(p, recurse, out, bad, skipped);
+      else skipped.push(p);
     } else if (e.isSymlink) {
       // Links to files are sent (as the reference does); links to directories are not
       // followed (no loops); broken links are reported instead of dropped silently.
@@ -105,6 +109,7 @@ async function listDir(
 export async function findFiles(paths: string[], recurse: boolean): Promise<FoundFiles> {
   const out: string[] = [];
   const bad: BadPath[] = [];
+  const skipped: string[] = [];
   for (const p of paths) {
     const st = await statOrNull(p);
     if (st instanceof Error) {
@@ -112,11 +117,11 @@ export async function findFiles(paths: string[], recurse: boolean): Promise<Foun
     } else if (st.isFile) {
       out.push(p);
     } else if (st.isDirectory) {
-      await listDir(p, recurse, out, bad);
+      await listDir(p, recurse, out, bad, skipped);
     } else {
       bad.push({ path: p, reason: "not a regular file" });
     }
   }
   const files = [...new Set(out)].sort(compareCodePoints);
-  return { files, bad };
+  return { files, bad, skippedDirectories: skipped.sort(compareCodePoints) };
 }

@@ -205,6 +205,9 @@ export class LogHandlers {
             : `Bad DICOM file: ${e.path}`,
         );
         return;
+      case "skipped-directory":
+        log.warn(`Not descending into directory without -r: ${e.path}`);
+        return;
       case "no-files":
         log.warn("No suitable DICOM files found");
         return;

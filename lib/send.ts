@@ -70,6 +70,7 @@ export interface FileResult {
 /** Progress and log-worthy happenings, in order. `lib/log.ts` turns them into text. */
 export type StoreEvent =
   | { type: "bad-path"; path: string; reason: string }
+  | { type: "skipped-directory"; path: string }
   | { type: "bad-file"; path: string; reason: string; code?: string; phase: "scan" | "send" }
   | { type: "no-files" }
   | { type: "association-requesting"; plan: AssociationPlan<DicomFileInfo> }
@@ -290,6 +291,7 @@ export async function storeFiles(options: StoreOptions): Promise<StoreReport> {
   const emit = run.emit;
   const found = await findFiles(options.paths, options.recurse ?? false);
   for (const b of found.bad) emit({ type: "bad-path", path: b.path, reason: b.reason });
+  for (const d of found.skippedDirectories) emit({ type: "skipped-directory", path: d });
 
   // Learn each file's SOP class, instance and transfer syntax from its first bytes.
   const good: DicomFileInfo[] = [];

@@ -62,7 +62,7 @@ Deno.test("findFiles: a directory lists its files, sorted over the whole list", 
     "d/sub/c.dcm": "c",
     "e/0.dcm": "0",
   }, async (root) => {
-    const { files, bad } = await findFiles([`${root}/e`, `${root}/d`], false);
+    const { files, bad, skippedDirectories } = await findFiles([`${root}/e`, `${root}/d`], false);
     assert.deepEqual(files, [
       `${root}/d/.hidden`,
       `${root}/d/a.dcm`,
@@ -70,8 +70,10 @@ Deno.test("findFiles: a directory lists its files, sorted over the whole list", 
       `${root}/d/noext`,
       `${root}/e/0.dcm`,
     ]);
-    // Without -r the subdirectory is skipped, as by the reference; it is not an error.
+    // Without -r the subdirectory is skipped, as by the reference; it is not an error, but
+    // it is said (W: line) so that nothing goes unmentioned.
     assert.deepEqual(bad, []);
+    assert.deepEqual(skippedDirectories, [`${root}/d/sub`]);
   });
 });
 
@@ -178,7 +180,7 @@ Deno.test("findFiles: non-regular entries (FIFO) are reported, not dropped", asy
 });
 
 Deno.test("findFiles: nothing given, nothing found", async () => {
-  assert.deepEqual(await findFiles([], true), { files: [], bad: [] });
+  assert.deepEqual(await findFiles([], true), { files: [], bad: [], skippedDirectories: [] });
   await withTree({ "empty": null }, async (root) => {
     assert.deepEqual(await findFiles([`${root}/empty`], true), { files: [], bad: [] });
   });
