@@ -5,32 +5,13 @@
  */
 
 import assert from "node:assert/strict";
-import { encodePart10 } from "../lib/part10/writer.ts";
-import { listDir, repoRoot, startStorescp } from "./peers.ts";
+import { listDir, repoRoot, startStorescp, writeCtFiles } from "./peers.ts";
 
-const CT = "1.2.840.10008.5.1.4.1.1.2";
 const COUNT = 90;
 
 Deno.test("a peer killed halfway: the account names exactly the files it stored", async () => {
   const dir = await Deno.makeTempDir({ prefix: "storescu-kill-" });
-  const pixels = new Uint8Array(32 * 1024).fill(7);
-  for (let i = 0; i < COUNT; i++) {
-    const uid = `2.25.99${String(i).padStart(4, "0")}`;
-    await Deno.writeFile(
-      `${dir}/ct${String(i).padStart(3, "0")}.dcm`,
-      encodePart10({
-        sopClassUid: CT,
-        sopInstanceUid: uid,
-        transferSyntaxUid: "1.2.840.10008.1.2.1",
-      }, [
-        { tag: 0x00080016, vr: "UI", value: CT },
-        { tag: 0x00080018, vr: "UI", value: uid },
-        { tag: 0x00080060, vr: "CS", value: "CT" },
-        { tag: 0x00100010, vr: "PN", value: "Kill^Test" },
-        { tag: 0x7fe00010, vr: "OW", value: pixels },
-      ]),
-    );
-  }
+  await writeCtFiles(dir, COUNT, { uidRoot: "2.25.99", pixels: new Uint8Array(32 * 1024).fill(7) });
   const scp = await startStorescp([], { nagle: true });
   let killedAt = -1;
   try {

@@ -5,28 +5,11 @@
  */
 
 import assert from "node:assert/strict";
-import { encodePart10 } from "../lib/part10/writer.ts";
 import { startStorageScp } from "../lib/scp.ts";
-import { repoRoot } from "./peers.ts";
-
-const CT = "1.2.840.10008.5.1.4.1.1.2";
+import { repoRoot, writeCtFiles } from "./peers.ts";
 
 async function makeFiles(dir: string, count: number) {
-  for (let i = 0; i < count; i++) {
-    const uid = `2.25.31337${String(i).padStart(6, "0")}`;
-    await Deno.writeFile(
-      `${dir}/f${String(i).padStart(5, "0")}.dcm`,
-      encodePart10({
-        sopClassUid: CT,
-        sopInstanceUid: uid,
-        transferSyntaxUid: "1.2.840.10008.1.2.1",
-      }, [
-        { tag: 0x00080016, vr: "UI", value: CT },
-        { tag: 0x00080018, vr: "UI", value: uid },
-        { tag: 0x00100010, vr: "PN", value: "Many^Files" },
-      ]),
-    );
-  }
+  await writeCtFiles(dir, count, { prefix: "f", uidRoot: "2.25.31337" });
 }
 
 async function liveHeap(port: number, dir: string) {

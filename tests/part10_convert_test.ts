@@ -24,6 +24,7 @@ import {
   UNCOMPRESSED_TRANSFER_SYNTAXES,
 } from "../lib/uids.ts";
 import type { ByteSource, DicomFileInfo } from "../lib/part10/types.ts";
+import { concatBytes } from "../lib/bytes.ts";
 
 const CORPUS = new URL("../../shared/corpus/", import.meta.url);
 const TESTDATA = new URL("../testdata/", import.meta.url);
@@ -44,7 +45,7 @@ async function readAll(src: ByteSource, bufSize = 65536): Promise<Uint8Array> {
   } finally {
     src.close();
   }
-  return concat(parts);
+  return concatBytes(parts);
 }
 
 /** Our data set bytes for `ts` (inflated when deflated). */
@@ -67,16 +68,6 @@ async function dcmconv(path: string, ts: string, lengths: "+e" | "-e", dir: stri
   equal(info.transferSyntaxUid, ts);
   const d = (await Deno.readFile(out)).subarray(info.datasetOffset);
   return ts === DEFLATED_EXPLICIT_VR_LE ? new Uint8Array(inflateRawSync(d)) : d;
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }
 
 function same(a: Uint8Array, b: Uint8Array): boolean {
@@ -258,7 +249,7 @@ async function convertBytes(bytes: Uint8Array, src: Encoding, dst: Encoding) {
   };
   const parts: Uint8Array[] = [];
   for await (const c of convertDataset(read, src, dst)) parts.push(c.slice());
-  return concat(parts);
+  return concatBytes(parts);
 }
 
 const IMPLICIT: Encoding = { explicitVr: false, littleEndian: true };
@@ -514,14 +505,14 @@ Deno.test("explicit UN of undefined length becomes SQ, re-encoded (as dcmconv do
       { tag: 0x00080018, vr: "UI", value: "2.25.9" },
       { tag: 0x00090010, vr: "LO", value: "TEST" },
     ]);
-    const un = concat([
+    const un = concatBytes([
       new Uint8Array([0x09, 0, 0x01, 0x10, 0x55, 0x4e, 0, 0, 0xff, 0xff, 0xff, 0xff]),
       new Uint8Array([0xfe, 0xff, 0x00, 0xe0, 0xff, 0xff, 0xff, 0xff]),
       inner,
       new Uint8Array([0xfe, 0xff, 0x0d, 0xe0, 0, 0, 0, 0, 0xfe, 0xff, 0xdd, 0xe0, 0, 0, 0, 0]),
     ]);
     const path = `${dir}/un.dcm`;
-    await Deno.writeFile(path, concat([head, un]));
+    await Deno.writeFile(path, concatBytes([head, un]));
     const info = await readDicomFileInfo(path);
     for (const ts of [IMPLICIT_VR_LE, EXPLICIT_VR_BE]) {
       const mine = await ours(info, ts);

@@ -1,9 +1,12 @@
 /**
- * Test helpers: real peers (dcmtk's storescp) on loopback, free ports, running the CLI as a
- * subprocess with only net and read permissions.
+ * Test helpers: real peers (dcmtk's storescp, Orthanc) on loopback, free ports, running the CLI
+ * as a subprocess with only net and read permissions, generated CT files.
  *
  * @module
  */
+
+import { concatBytes } from "../lib/bytes.ts";
+import { type ElementSpec, encodePart10 } from "../lib/part10/writer.ts";
 
 const ROOT = new URL("../", import.meta.url);
 
@@ -91,7 +94,7 @@ export async function startStorescp(
     for await (const c of s) chunks.push(c);
   };
   const drained = Promise.all([drain(child.stdout), drain(child.stderr)]);
-  const log = () => new TextDecoder().decode(concat(chunks));
+  const log = () => new TextDecoder().decode(concatBytes(chunks));
   await waitForPort(port, child, log);
   return {
     port,
@@ -114,16 +117,6 @@ export async function startStorescp(
       }
     },
   };
-}
-
-function concat(chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let o = 0;
-  for (const c of chunks) {
-    out.set(c, o);
-    o += c.length;
-  }
-  return out;
 }
 
 /** The result of running the CLI. */
@@ -254,4 +247,51 @@ export async function startOrthanc(
       await Deno.remove(dir, { recursive: true }).catch(() => {});
     },
   };
+}
+
+/** A CT instance for the tests: minimal, Explicit VR LE unless told otherwise. */
+export interface CtFileOptions {
+  /** File names are `${prefix}${index padded to 5}.dcm` (default "ct"). */
+  prefix?: string;
+  /** SOP Instance UIDs are `${uidRoot}${index padded to 6}` (default "2.25.4242"). */
+  uidRoot?: string;
+  /** Pixel Data value, when wanted. */
+  pixels?: Uint8Array;
+  transferSyntaxUid?: string;
+}
+
+/**
+ * Writes `count` small CT files into `dir` (with our own Part-10 writer) and returns their
+ * paths and SOP Instance UIDs, in order.
+ */
+export async function writeCtFiles(
+  dir: string,
+  count: number,
+  options: CtFileOptions = {},
+): Promise<{ paths: string[]; uids: string[] }> {
+  const ct = "1.2.840.10008.5.1.4.1.1.2";
+  const paths: string[] = [];
+  const uids: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const uid = `${options.uidRoot ?? "2.25.4242"}${String(i).padStart(6, "0")}`;
+    const path = `${dir}/${options.prefix ?? "ct"}${String(i).padStart(5, "0")}.dcm`;
+    const elements: ElementSpec[] = [
+      { tag: 0x00080016, vr: "UI", value: ct },
+      { tag: 0x00080018, vr: "UI", value: uid },
+      { tag: 0x00080060, vr: "CS", value: "CT" },
+      { tag: 0x00100010, vr: "PN", value: `Test^${i}` },
+    ];
+    if (options.pixels) elements.push({ tag: 0x7fe00010, vr: "OW", value: options.pixels });
+    await Deno.writeFile(
+      path,
+      encodePart10({
+        sopClassUid: ct,
+        sopInstanceUid: uid,
+        transferSyntaxUid: options.transferSyntaxUid ?? "1.2.840.10008.1.2.1",
+      }, elements),
+    );
+    paths.push(path);
+    uids.push(uid);
+  }
+  return { paths, uids };
 }

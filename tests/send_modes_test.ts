@@ -7,52 +7,12 @@ import assert from "node:assert/strict";
 import { type StoreEvent, storeFiles } from "../lib/send.ts";
 import { startStorageScp } from "../lib/scp.ts";
 import { exitCodeFor, main, reportLine } from "../cli.ts";
-import { repoRoot, runCli } from "./peers.ts";
-import { concatBytes } from "../lib/bytes.ts";
-
-const CT = "1.2.840.10008.5.1.4.1.1.2";
+import { repoRoot, runCli, writeCtFiles } from "./peers.ts";
 
 /** Writes `n` small Explicit VR LE CT files into a temp dir; returns dir and instance UIDs. */
 async function makeFiles(n: number): Promise<{ dir: string; uids: string[] }> {
   const dir = await Deno.makeTempDir({ prefix: "storescu-modes-" });
-  const uids: string[] = [];
-  const enc = new TextEncoder();
-  const el = (g: number, e: number, vr: string, value: Uint8Array) => {
-    const padded = value.length % 2 ? new Uint8Array([...value, vr === "UI" ? 0 : 0x20]) : value;
-    const h = new Uint8Array(8);
-    const v = new DataView(h.buffer);
-    v.setUint16(0, g, true);
-    v.setUint16(2, e, true);
-    h[4] = vr.charCodeAt(0);
-    h[5] = vr.charCodeAt(1);
-    v.setUint16(6, padded.length, true);
-    return [h, padded];
-  };
-  const cat = concatBytes;
-  for (let i = 0; i < n; i++) {
-    const uid = `2.25.424242${String(i).padStart(4, "0")}`;
-    uids.push(uid);
-    const meta = cat([
-      ...el(2, 1, "OB", new Uint8Array([0, 1])).map((x, j) =>
-        j === 0 ? new Uint8Array([2, 0, 1, 0, 0x4f, 0x42, 0, 0, 2, 0, 0, 0]) : x
-      ),
-      ...el(2, 2, "UI", enc.encode(CT)),
-      ...el(2, 3, "UI", enc.encode(uid)),
-      ...el(2, 0x10, "UI", enc.encode("1.2.840.10008.1.2.1")),
-    ]);
-    const group = cat([...el(2, 0, "UL", new Uint8Array(4))]);
-    new DataView(group.buffer).setUint32(8, meta.length, true);
-    const ds = cat([
-      ...el(8, 0x16, "UI", enc.encode(CT)),
-      ...el(8, 0x18, "UI", enc.encode(uid)),
-      ...el(0x10, 0x10, "PN", enc.encode(`Test^${i}`)),
-      ...el(0x28, 0x10, "US", new Uint8Array([4, 0])),
-    ]);
-    const pre = new Uint8Array(132);
-    pre.set(enc.encode("DICM"), 128);
-    // (0002,0001) is OB with a 4-byte length: header written by hand above.
-    await Deno.writeFile(`${dir}/ct${String(i).padStart(3, "0")}.dcm`, cat([pre, group, meta, ds]));
-  }
+  const { uids } = await writeCtFiles(dir, n);
   return { dir, uids };
 }
 
@@ -108,8 +68,8 @@ Deno.test("--parallel: an aborted association does not lose the files queued on 
       timeouts: { dimse: 2 },
     });
     const byPath = new Map(report.results.map((r) => [r.path.split("/").pop(), r]));
-    assert.equal(byPath.get("ct004.dcm")?.outcome, "failure");
-    assert.match(byPath.get("ct004.dcm")!.reason!, /storage not confirmed/);
+    assert.equal(byPath.get("ct00004.dcm")?.outcome, "failure");
+    assert.match(byPath.get("ct00004.dcm")!.reason!, /storage not confirmed/);
     assert.equal(report.counts.success, 8, JSON.stringify(report.results, null, 1));
     assert.equal(exitCodeFor(report), 3);
   } finally {

@@ -22,6 +22,7 @@ import {
 } from "../lib/uids.ts";
 import { exitCodeFor } from "../cli.ts";
 import { corpusDir, sharedDir } from "./peers.ts";
+import { concatBytes } from "../lib/bytes.ts";
 
 const TF = `${corpusDir}/pydicom/test_files`;
 const CT = `${TF}/CT_small.dcm`; // CT, Explicit VR LE
@@ -645,16 +646,6 @@ function recordingConnect(sink: Uint8Array[]): StoreOptions["connect"] {
   };
 }
 
-function concatAll(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
-
 Deno.test("storeFiles: P-DATA PDUs never exceed the SCP's max PDU (4096), data intact", async () => {
   const scp = startStorageScp({ maxPduLength: 4096 });
   const written: Uint8Array[] = [];
@@ -665,7 +656,7 @@ Deno.test("storeFiles: P-DATA PDUs never exceed the SCP's max PDU (4096), data i
     assert.deepEqual(outcomes(report.results), ["success", "success"]);
     assert.deepEqual(scp.received[0].dataSet, await storedDataset(CT));
     assert.deepEqual(scp.received[1].dataSet, await storedDataset(MR));
-    const pdata = splitPdus(concatAll(written)).filter((p) => p.type === PduType.PData);
+    const pdata = splitPdus(concatBytes(written)).filter((p) => p.type === PduType.PData);
     assert.ok(pdata.length >= 12, `only ${pdata.length} P-DATA PDUs`);
     for (const p of pdata) {
       assert.ok(p.length <= 4096, `P-DATA PDU of ${p.length} bytes`);
@@ -686,7 +677,7 @@ Deno.test("storeFiles: a peer with no maximum gets each part in one PDV", async 
   try {
     const report = await storeFiles(fast(scp.port, [CT], { connect: recordingConnect(written) }));
     assert.deepEqual(outcomes(report.results), ["success"]);
-    const pdata = splitPdus(concatAll(written)).filter((p) => p.type === PduType.PData);
+    const pdata = splitPdus(concatBytes(written)).filter((p) => p.type === PduType.PData);
     const ds = await storedDataset(CT);
     assert.deepEqual(pdata.map((p) => p.body[5]), [0x03, 0x02]);
     assert.equal(pdata[1].length, ds.length + 6);
