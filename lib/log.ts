@@ -10,8 +10,6 @@ import type { AssociationEvent } from "./association.ts";
 import {
   AssociationAbortedError,
   AssociationRejectedError,
-  AssociationReleasedError,
-  AssociationTimeoutError,
   ConnectionClosedError,
 } from "./association.ts";
 import { ConnectError } from "./transport.ts";
@@ -280,17 +278,14 @@ export class LogHandlers {
         const err = e.error;
         if (this.#reported.has(err)) return;
         this.#reported.add(err);
+        // The reference's wording: a peer abort is INFO only; a dropped connection has its own
+        // line; anything else says what it is.
         if (err instanceof AssociationAbortedError) log.info("Association Aborted");
         else if (err instanceof ConnectionClosedError) {
           log.error("Connection closed while waiting for DIMSE message");
-        } else if (err instanceof AssociationReleasedError) log.error(err.message);
-        else if (err instanceof AssociationTimeoutError) log.error(err.message);
-        else log.error(err.message);
+        } else log.error(err.message);
         return;
       }
-      case "association-aborting":
-        log.info("Aborting Association");
-        return;
       case "association-releasing":
         log.info("Releasing Association");
         return;

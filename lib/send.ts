@@ -95,7 +95,6 @@ export type StoreEvent =
   }
   | { type: "store-response"; path: string; response: CStoreRSP }
   | { type: "store-error"; path: string; error: Error }
-  | { type: "association-aborting" }
   | { type: "association-releasing" }
   | { type: "retrying"; files: number; attempt: number; delayMs: number }
   | { type: "file-retry"; path: string; reason: string }
