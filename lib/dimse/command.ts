@@ -76,28 +76,13 @@ export class CommandSetError extends Error {
   }
 }
 
-const ascii = new TextEncoder();
 const latin = new TextDecoder("latin1");
 
-function valueBytes(tag: number, value: CommandValue): Uint8Array {
-  const kind = KINDS.get(tag & 0xffff);
-  if (value instanceof Uint8Array) return value;
-  if (typeof value === "number") {
-    if (kind === "UL") {
-      const b = new Uint8Array(4);
-      new DataView(b.buffer).setUint32(0, value, true);
-      return b;
-    }
-    const b = new Uint8Array(2);
-    new DataView(b.buffer).setUint16(0, value, true);
-    return b;
-  }
-  const text = ascii.encode(value);
-  if (text.length % 2 === 0) return text;
-  const padded = new Uint8Array(text.length + 1);
-  padded.set(text);
-  padded[text.length] = kind === "UI" ? 0x00 : 0x20;
-  return padded;
+/** Encoded length of a value (padded to even; text is ASCII, one byte a character). */
+function valueLength(tag: number, value: CommandValue): number {
+  if (value instanceof Uint8Array) return value.length;
+  if (typeof value === "number") return KINDS.get(tag) === "UL" ? 4 : 2;
+  return value.length + (value.length & 1);
 }
 
 /**
@@ -111,26 +96,38 @@ function valueBytes(tag: number, value: CommandValue): Uint8Array {
  * ```
  */
 export function encodeCommandSet(command: CommandSet): Uint8Array {
-  const entries: [number, Uint8Array][] = [];
+  // Sized first, then written in place: one allocation per command set (once per C-STORE).
+  const tags: number[] = [];
+  let groupLength = 0;
   for (const [tag, value] of command) {
     if (tag === Tag.CommandGroupLength) continue;
     if (tag >>> 16 !== 0) throw new CommandSetError(`tag ${hexTag(tag)} is not in group 0000`);
-    entries.push([tag, valueBytes(tag, value)]);
+    tags.push(tag);
+    groupLength += 8 + valueLength(tag, value);
   }
-  entries.sort((a, b) => a[0] - b[0]);
-  let groupLength = 0;
-  for (const [, v] of entries) groupLength += 8 + v.length;
+  tags.sort((a, b) => a - b);
   const out = new Uint8Array(12 + groupLength);
   const view = new DataView(out.buffer);
   view.setUint32(4, 4, true);
   view.setUint32(8, groupLength, true);
   let p = 12;
-  for (const [tag, v] of entries) {
-    view.setUint16(p, tag >>> 16, true);
+  for (const tag of tags) {
+    const value = command.get(tag)!;
+    const length = valueLength(tag, value);
     view.setUint16(p + 2, tag & 0xffff, true);
-    view.setUint32(p + 4, v.length, true);
-    out.set(v, p + 8);
-    p += 8 + v.length;
+    view.setUint32(p + 4, length, true);
+    p += 8;
+    if (value instanceof Uint8Array) {
+      out.set(value, p);
+    } else if (typeof value === "number") {
+      if (length === 4) view.setUint32(p, value, true);
+      else view.setUint16(p, value, true);
+    } else {
+      for (let i = 0; i < value.length; i++) out[p + i] = value.charCodeAt(i) & 0xff;
+      // UI values are padded with NUL, other text with a space.
+      if (value.length & 1) out[p + value.length] = KINDS.get(tag) === "UI" ? 0x00 : 0x20;
+    }
+    p += length;
   }
   return out;
 }

@@ -23,6 +23,12 @@ import type { ByteSource } from "./types.ts";
 
 const IMPLICIT_LE: Encoding = { explicitVr: false, littleEndian: true };
 
+/** A VR as a number (its two ASCII bytes): no string allocated per element. */
+const code = (vr: string) => (vr.charCodeAt(0) << 8) | vr.charCodeAt(1);
+const LONG = new Set([...LONG_VRS].map(code));
+const KNOWN = new Set([...KNOWN_VRS].map(code));
+const UN = code("UN");
+
 /** An open container: an undefined-length sequence (items) or item (elements). */
 interface Frame {
   kind: "sequence" | "item";
@@ -76,8 +82,7 @@ export class DatasetBoundaryCheck {
     if (this.#have < 6) return 8;
     const tag = this.#u32Tag(enc);
     if (tag >>> 16 === 0xfffe || !enc.explicitVr) return 8;
-    const vr = String.fromCharCode(this.#header[4], this.#header[5]);
-    return LONG_VRS.has(vr) ? 12 : 8;
+    return LONG.has((this.#header[4] << 8) | this.#header[5]) ? 12 : 8;
   }
 
   #u32Tag(enc: Encoding): number {
@@ -96,7 +101,8 @@ export class DatasetBoundaryCheck {
       }
       const need = this.#headerSize();
       const take = Math.min(need - this.#have, chunk.length - off);
-      this.#header.set(chunk.subarray(off, off + take), this.#have);
+      // Byte by byte: a subarray per element header is garbage on every element.
+      for (let k = 0; k < take; k++) this.#header[this.#have + k] = chunk[off + k];
       this.#have += take;
       off += take;
       if (this.#have < need || this.#headerSize() > this.#have) continue;
@@ -125,11 +131,11 @@ export class DatasetBoundaryCheck {
       }
       return;
     }
-    let vr = "";
+    let vr = 0;
     let len: number;
     if (enc.explicitVr) {
-      vr = String.fromCharCode(this.#header[4], this.#header[5]);
-      if (!KNOWN_VRS.has(vr)) {
+      vr = (this.#header[4] << 8) | this.#header[5];
+      if (!KNOWN.has(vr)) {
         this.#gaveUp = true;
         return;
       }
@@ -143,7 +149,7 @@ export class DatasetBoundaryCheck {
     }
     // Undefined length: a sequence (SQ, or any element in implicit VR), encapsulated pixel
     // data (items of defined length), or UN holding an implicit VR LE sequence.
-    this.#stack.push({ kind: "sequence", enc: vr === "UN" ? IMPLICIT_LE : enc });
+    this.#stack.push({ kind: "sequence", enc: vr === UN ? IMPLICIT_LE : enc });
   }
 
   /** Why the data set does not end at an element boundary, or `undefined` when it does. */

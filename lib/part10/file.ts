@@ -239,8 +239,10 @@ export async function readDicomFileInfo(path: string): Promise<DicomFileInfo> {
   } catch (e) {
     throw new DicomFileError(path, "unreadable", `can't open: ${errText(e)}`, { cause: e });
   }
+  // The first-read buffers are reused: scanning thousands of files would otherwise put a
+  // 16 KiB array per file through the young generation (the info keeps no view into it).
+  const first = firstReads.pop() ?? new Uint8Array(FIRST_READ);
   try {
-    const first = new Uint8Array(FIRST_READ);
     let n: number;
     try {
       n = readFully(file, first);
@@ -260,8 +262,11 @@ export async function readDicomFileInfo(path: string): Promise<DicomFileInfo> {
     return info;
   } finally {
     file.close();
+    if (firstReads.length < 8) firstReads.push(first);
   }
 }
+
+const firstReads: Uint8Array[] = [];
 
 const interned = new Map<string, string>();
 
