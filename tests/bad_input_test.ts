@@ -5,9 +5,7 @@
  */
 
 import assert from "node:assert/strict";
-import { storeFiles, type StoreOptions, type StoreReport } from "../lib/send.ts";
-import { Logger, LogHandlers } from "../lib/log.ts";
-import { exitCodeFor, summaryLine } from "../cli.ts";
+import type { StoreOptions } from "../lib/send.ts";
 import { connectTcp, type Transport } from "../lib/transport.ts";
 import { PduType } from "../lib/pdu/mod.ts";
 import { runCli } from "./peers.ts";
@@ -15,35 +13,19 @@ import {
   datasetOffsetOf,
   type FaultPeer,
   faults,
+  type LoggedRun,
   makePart10,
   type PeerScript,
+  sendLogged,
   startFaultPeer,
 } from "./fault_peer.ts";
 
 const T = 0.5;
 
-interface Run {
-  report: StoreReport;
-  lines: string[];
-  code: number;
-  ms: number;
-}
+type Run = LoggedRun;
 
-async function send(port: number, paths: string[], extra: Partial<StoreOptions> = {}) {
-  const lines: string[] = [];
-  const h = new LogHandlers(new Logger("error", (l) => lines.push(l)));
-  const t0 = performance.now();
-  const report = await storeFiles({
-    address: "127.0.0.1",
-    port,
-    paths,
-    timeouts: { acse: T, dimse: T, network: T },
-    onEvent: h.onStoreEvent,
-    associationListener: h.onAssociationEvent,
-    ...extra,
-  });
-  lines.push(summaryLine(report.counts));
-  return { report, lines, code: exitCodeFor(report), ms: performance.now() - t0 } as Run;
+function send(port: number, paths: string[], extra: Partial<StoreOptions> = {}): Promise<Run> {
+  return sendLogged(port, paths, T, extra);
 }
 
 /** A storing peer that records the SOP instances and data sets it received. */
@@ -188,15 +170,7 @@ Deno.test("bad input: good files with a non-ASCII and a 250-byte name are sent a
       assert.ok(new TextEncoder().encode(n).length >= 25);
       await Deno.writeFile(`${dir}/${n}`, makePart10({ sopInstanceUid: uid(i + 1) }));
     }
-    const lines: string[] = [];
-    const h = new LogHandlers(new Logger("info", (l) => lines.push(l)));
-    const report = await storeFiles({
-      address: "127.0.0.1",
-      port: peer.port,
-      paths: [dir],
-      timeouts: { acse: T, dimse: T, network: T },
-      onEvent: h.onStoreEvent,
-    });
+    const { report, lines } = await sendLogged(peer.port, [dir], T, {}, "info");
     assert.deepEqual(report.counts, { success: 3, warning: 0, failure: 0, "not-sent": 0 });
     for (const n of names) assert.ok(lines.includes(`I: Sending file: ${dir}/${n}`), n);
     assert.equal(peer.stored.size, 3);

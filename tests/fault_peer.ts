@@ -26,6 +26,9 @@ import {
 } from "../lib/dimse/messages.ts";
 import { ALL_TRANSFER_SYNTAXES } from "../lib/scp.ts";
 import { concatBytes } from "../lib/bytes.ts";
+import { storeFiles, type StoreOptions, type StoreReport } from "../lib/send.ts";
+import { type Level, Logger, LogHandlers } from "../lib/log.ts";
+import { exitCodeFor, summaryLine } from "../cli.ts";
 
 /** CT Image Storage. */
 export const CT_IMAGE_STORAGE = "1.2.840.10008.5.1.4.1.1.2";
@@ -570,4 +573,40 @@ export async function makeFiles(
     paths.push(p);
   }
   return { dir, paths };
+}
+
+/** A storeFiles run with the CLI's log lines (Summary line included) and exit code. */
+export interface LoggedRun {
+  report: StoreReport;
+  lines: string[];
+  ms: number;
+  code: number;
+}
+
+/**
+ * Runs storeFiles against a peer on 127.0.0.1 with the real log handlers collecting lines at
+ * `level`, every timeout set to `timeout` seconds.
+ */
+export async function sendLogged(
+  port: number,
+  paths: string[],
+  timeout: number,
+  extra: Partial<StoreOptions> = {},
+  level: Level = "error",
+): Promise<LoggedRun> {
+  const lines: string[] = [];
+  const h = new LogHandlers(new Logger(level, (l) => lines.push(l)));
+  const t0 = performance.now();
+  const report = await storeFiles({
+    address: "127.0.0.1",
+    port,
+    paths,
+    timeouts: { acse: timeout, dimse: timeout, network: timeout },
+    onEvent: h.onStoreEvent,
+    associationListener: h.onAssociationEvent,
+    ...extra,
+  });
+  const ms = performance.now() - t0;
+  lines.push(summaryLine(report.counts));
+  return { report, lines, ms, code: exitCodeFor(report) };
 }

@@ -7,9 +7,8 @@
  */
 
 import assert from "node:assert/strict";
-import { storeFiles, type StoreOptions, type StoreReport } from "../lib/send.ts";
-import { type Level, Logger, LogHandlers } from "../lib/log.ts";
-import { exitCodeFor, summaryLine } from "../cli.ts";
+import type { StoreOptions } from "../lib/send.ts";
+import type { Level } from "../lib/log.ts";
 import { encodePdu, type Pdu, PduType } from "../lib/pdu/mod.ts";
 import { runCli } from "./peers.ts";
 import {
@@ -18,8 +17,10 @@ import {
   type FaultPeer,
   faults,
   firstOnly,
+  type LoggedRun,
   makeFiles,
   type PeerScript,
+  sendLogged,
   startFaultPeer,
 } from "./fault_peer.ts";
 
@@ -30,34 +31,15 @@ const MARGIN = 1500;
 /** Upper bound for runs that involve no timeout at all (ms). */
 const QUICK = 1500;
 
-interface Run {
-  report: StoreReport;
-  lines: string[];
-  ms: number;
-  code: number;
-}
+type Run = LoggedRun;
 
-async function send(
+function send(
   port: number,
   paths: string[],
   extra: Partial<StoreOptions> = {},
   level: Level = "error",
 ): Promise<Run> {
-  const lines: string[] = [];
-  const h = new LogHandlers(new Logger(level, (l) => lines.push(l)));
-  const t0 = performance.now();
-  const report = await storeFiles({
-    address: "127.0.0.1",
-    port,
-    paths,
-    timeouts: { acse: T, dimse: T, network: T },
-    onEvent: h.onStoreEvent,
-    associationListener: h.onAssociationEvent,
-    ...extra,
-  });
-  const ms = performance.now() - t0;
-  lines.push(summaryLine(report.counts));
-  return { report, lines, ms, code: exitCodeFor(report) };
+  return sendLogged(port, paths, T, extra, level);
 }
 
 /** Runs `body` with a fault peer and 3 small files; always stops the peer and removes files. */
