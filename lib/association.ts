@@ -16,6 +16,7 @@ import { PduError } from "./pdu/decode.ts";
 import { PduReader } from "./pdu/reader.ts";
 import type { Transport } from "./transport.ts";
 import { writeAll } from "./transport.ts";
+import { Watchdog } from "./watchdog.ts";
 import type { ByteSource } from "./part10/types.ts";
 import { DataSetSourceError, PDataWriter } from "./pdu/pdata_writer.ts";
 
@@ -161,31 +162,30 @@ export interface AssociationOptions {
 
 type State = "established" | "releasing" | "released" | "aborted" | "closed";
 
-function timeoutPromise<T>(seconds: number | null, make: () => Error): {
-  promise: Promise<T>;
-  cancel: () => void;
-} {
-  if (seconds === null) return { promise: new Promise<T>(() => {}), cancel: () => {} };
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const promise = new Promise<T>((_, reject) => {
-    timer = setTimeout(() => reject(make()), Math.max(0, seconds * 1000));
-  });
-  return { promise, cancel: () => clearTimeout(timer) };
-}
-
-/** Race `p` against a timeout; the timer is always cleared. */
+/** Race `p` against a timeout (for the few one-off waits); the timer is always cleared. */
 async function withTimeout<T>(
   p: Promise<T>,
   seconds: number | null,
   make: () => Error,
 ): Promise<T> {
   if (seconds === null) return await p;
-  const t = timeoutPromise<T>(seconds, make);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(make()), Math.max(0, seconds * 1000));
+  });
   try {
-    return await Promise.race([p, t.promise]);
+    return await Promise.race([p, timeout]);
   } finally {
-    t.cancel();
+    clearTimeout(timer);
   }
+}
+
+/** A pending {@link Association.receiveMessage}. */
+interface Waiter {
+  resolve: (m: ReceivedMessage) => void;
+  reject: (e: Error) => void;
+  /** When it times out (`performance.now()` ms; Infinity: never). */
+  due: number;
 }
 
 /** A message under reassembly. */
@@ -218,13 +218,20 @@ export class Association {
   #state: State = "established";
   #failure?: Error;
   #inbox: ReceivedMessage[] = [];
-  #waiters: { resolve: (m: ReceivedMessage) => void; reject: (e: Error) => void }[] = [];
+  #waiters: Waiter[] = [];
   #releaseWaiter?: { resolve: () => void; reject: (e: Error) => void };
   #assembly?: Assembly;
   #writeLock: Promise<void> = Promise.resolve();
   #writer: PDataWriter;
   #loop: Promise<void>;
+  #loopEnded = false;
   #stopWriting = false;
+  #abortSending?: Promise<void>;
+  /** One timer for the DIMSE timeout of each waiter and the network timeout of each write. */
+  #watchdog = new Watchdog((now) => this.#onWatchdog(now));
+  /** When the PDU write in progress times out (Infinity: none in progress). */
+  #writeDue = Infinity;
+  #writeTimedOut = false;
 
   private constructor(
     transport: Transport,
@@ -417,6 +424,46 @@ export class Association {
   }
 
   async #readLoop(): Promise<void> {
+    try {
+      await this.#readPdus();
+    } finally {
+      this.#loopEnded = true;
+      this.#stopWatchdogWhenIdle();
+    }
+  }
+
+  /** Stops the timer once nothing can time out any more (no reads, writes or waiters). */
+  #stopWatchdogWhenIdle(): void {
+    if (this.#loopEnded && this.#writeDue === Infinity && this.#waiters.length === 0) {
+      this.#watchdog.stop();
+    }
+  }
+
+  /** Fails what is overdue; returns the next deadline. */
+  #onWatchdog(now: number): number {
+    let next = Infinity;
+    if (this.#writeDue <= now) {
+      // Unblock the stuck write: it then fails with the network timeout.
+      this.#writeTimedOut = true;
+      this.#writeDue = Infinity;
+      this.#transport.close();
+    } else next = this.#writeDue;
+    for (let i = 0; i < this.#waiters.length; i++) {
+      const w = this.#waiters[i];
+      if (w.due <= now) {
+        this.#waiters.splice(i--, 1);
+        w.reject(
+          new AssociationTimeoutError(
+            "dimse",
+            "DIMSE timeout reached while waiting for message response",
+          ),
+        );
+      } else if (w.due < next) next = w.due;
+    }
+    return next;
+  }
+
+  async #readPdus(): Promise<void> {
     // Yield once so that the constructor returns before the first read completes.
     await Promise.resolve();
     while (this.#state === "established" || this.#state === "releasing") {
@@ -572,7 +619,13 @@ export class Association {
     await this.#sendAbortPdu(2, reason);
   }
 
-  async #sendAbortPdu(source: number, reason: number): Promise<void> {
+  /** Sends A-ABORT and closes; {@link Association.abort} waits for one already under way. */
+  #sendAbortPdu(source: number, reason: number): Promise<void> {
+    this.#abortSending ??= this.#writeAbortPdu(source, reason);
+    return this.#abortSending;
+  }
+
+  async #writeAbortPdu(source: number, reason: number): Promise<void> {
     const pdu: Abort = { type: PduType.Abort, source, reason };
     try {
       // Don't wait for ever behind a blocked data-set write.
@@ -595,12 +648,22 @@ export class Association {
     return run;
   }
 
-  #write(data: Uint8Array): Promise<void> {
-    return withTimeout(
-      writeAll(this.#transport, data),
-      this.#options.timeouts.network,
-      () => new AssociationTimeoutError("network", "Network timeout reached"),
-    );
+  async #write(data: Uint8Array): Promise<void> {
+    const seconds = this.#options.timeouts.network;
+    if (seconds === null) return await writeAll(this.#transport, data);
+    this.#writeDue = performance.now() + seconds * 1000;
+    this.#watchdog.wake(this.#writeDue);
+    try {
+      await writeAll(this.#transport, data);
+    } catch (err) {
+      if (this.#writeTimedOut) {
+        throw new AssociationTimeoutError("network", "Network timeout reached");
+      }
+      throw err;
+    } finally {
+      this.#writeDue = Infinity;
+      if (this.#loopEnded) this.#stopWatchdogWhenIdle();
+    }
   }
 
   #check(): void {
@@ -682,28 +745,12 @@ export class Association {
     if (this.#state !== "established" && this.#state !== "releasing") {
       return Promise.reject(this.#failure ?? new AssociationReleasedError());
     }
-    let waiter!: { resolve: (m: ReceivedMessage) => void; reject: (e: Error) => void };
-    const wait = new Promise<ReceivedMessage>((resolve, reject) => {
-      waiter = { resolve, reject };
-      this.#waiters.push(waiter);
-    });
     const seconds = timeoutSeconds === undefined ? this.#options.timeouts.dimse : timeoutSeconds;
-    if (seconds === null) return wait;
-    const t = timeoutPromise<ReceivedMessage>(
-      seconds,
-      () =>
-        new AssociationTimeoutError(
-          "dimse",
-          "DIMSE timeout reached while waiting for message response",
-        ),
-    );
-    return Promise.race([wait, t.promise]).finally(() => {
-      t.cancel();
-    }).catch((err) => {
-      // Drop our waiter so a late message is kept for the next receive.
-      const i = this.#waiters.indexOf(waiter);
-      if (i >= 0) this.#waiters.splice(i, 1);
-      throw err;
+    const due = seconds === null ? Infinity : performance.now() + Math.max(0, seconds * 1000);
+    // A waiter that times out is dropped, so a late message is kept for the next receive.
+    return new Promise<ReceivedMessage>((resolve, reject) => {
+      this.#waiters.push({ resolve, reject, due });
+      if (due < Infinity) this.#watchdog.wake(due);
     });
   }
 
@@ -768,6 +815,8 @@ export class Association {
       this.#emit({ type: "aborting", error: reason });
       await this.#sendAbortPdu(source, 0);
     }
+    // Our own A-ABORT (after an invalid PDU, say) may be on its way: let it go first.
+    if (this.#abortSending) await this.#abortSending;
     this.#transport.close();
     await this.#loop;
   }

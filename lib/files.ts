@@ -70,13 +70,30 @@ async function listDir(
   bad: BadPath[],
   skipped: string[],
 ): Promise<void> {
-  let entries: Deno.DirEntry[];
+  // Entries are taken one at a time (a folder of 100,000 files is never held as entries,
+  // only as the paths kept).
+  let entries: Iterable<Deno.DirEntry>;
   try {
-    entries = await Array.fromAsync(Deno.readDir(dir));
+    entries = Deno.readDirSync(dir);
   } catch (err) {
     bad.push({ path: dir, reason: `cannot list directory: ${reasonOf(err)}` });
     return;
   }
+  try {
+    await addEntries(dir, entries, recurse, out, bad, skipped);
+  } catch (err) {
+    bad.push({ path: dir, reason: `cannot list directory: ${reasonOf(err)}` });
+  }
+}
+
+async function addEntries(
+  dir: string,
+  entries: Iterable<Deno.DirEntry>,
+  recurse: boolean,
+  out: string[],
+  bad: BadPath[],
+  skipped: string[],
+): Promise<void> {
   for (const e of entries) {
     const p = join(dir, e.name);
     if (e.isFile) {
@@ -122,6 +139,11 @@ export async function findFiles(paths: string[], recurse: boolean): Promise<Foun
       bad.push({ path: p, reason: "not a regular file" });
     }
   }
-  const files = [...new Set(out)].sort(compareCodePoints);
+  // Sorted in place; a path named twice (overlapping arguments) is sent once.
+  out.sort(compareCodePoints);
+  let n = 0;
+  for (let i = 0; i < out.length; i++) if (i === 0 || out[i] !== out[n - 1]) out[n++] = out[i];
+  out.length = n;
+  const files = out;
   return { files, bad, skippedDirectories: skipped.sort(compareCodePoints) };
 }

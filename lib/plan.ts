@@ -196,18 +196,20 @@ export function chooseContext(
   file: PlannedFile,
   accepted: Iterable<AcceptedContext>,
 ): ContextChoice | undefined {
+  // One pass, no copy: this runs for every file.
   let best: AcceptedContext | undefined;
   let bestCost = Infinity;
-  const sorted = [...accepted].sort((a, b) => a.id - b.id);
-  for (const c of sorted) {
+  for (const c of accepted) {
     if (c.abstractSyntax !== file.sopClassUid) continue;
-    if (c.transferSyntax === file.transferSyntaxUid) return { context: c, convert: false };
-    if (!canConvert(file.transferSyntaxUid, c.transferSyntax)) continue;
-    const cost = conversionCost(file.transferSyntaxUid, c.transferSyntax);
-    if (cost < bestCost) {
+    let cost: number;
+    if (c.transferSyntax === file.transferSyntaxUid) cost = -1;
+    else if (canConvert(file.transferSyntaxUid, c.transferSyntax)) {
+      cost = conversionCost(file.transferSyntaxUid, c.transferSyntax);
+    } else continue;
+    if (cost < bestCost || (cost === bestCost && c.id < best!.id)) {
       best = c;
       bestCost = cost;
     }
   }
-  return best ? { context: best, convert: true } : undefined;
+  return best ? { context: best, convert: bestCost >= 0 } : undefined;
 }

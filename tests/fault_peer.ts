@@ -422,6 +422,17 @@ export const faults = {
       }
       c.close();
     },
+  /**
+   * Accepts, reads the command and the first data fragment, then stops reading (a hung
+   * archive) for `ms` before closing.
+   */
+  stopReading: (ms: number): PeerScript => async (c) => {
+    if (!(await c.acceptAll())) return;
+    if (!(await c.readCommand())) return;
+    if (!(await c.readDataFragment())) return;
+    await new Promise((r) => setTimeout(r, ms));
+    c.close();
+  },
   /** Reads the whole first store, then closes the TCP connection instead of answering. */
   closeBeforeRsp: (): PeerScript => async (c) => {
     if (!(await c.acceptAll())) return;

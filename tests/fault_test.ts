@@ -323,6 +323,8 @@ Deno.test("fault: answer to the RQ cut short, then close", async () => {
 
 /** Files big enough (4 MiB each) that the peer's action lands while we are still writing. */
 const BIG = 4 * 1024 * 1024;
+/** More than loopback socket buffers hold for a peer that doesn't read. */
+const HUGE = 16 * 1024 * 1024;
 
 /** The faulted first file failed with `reason`; the others went over a second association. */
 function assertRecovered(r: Run, peer: FaultPeer, reason: RegExp): void {
@@ -358,6 +360,22 @@ Deno.test("fault: peer closes TCP in the middle of a data set", async () => {
     },
     3,
     BIG,
+  );
+});
+
+Deno.test("fault: peer stops reading mid data set (network timeout): that file failed, the rest on a new association", async () => {
+  await withPeer(
+    firstOnly(faults.stopReading(T * 1000 + MARGIN)),
+    async (peer, paths) => {
+      const r = await send(peer.port, paths, {}, "info");
+      const i = r.lines.indexOf("E: Network timeout reached");
+      assert.ok(i >= 0, r.lines.join("\n"));
+      assert.equal(r.lines[i + 1], "I: Aborting Association");
+      assertRecovered(r, peer, /^sending failed: Network timeout reached$/);
+      assert.ok(r.ms >= T * 1000 - 50 && r.ms < T * 1000 + MARGIN, `took ${r.ms} ms`);
+    },
+    3,
+    HUGE,
   );
 });
 

@@ -1,0 +1,57 @@
+import assert from "node:assert/strict";
+import { Watchdog } from "../lib/watchdog.ts";
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+Deno.test("Watchdog: handles each deadline on time, earliest first, then stops", async () => {
+  const handled: number[] = [];
+  let calls = 0;
+  const t0 = performance.now();
+  const deadlines = [t0 + 20, t0 + 60];
+  const dog = new Watchdog((now) => {
+    calls++;
+    while (deadlines.length > 0 && deadlines[0] <= now) {
+      deadlines.shift();
+      handled.push(now - t0);
+    }
+    return deadlines[0] ?? Infinity;
+  });
+  dog.wake(t0 + 60);
+  dog.wake(t0 + 20); // earlier: moves the timer
+  dog.wake(t0 + 40); // later than the pending one: nothing to do
+  await sleep(100);
+  assert.equal(handled.length, 2);
+  assert.ok(handled[0] >= 20 && handled[0] < 55, `first at ${handled[0]}`);
+  assert.ok(handled[1] >= 60, `second at ${handled[1]}`);
+  // A timer may fire a hair early (ms rounding); then the check just names the deadline again.
+  assert.ok(calls <= 4, `${calls} calls`);
+  dog.stop();
+});
+
+Deno.test("Watchdog: a check that names nothing leaves no timer; stop cancels one", async () => {
+  let calls = 0;
+  const dog = new Watchdog(() => {
+    calls++;
+    return Infinity;
+  });
+  dog.wake(performance.now() + 5);
+  await sleep(30);
+  assert.equal(calls, 1);
+  dog.wake(performance.now() + 5);
+  dog.stop();
+  await sleep(30);
+  assert.equal(calls, 1); // and the test's timer sanitizer sees nothing pending
+});
+
+Deno.test("Watchdog: thousands of later deadlines arm one timer", async () => {
+  let calls = 0;
+  const dog = new Watchdog(() => {
+    calls++;
+    return Infinity;
+  });
+  const t0 = performance.now();
+  for (let i = 0; i < 10_000; i++) dog.wake(t0 + 20 + i);
+  await sleep(40);
+  assert.equal(calls, 1);
+  dog.stop();
+});
