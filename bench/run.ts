@@ -437,7 +437,7 @@ function oursJob(
   port: number,
   inputs: string[],
   expected: number,
-  extra: { label?: string; args?: string[] } = {},
+  extra: { label?: string; args?: string[]; denoArgs?: string[] } = {},
 ): Job {
   return {
     client: extra.label ?? cli.label,
@@ -447,6 +447,7 @@ function oursJob(
       "-N",
       "-R",
       "--no-prompt",
+      ...extra.denoArgs ?? [],
       cli.path,
       ...extra.args ?? [],
       "127.0.0.1",
@@ -461,6 +462,29 @@ function oursJob(
     },
   };
 }
+
+/** Client label prefix of the listing baseline in (g). */
+const LIST_ONLY = "deno: list only";
+
+/** The runtime's own cost of listing `dir` (bench/list_only.ts), for (g). */
+function listOnlyJob(dir: string, files: number): Job {
+  return {
+    client: `${LIST_ONLY} (${files} files)`,
+    cmd: Deno.execPath(),
+    args: ["run", "-R", "--no-prompt", `${HERE}/list_only.ts`, dir],
+    env: baseEnv(),
+    files,
+    verify(code, output) {
+      if (code !== 0) throw new Error(`exit status ${code}`);
+      if (!output.includes(`listed ${files}`)) {
+        throw new Error(`no "listed ${files}" in the output`);
+      }
+    },
+  };
+}
+
+/** V8 flag capping the young generation (one semi-space) at 1 MB, shown in (g). */
+const SMALL_YOUNG_GEN = "--v8-flags=--max-semi-space-size=1";
 
 function dcmtkJob(port: number, inputs: string[], nodelay: boolean): Job {
   const env = baseEnv();
@@ -587,6 +611,7 @@ async function machine(loadBefore: string): Promise<string[]> {
 const f2 = (x: number) => x.toFixed(2);
 const f3 = (x: number) => x.toFixed(3);
 const f0 = (x: number) => x.toFixed(0);
+const sign = (x: number) => `${x >= 0 ? "+" : ""}${f2(x)}`;
 
 function table(summaries: Summary[]): string[] {
   const lines = [
@@ -597,7 +622,7 @@ function table(summaries: Summary[]): string[] {
     const other = summaries.find((o) =>
       o.scenario === s.scenario && o.client === "dcmtk" && o.files === s.files
     );
-    const ratio = s.client !== "dcmtk" && other
+    const ratio = s.client !== "dcmtk" && !s.client.startsWith(LIST_ONLY) && other
       ? `**${f2(s.medianWallS / other.medianWallS)}x** (${f2(s.minWallS / other.minWallS)}x)`
       : "";
     lines.push(
@@ -694,12 +719,20 @@ function targets(summaries: Summary[], ours: string, opts: Options): Target[] {
     // Medians of the peak RSS of each run; the max of the big run is shown too.
     const d = g[0].medianRssMb - g[1].medianRssMb;
     const dc = get("many", "dcmtk");
+    const delta = (big?: Summary, base?: Summary) =>
+      big && base ? `${sign(big.medianRssMb - base.medianRssMb)} MB` : "not run";
+    const capped = (count: number) => get("many", `${manyLabel(ours, count)} ${SMALL_YOUNG_GEN}`);
+    const listed = (count: number) => get("many", `${LIST_ONLY} (${count} files)`);
     out.push({
       text: gText,
       met: d <= 10,
-      measured: `${d >= 0 ? "+" : ""}${f2(d)} MB (${f2(g[0].medianRssMb)} MB, max ` +
+      measured: `${sign(d)} MB (${f2(g[0].medianRssMb)} MB, max ` +
         `${f2(g[0].maxRssMb)}, vs ${f2(g[1].medianRssMb)} MB; DCMTK at ` +
-        `${opts.manyCount}: ${dc ? `${f2(dc.medianRssMb)} MB` : "not run"})`,
+        `${opts.manyCount}: ${dc ? `${f2(dc.medianRssMb)} MB` : "not run"}). Same runs with ` +
+        `${SMALL_YOUNG_GEN}: ${
+          delta(capped(opts.manyCount), capped(opts.manyBaseCount))
+        }; Deno listing the folders alone: ` +
+        `${delta(listed(opts.manyCount), listed(opts.manyBaseCount))}`,
     });
   } else out.push(notRun(gText, "many"));
   return out;
@@ -748,7 +781,10 @@ function report(
     `${opts.parallelN} associations should take about 1/${opts.parallelN} of the time.`,
     `- (g) many: peak RSS of ours sending ${opts.manyCount} tiny files (64x64x16-bit CT) in ` +
     `one run vs ${opts.manyBaseCount} of the same files, same tuned sink, and DCMTK's at ` +
-    `${opts.manyCount} as a reference: per-file state should be only the result record.`,
+    `${opts.manyCount} as a reference: per-file state should be only the result record. ` +
+    `Also ours with \`${SMALL_YOUNG_GEN}\` (V8's young generation capped at 1 MB per ` +
+    "semi-space), and `bench/list_only.ts`: the Deno runtime listing the same folder " +
+    "(`Deno.readDirSync` hands over every entry at once) with nothing of ours loaded.",
     "- Every run is checked: DCMTK exit status 0 and no `E:` line; ours exit status 0 and " +
     "`Summary: N files: N success`.",
     "- Wall time: monotonic clock around the `/usr/bin/time -v` process (GNU time itself " +
@@ -880,6 +916,10 @@ async function main(): Promise<number> {
     log(`bench: generated ${gen} in ${f2((performance.now() - t) / 1000)} s`);
 
     const n = opts.parallelN;
+    const manyRuns: [string, number][] = [[manyDir, many.paths.length], [
+      manyBaseDir,
+      manyBase.length,
+    ]];
     const allScenarios: Scenario[] = [
       {
         id: "small",
@@ -995,6 +1035,16 @@ async function main(): Promise<number> {
             files: manyBase.length,
             bytes: manySize * manyBase.length,
           })),
+          // The same with V8's young generation capped, and the runtime's listing alone.
+          ...manyRuns.flatMap(([dir, count]): Job[] => [
+            {
+              ...oursJob(opts.clis[0], port, [dir], count, { denoArgs: [SMALL_YOUNG_GEN] }),
+              client: `${manyLabel(opts.clis[0].label, count)} ${SMALL_YOUNG_GEN}`,
+              files: count,
+              bytes: manySize * count,
+            },
+            { ...listOnlyJob(dir, count), bytes: 0 },
+          ]),
           dcmtkJob(port, [manyDir], true),
         ],
       },
