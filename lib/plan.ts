@@ -30,7 +30,11 @@ export interface PlannedFile {
 export interface AssociationPlan<F extends PlannedFile> {
   /** Presentation contexts this association proposes. */
   contexts: PresentationContextRQ[];
-  /** Files sent over it, in order. */
+  /**
+   * Files sent over it, in order. Empty for the default association of `storeFiles` in
+   * default mode: its proposal doesn't depend on the files, so they are examined as they are
+   * sent instead of being listed here.
+   */
   files: F[];
   /** "default": the reference's 120-context proposal; "required": exactly the files' needs. */
   kind: "default" | "required";
@@ -66,8 +70,18 @@ export function defaultContexts(transferSyntaxes: readonly string[]): Presentati
 
 const DEFAULT_SET = new Set(DEFAULT_STORAGE_SOP_CLASSES.map(([uid]) => uid));
 
-/** True when the default proposal can carry a file of this SOP class and transfer syntax. */
-function fitsDefault(f: PlannedFile, ts: readonly string[]): boolean {
+/**
+ * True when the default proposal (with `ts`) can carry a file of this SOP class and
+ * transfer syntax.
+ *
+ * @example
+ * ```ts
+ * import { fitsDefault } from "./plan.ts";
+ * const ct = { sopClassUid: "1.2.840.10008.5.1.4.1.1.2", transferSyntaxUid: "1.2.840.10008.1.2" };
+ * fitsDefault(ct, ["1.2.840.10008.1.2.1"]); // true: Implicit LE converts to Explicit LE
+ * ```
+ */
+export function fitsDefault(f: PlannedFile, ts: readonly string[]): boolean {
   if (!DEFAULT_SET.has(f.sopClassUid)) return false;
   return ts.some((t) => t === f.transferSyntaxUid || canConvert(f.transferSyntaxUid, t));
 }

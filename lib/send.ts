@@ -23,8 +23,21 @@ import { buildAssociateRQ } from "./acse.ts";
 import type { AssociateRJ } from "./pdu/types.ts";
 import { ConnectError, type ConnectOptions, connectTcp, type Transport } from "./transport.ts";
 import { compareCodePoints, findFiles } from "./files.ts";
-import { type AssociationPlan, chooseContext, planAssociations } from "./plan.ts";
-import { readDicomFileInfo } from "./part10/file.ts";
+import {
+  type AssociationPlan,
+  chooseContext,
+  defaultContexts,
+  fitsDefault,
+  planAssociations,
+} from "./plan.ts";
+import {
+  type BadItem,
+  examineFile,
+  ExaminingQueue,
+  type FileQueue,
+  type Item,
+  ListQueue,
+} from "./queue.ts";
 import { openDataset } from "./part10/source.ts";
 import type { ByteSource, DicomFileInfo } from "./part10/types.ts";
 import { type CStoreRQ, type CStoreRSP, encodeCommand, Priority } from "./dimse/messages.ts";
@@ -192,14 +205,6 @@ function isTransient(err: Error): boolean {
     err instanceof AssociationTimeoutError;
 }
 
-/** A bad file kept at its place in the send order (default mode, first plan). */
-interface BadItem {
-  bad: string;
-  code?: string;
-  path: string;
-}
-type Item = DicomFileInfo | BadItem;
-
 function fileOf(f: DicomFileInfo): FileResult {
   return {
     path: f.path,
@@ -292,52 +297,69 @@ export async function storeFiles(options: StoreOptions): Promise<StoreReport> {
   for (const b of found.bad) emit({ type: "bad-path", path: b.path, reason: b.reason });
   for (const d of found.skippedDirectories) emit({ type: "skipped-directory", path: d });
 
-  // Learn each file's SOP class, instance and transfer syntax from its first bytes.
-  const good: DicomFileInfo[] = [];
-  const bad: BadItem[] = [];
-  for (const path of found.files) {
-    try {
-      good.push(await readDicomFileInfo(path));
-    } catch (err) {
-      const code = (err as { code?: unknown }).code;
-      const reason = (err as { reason?: unknown }).reason;
-      bad.push({
-        path,
-        bad: typeof reason === "string" ? reason : err instanceof Error ? err.message : String(err),
-        code: typeof code === "string" ? code : undefined,
-      });
-    }
-  }
   const requiredContexts = options.requiredContexts ?? false;
   const planOptions = {
     requiredContexts,
     transferSyntaxes: options.transferSyntaxes ?? DEFAULT_TRANSFER_SYNTAXES,
   };
-  let plans = planAssociations(good, planOptions);
+  // Default mode: the first association proposes the fixed default list whatever the files
+  // are, so its files are examined only as they are sent (no record per file held for the
+  // whole run); the files it can't carry are set aside for the associations after it.
+  // -cx needs every file's (SOP class, transfer syntax) before it can propose anything, and
+  // a run where no file fits the default proposal is planned from all of them as well.
+  let main: { plan: AssociationPlan<DicomFileInfo>; queue: ExaminingQueue } | undefined;
+  let plans: AssociationPlan<DicomFileInfo>[] = [];
+  let bad: BadItem[] = [];
+  if (!requiredContexts) {
+    const ts = planOptions.transferSyntaxes;
+    const queue = new ExaminingQueue(found.files, (f) => fitsDefault(f, ts));
+    if (await queue.hasCarriable()) {
+      main = { plan: { kind: "default", contexts: defaultContexts(ts), files: [] }, queue };
+    } else {
+      // Everything has been examined: what is left ahead is bad files only.
+      for (let q; (q = await queue.take());) bad.push(q.item as BadItem);
+      plans = planAssociations(queue.diverted, planOptions);
+    }
+  } else {
+    const good: DicomFileInfo[] = [];
+    for (const path of found.files) {
+      const item = await examineFile(path);
+      if ("bad" in item) bad.push(item);
+      else good.push(item);
+    }
+    plans = planAssociations(good, planOptions);
+  }
 
   // Bad files: with -cx (or when nothing can be sent) they are reported before any
   // association, as the reference does; otherwise at their place in the send order.
-  if (requiredContexts || plans.length === 0) {
+  if (!main && (requiredContexts || plans.length === 0)) {
     for (const b of bad) {
       emit({ type: "bad-file", path: b.path, reason: b.bad, code: b.code, phase: "scan" });
       finish(run, { path: b.path, outcome: "not-sent", reason: `Bad DICOM file: ${b.bad}` });
     }
+    bad = [];
   }
-  if (good.length === 0) emit({ type: "no-files" });
-  // From here on the plans hold the files; keep no per-file state but the results.
-  good.length = 0;
+  if (!main && plans.length === 0) emit({ type: "no-files" });
 
   const maxRetries = Math.max(0, options.retries ?? 0);
   for (let round = 0;; round++) {
     run.retriesLeft = maxRetries - round;
     run.deferred = [];
+    if (main) {
+      await runPlan(run, main.plan, main.queue);
+      // What the default proposal couldn't carry goes on the association(s) after it.
+      plans = planAssociations(main.queue.diverted, planOptions);
+      main = undefined;
+    }
     for (let i = 0; i < plans.length; i++) {
-      const items: Item[] = [...plans[i].files];
-      if (round === 0 && i === 0 && !requiredContexts && bad.length > 0) {
+      let items: Item[] = plans[i].files;
+      if (round === 0 && i === 0 && bad.length > 0) {
+        items = [...items];
         items.push(...bad);
         items.sort((a, b) => compareCodePoints(a.path, b.path));
+        bad = [];
       }
-      await runPlan(run, plans[i], items);
+      await runPlan(run, plans[i], new ListQueue([...items]));
       plans[i].files = []; // done: drop the file records (retries keep their own)
     }
     if (run.deferred.length === 0) break;
@@ -386,31 +408,33 @@ function finish(
 }
 
 /** Opens up to `parallel` associations for one plan and drains its queue through them. */
-async function runPlan(run: Run, plan: AssociationPlan<DicomFileInfo>, items: Item[]) {
-  const queue = items.map((item, index) => ({ item, index }));
-  const parallel = Math.max(1, Math.min(run.options.parallel ?? 1, plan.files.length || 1));
+async function runPlan(run: Run, plan: AssociationPlan<DicomFileInfo>, queue: FileQueue) {
+  const parallel = Math.max(1, Math.min(run.options.parallel ?? 1, queue.maxLeft || 1));
   const seq = parallel > 1 ? new Sequencer(run.emit) : undefined;
+  const emitFor = (index: number) => (e: StoreEvent) => seq ? seq.emit(index, e) : run.emit(e);
   if (run.fatal) {
-    for (const { item } of queue) notSent(run, item, reasonOf(run.fatal), run.fatal);
+    for (let q; (q = await queue.take());) {
+      notSent(run, q.item, reasonOf(run.fatal), run.fatal, emitFor(q.index));
+    }
     return;
   }
   let errors: Error[] = [];
   let established = 0;
   for (;;) {
-    const before = queue.length;
+    const before = queue.taken;
     errors = [];
     established = 0;
     await Promise.all(
       Array.from({ length: parallel }, async (_, w) => {
         // Stagger the extra associations a little so a peer limiting concurrency can say so.
         if (w > 0) await new Promise((r) => setTimeout(r, 0));
-        const err = await worker(run, plan, queue, seq, () => established++);
+        const err = await worker(run, plan, queue, emitFor, () => established++);
         if (err) errors.push(err);
       }),
     );
     // An association that ended early (the peer aborted on one bad file, say) leaves files
     // never tried: go on with a fresh association while each pass gets somewhere.
-    if (queue.length === 0 || established === 0 || queue.length === before) break;
+    if (established === 0 || queue.taken === before || await queue.isEmpty()) break;
   }
   if (established === 0 && errors.length > 0) {
     const last = errors[errors.length - 1];
@@ -418,9 +442,8 @@ async function runPlan(run: Run, plan: AssociationPlan<DicomFileInfo>, items: It
   }
   // Whatever no association could take is not sent.
   const why = errors.length > 0 ? errors[errors.length - 1] : undefined;
-  for (const { item, index } of queue.splice(0)) {
-    const e = (ev: StoreEvent) => seq ? seq.emit(index, ev) : run.emit(ev);
-    notSent(run, item, why ? reasonOf(why) : "association ended", why, e);
+  for (let q; (q = await queue.take());) {
+    notSent(run, q.item, why ? reasonOf(why) : "association ended", why, emitFor(q.index));
   }
 }
 
@@ -463,12 +486,11 @@ interface InFlight {
 async function worker(
   run: Run,
   plan: AssociationPlan<DicomFileInfo>,
-  queue: { item: Item; index: number }[],
-  seq: Sequencer | undefined,
+  queue: FileQueue,
+  emitFor: (index: number) => (e: StoreEvent) => void,
   onEstablished: () => void,
 ): Promise<Error | undefined> {
   const options = run.options;
-  const emitFor = (index: number) => (e: StoreEvent) => seq ? seq.emit(index, e) : run.emit(e);
   run.wanted++;
   run.emit({ type: "association-requesting", plan });
   const window = Math.max(1, options.asyncWindow ?? 1);
@@ -505,7 +527,8 @@ async function worker(
     // Like the reference: a provider A-ABORT (source 2).
     await assoc.abort(undefined, 2);
     // Name, for each file, what the peer said about its SOP class and transfer syntax.
-    for (const { item, index } of queue.splice(0)) {
+    for (let q; (q = await queue.take());) {
+      const { item, index } = q;
       if ("bad" in item) {
         notSent(run, item, "", undefined, emitFor(index));
       } else {
@@ -558,8 +581,15 @@ async function worker(
 
   while (!ended) {
     // Fill the window.
-    while (inFlight.size < limit && queue.length > 0 && assoc.isEstablished) {
-      const { item, index } = queue.shift()!;
+    while (inFlight.size < limit && assoc.isEstablished) {
+      const q = await queue.take();
+      if (!q) break;
+      if (!assoc.isEstablished) {
+        // The association ended while the file was being examined: leave it for the next.
+        queue.putBack(q);
+        break;
+      }
+      const { item, index } = q;
       const emit = emitFor(index);
       run.attempts.set(item.path, (run.attempts.get(item.path) ?? 0) + 1);
       emit({ type: "file-sending", path: item.path });

@@ -1,0 +1,212 @@
+/**
+ * The files waiting for an association, handed out one at a time in send order.
+ *
+ * {@link ListQueue} holds files already examined (a plan's list). {@link ExaminingQueue}
+ * examines each path only when it is taken, so a run of 100,000 files never holds 100,000
+ * file records at once: each record lives from its examination to its C-STORE-RSP. Files
+ * the association being filled can't carry are set aside for a later one.
+ *
+ * @module
+ */
+
+import { readDicomFileInfo } from "./part10/file.ts";
+import { DicomFileError } from "./part10/errors.ts";
+import type { DicomFileInfo } from "./part10/types.ts";
+
+/** A file that can't be sent (not DICOM, unreadable...), kept at its place in the order. */
+export interface BadItem {
+  /** The path as given or found. */
+  path: string;
+  /** Why it can't be sent. */
+  bad: string;
+  /** The {@link DicomFileError} code, when there is one. */
+  code?: string;
+}
+
+/** A file to send, or one to report at its place. */
+export type Item = DicomFileInfo | BadItem;
+
+/** An item and its place in the order it was taken (0, 1, ...). */
+export interface Queued {
+  item: Item;
+  index: number;
+}
+
+/** Files for the association(s) draining one plan. */
+export interface FileQueue {
+  /** The next item, or `undefined` when there is none left. */
+  take(): Promise<Queued | undefined>;
+  /** Gives back the item just taken (its association ended before it could be sent). */
+  putBack(q: Queued): void;
+  /** True when nothing is left to take. */
+  isEmpty(): Promise<boolean>;
+  /** Items taken so far (put-back ones excluded). */
+  readonly taken: number;
+  /** No more than this many items are left. */
+  readonly maxLeft: number;
+}
+
+/**
+ * Examines one file's first bytes: its SOP class, instance and transfer syntax, or why it
+ * can't be sent.
+ *
+ * @example
+ * ```ts
+ * import { examineFile } from "./queue.ts";
+ * const item = await examineFile("../shared/corpus/pydicom/test_files/CT_small.dcm");
+ * "bad" in item; // false
+ * ```
+ */
+export async function examineFile(path: string): Promise<Item> {
+  try {
+    return await readDicomFileInfo(path);
+  } catch (err) {
+    if (err instanceof DicomFileError) return { path, bad: err.reason, code: err.code };
+    return { path, bad: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+/**
+ * A queue over items already in hand.
+ *
+ * @example
+ * ```ts
+ * import { ListQueue } from "./queue.ts";
+ * const q = new ListQueue([{ path: "x", bad: "not DICOM" }]);
+ * (await q.take())?.index; // 0
+ * await q.isEmpty(); // true
+ * ```
+ */
+export class ListQueue implements FileQueue {
+  #items: Item[];
+  #next = 0;
+
+  /** @param items in send order (the queue keeps the array) */
+  constructor(items: Item[]) {
+    this.#items = items;
+  }
+
+  take(): Promise<Queued | undefined> {
+    if (this.#next >= this.#items.length) return Promise.resolve(undefined);
+    const index = this.#next++;
+    const item = this.#items[index];
+    // Let the record go with the file: the queue holds only what is still to be sent.
+    (this.#items as (Item | undefined)[])[index] = undefined;
+    return Promise.resolve({ item, index });
+  }
+
+  putBack(q: Queued): void {
+    if (q.index !== this.#next - 1) throw new Error("ListQueue: put back out of order");
+    this.#items[q.index] = q.item;
+    this.#next--;
+  }
+
+  isEmpty(): Promise<boolean> {
+    return Promise.resolve(this.#next >= this.#items.length);
+  }
+
+  get taken(): number {
+    return this.#next;
+  }
+
+  get maxLeft(): number {
+    return this.#items.length - this.#next;
+  }
+}
+
+/**
+ * A queue over paths, each examined when taken. A file that `carry` refuses (one the
+ * association being filled can't carry) is not handed out but kept in {@link diverted}, for a
+ * later association; files that can't be sent are handed out as {@link BadItem}s so they are
+ * reported at their place.
+ *
+ * @example
+ * ```ts ignore
+ * import { ExaminingQueue } from "./queue.ts";
+ * const q = new ExaminingQueue(paths, (f) => f.sopClassUid === "1.2.840.10008.5.1.4.1.1.2");
+ * for (let x; (x = await q.take());) console.log(x.index, x.item.path);
+ * q.diverted; // the files that were not CT images
+ * ```
+ */
+export class ExaminingQueue implements FileQueue {
+  /** Files examined and set aside, in order. */
+  readonly diverted: DicomFileInfo[] = [];
+  #paths: string[];
+  #carry: (f: DicomFileInfo) => boolean;
+  #nextPath = 0;
+  #ahead: Item[] = [];
+  #taken = 0;
+  /** Serialises examinations so that items keep path order under concurrent takers. */
+  #lock: Promise<unknown> = Promise.resolve();
+
+  /**
+   * @param paths in send order (read, not kept beyond the run)
+   * @param carry whether the association being filled can carry a file
+   */
+  constructor(paths: string[], carry: (f: DicomFileInfo) => boolean) {
+    this.#paths = paths;
+    this.#carry = carry;
+  }
+
+  take(): Promise<Queued | undefined> {
+    const run = this.#lock.then(async () => {
+      const item = await this.#peek();
+      if (item === undefined) return undefined;
+      this.#ahead.shift();
+      return { item, index: this.#taken++ };
+    });
+    this.#lock = run.catch(() => {});
+    return run;
+  }
+
+  putBack(q: Queued): void {
+    if (q.index !== this.#taken - 1) throw new Error("ExaminingQueue: put back out of order");
+    this.#ahead.unshift(q.item);
+    this.#taken--;
+  }
+
+  isEmpty(): Promise<boolean> {
+    const run = this.#lock.then(async () => (await this.#peek()) === undefined);
+    this.#lock = run.catch(() => {});
+    return run;
+  }
+
+  /** True when some file the association can carry is left (bad ones before it are kept). */
+  hasCarriable(): Promise<boolean> {
+    const run = this.#lock.then(async () => {
+      for (let i = 0;; i++) {
+        while (i >= this.#ahead.length) {
+          if (!(await this.#examineNext())) return false;
+        }
+        if (!("bad" in this.#ahead[i])) return true;
+      }
+    });
+    this.#lock = run.catch(() => {});
+    return run;
+  }
+
+  get taken(): number {
+    return this.#taken;
+  }
+
+  get maxLeft(): number {
+    return this.#ahead.length + this.#paths.length - this.#nextPath;
+  }
+
+  /** The next item to hand out, examining paths as needed (call under the lock). */
+  async #peek(): Promise<Item | undefined> {
+    while (this.#ahead.length === 0) {
+      if (!(await this.#examineNext())) return undefined;
+    }
+    return this.#ahead[0];
+  }
+
+  /** Examines one more path into the look-ahead or the diverted list; false at the end. */
+  async #examineNext(): Promise<boolean> {
+    if (this.#nextPath >= this.#paths.length) return false;
+    const item = await examineFile(this.#paths[this.#nextPath++]);
+    if ("bad" in item || this.#carry(item)) this.#ahead.push(item);
+    else this.diverted.push(item);
+    return true;
+  }
+}
