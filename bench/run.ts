@@ -920,6 +920,24 @@ async function main(): Promise<number> {
       manyBaseDir,
       manyBase.length,
     ]];
+    /** The 1 GiB file into a given sink. */
+    const bigScenario = (
+      id: ScenarioId,
+      tag: string,
+      what: string,
+      sink: Scenario["sink"],
+    ): Scenario => ({
+      id,
+      title: `${tag} 1 x ${f2(big.bytes / 2 ** 30)} GiB, ${what}`,
+      files: 1,
+      bytes: big.bytes,
+      reps: opts.reps,
+      sink,
+      jobs: (port) => [
+        ...ours((c) => oursJob(c, port, big.paths, 1)),
+        dcmtkJob(port, big.paths, true),
+      ],
+    });
     const allScenarios: Scenario[] = [
       {
         id: "small",
@@ -933,30 +951,8 @@ async function main(): Promise<number> {
           dcmtkJob(port, [smallDir], true),
         ],
       },
-      {
-        id: "big",
-        title: `(b) 1 x ${f2(big.bytes / 2 ** 30)} GiB multi-frame`,
-        files: 1,
-        bytes: big.bytes,
-        reps: opts.reps,
-        sink: "tuned",
-        jobs: (port) => [
-          ...ours((c) => oursJob(c, port, big.paths, 1)),
-          dcmtkJob(port, big.paths, true),
-        ],
-      },
-      {
-        id: "bigreuse",
-        title: `(b2) 1 x ${f2(big.bytes / 2 ** 30)} GiB, sink reusing its memory`,
-        files: 1,
-        bytes: big.bytes,
-        reps: opts.reps,
-        sink: "tuned-reuse",
-        jobs: (port) => [
-          ...ours((c) => oursJob(c, port, big.paths, 1)),
-          dcmtkJob(port, big.paths, true),
-        ],
-      },
+      bigScenario("big", "(b)", "multi-frame", "tuned"),
+      bigScenario("bigreuse", "(b2)", "sink reusing its memory", "tuned-reuse"),
       {
         id: "one",
         title: "(c) 1 small file end to end",
