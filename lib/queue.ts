@@ -36,7 +36,10 @@ export interface Queued {
 export interface FileQueue {
   /** The next item, or `undefined` when there is none left. */
   take(): Promise<Queued | undefined>;
-  /** Gives back the item just taken (its association ended before it could be sent). */
+  /**
+   * Gives back an item taken but not sent (its association ended first); it is handed out
+   * again, with the same index, before anything new.
+   */
   putBack(q: Queued): void;
   /** True when nothing is left to take. */
   isEmpty(): Promise<boolean>;
@@ -80,6 +83,7 @@ export async function examineFile(path: string): Promise<Item> {
 export class ListQueue implements FileQueue {
   #items: Item[];
   #next = 0;
+  #returned = new Returned();
 
   /** @param items in send order (the queue keeps the array) */
   constructor(items: Item[]) {
@@ -87,6 +91,8 @@ export class ListQueue implements FileQueue {
   }
 
   take(): Promise<Queued | undefined> {
+    const back = this.#returned.take();
+    if (back) return Promise.resolve(back);
     if (this.#next >= this.#items.length) return Promise.resolve(undefined);
     const index = this.#next++;
     const item = this.#items[index];
@@ -96,21 +102,38 @@ export class ListQueue implements FileQueue {
   }
 
   putBack(q: Queued): void {
-    if (q.index !== this.#next - 1) throw new Error("ListQueue: put back out of order");
-    this.#items[q.index] = q.item;
-    this.#next--;
+    this.#returned.add(q);
   }
 
   isEmpty(): Promise<boolean> {
-    return Promise.resolve(this.#next >= this.#items.length);
+    return Promise.resolve(this.#returned.size === 0 && this.#next >= this.#items.length);
   }
 
   get taken(): number {
-    return this.#next;
+    return this.#next - this.#returned.size;
   }
 
   get maxLeft(): number {
-    return this.#items.length - this.#next;
+    return this.#returned.size + this.#items.length - this.#next;
+  }
+}
+
+/** Items given back, handed out again lowest index first. */
+class Returned {
+  #items: Queued[] = [];
+
+  get size(): number {
+    return this.#items.length;
+  }
+
+  add(q: Queued): void {
+    let i = this.#items.length;
+    while (i > 0 && this.#items[i - 1].index > q.index) i--;
+    this.#items.splice(i, 0, q);
+  }
+
+  take(): Queued | undefined {
+    return this.#items.shift();
   }
 }
 
@@ -135,7 +158,9 @@ export class ExaminingQueue implements FileQueue {
   #carry: (f: DicomFileInfo) => boolean;
   #nextPath = 0;
   #ahead: Item[] = [];
-  #taken = 0;
+  /** Items handed out so far (the next index). */
+  #handed = 0;
+  #returned = new Returned();
   /** Serialises examinations so that items keep path order under concurrent takers. */
   #lock: Promise<unknown> = Promise.resolve();
 
@@ -150,23 +175,25 @@ export class ExaminingQueue implements FileQueue {
 
   take(): Promise<Queued | undefined> {
     const run = this.#lock.then(async () => {
+      const back = this.#returned.take();
+      if (back) return back;
       const item = await this.#peek();
       if (item === undefined) return undefined;
       this.#ahead.shift();
-      return { item, index: this.#taken++ };
+      return { item, index: this.#handed++ };
     });
     this.#lock = run.catch(() => {});
     return run;
   }
 
   putBack(q: Queued): void {
-    if (q.index !== this.#taken - 1) throw new Error("ExaminingQueue: put back out of order");
-    this.#ahead.unshift(q.item);
-    this.#taken--;
+    this.#returned.add(q);
   }
 
   isEmpty(): Promise<boolean> {
-    const run = this.#lock.then(async () => (await this.#peek()) === undefined);
+    const run = this.#lock.then(async () =>
+      this.#returned.size === 0 && (await this.#peek()) === undefined
+    );
     this.#lock = run.catch(() => {});
     return run;
   }
@@ -186,11 +213,11 @@ export class ExaminingQueue implements FileQueue {
   }
 
   get taken(): number {
-    return this.#taken;
+    return this.#handed - this.#returned.size;
   }
 
   get maxLeft(): number {
-    return this.#ahead.length + this.#paths.length - this.#nextPath;
+    return this.#returned.size + this.#ahead.length + this.#paths.length - this.#nextPath;
   }
 
   /** The next item to hand out, examining paths as needed (call under the lock). */

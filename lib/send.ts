@@ -37,6 +37,7 @@ import {
   type FileQueue,
   type Item,
   ListQueue,
+  type Queued,
 } from "./queue.ts";
 import { openDataset } from "./part10/source.ts";
 import type { ByteSource, DicomFileInfo } from "./part10/types.ts";
@@ -579,10 +580,13 @@ async function worker(
     inFlight.clear();
   };
 
+  // The next file is taken (examined) while the peer works on the one in flight.
+  let next: Promise<Queued | undefined> | undefined;
   while (!ended) {
     // Fill the window.
     while (inFlight.size < limit && assoc.isEstablished) {
-      const q = await queue.take();
+      const q = await (next ?? queue.take());
+      next = undefined;
       if (!q) break;
       if (!assoc.isEstablished) {
         // The association ended while the file was being examined: leave it for the next.
@@ -623,6 +627,7 @@ async function worker(
       inFlight.set(sent.request.messageId, sent);
     }
     if (inFlight.size === 0) break;
+    next ??= queue.take();
     // Wait for one response.
     let rsp;
     try {
@@ -663,6 +668,9 @@ async function worker(
     inFlight.delete(cmd.messageIdBeingRespondedTo);
     completed(run, f, cmd);
   }
+  // Taken ahead but not sent: back to the queue for the next association.
+  const unsent = await next;
+  if (unsent) queue.putBack(unsent);
 
   if (assoc.isEstablished) {
     run.emit({ type: "association-releasing" });
