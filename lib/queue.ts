@@ -9,7 +9,7 @@
  * @module
  */
 
-import { readDicomFileInfo } from "./part10/file.ts";
+import { forgetExaminedDataset, readDicomFileInfo } from "./part10/file.ts";
 import { DicomFileError } from "./part10/errors.ts";
 import type { DicomFileInfo } from "./part10/types.ts";
 
@@ -51,7 +51,9 @@ export interface FileQueue {
 
 /**
  * Examines one file's first bytes: its SOP class, instance and transfer syntax, or why it
- * can't be sent.
+ * can't be sent. With `keepSmall`, a file that fits in the first read keeps its data set with
+ * the record, to be sent without reading it again (for records that live until their file is
+ * sent, not for a whole run's list).
  *
  * @example
  * ```ts
@@ -60,9 +62,9 @@ export interface FileQueue {
  * "bad" in item; // false
  * ```
  */
-export async function examineFile(path: string): Promise<Item> {
+export async function examineFile(path: string, keepSmall = false): Promise<Item> {
   try {
-    return await readDicomFileInfo(path);
+    return await readDicomFileInfo(path, { keepSmall });
   } catch (err) {
     if (err instanceof DicomFileError) return { path, bad: err.reason, code: err.code };
     return { path, bad: err instanceof Error ? err.message : String(err) };
@@ -231,9 +233,13 @@ export class ExaminingQueue implements FileQueue {
   /** Examines one more path into the look-ahead or the diverted list; false at the end. */
   async #examineNext(): Promise<boolean> {
     if (this.#nextPath >= this.#paths.length) return false;
-    const item = await examineFile(this.#paths[this.#nextPath++]);
+    // Each record handed out lives until its file is sent: small files keep their bytes.
+    const item = await examineFile(this.#paths[this.#nextPath++], true);
     if ("bad" in item || this.#carry(item)) this.#ahead.push(item);
-    else this.diverted.push(item);
+    else {
+      forgetExaminedDataset(item); // set aside for the rest of the run: facts only
+      this.diverted.push(item);
+    }
     return true;
   }
 }

@@ -40,6 +40,7 @@ import {
   type Queued,
 } from "./queue.ts";
 import { openDataset } from "./part10/source.ts";
+import { examinedDataset } from "./part10/file.ts";
 import type { ByteSource, DicomFileInfo } from "./part10/types.ts";
 import { type CStoreRQ, type CStoreRSP, encodeCommand, Priority } from "./dimse/messages.ts";
 import { hexStatus, statusMeaning, storeStatusCategory } from "./dimse/status.ts";
@@ -719,7 +720,9 @@ async function sendOne(
   const ctx = choice.context;
   let source: ByteSource;
   try {
-    source = guardFileSize(await openDataset(f, ctx.transferSyntax), f, !choice.convert);
+    source = await openDataset(f, ctx.transferSyntax);
+    // Bytes kept from the examination are the file as examined: nothing can change under them.
+    if (!examinedDataset(f)) source = guardFileSize(source, f, !choice.convert);
   } catch (err) {
     finish(
       run,

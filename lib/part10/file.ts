@@ -232,7 +232,10 @@ async function datasetUids(
  * info.datasetOffset; // 336
  * ```
  */
-export async function readDicomFileInfo(path: string): Promise<DicomFileInfo> {
+export async function readDicomFileInfo(
+  path: string,
+  options: ReadInfoOptions = {},
+): Promise<DicomFileInfo> {
   let file: Deno.FsFile;
   try {
     file = Deno.openSync(path, { read: true });
@@ -242,6 +245,7 @@ export async function readDicomFileInfo(path: string): Promise<DicomFileInfo> {
   // The first-read buffers are reused: scanning thousands of files would otherwise put a
   // 16 KiB array per file through the young generation (the info keeps no view into it).
   const first = firstReads.pop() ?? new Uint8Array(FIRST_READ);
+  let kept = false;
   try {
     let n: number;
     try {
@@ -257,16 +261,70 @@ export async function readDicomFileInfo(path: string): Promise<DicomFileInfo> {
     // Thousands of files share a handful of SOP classes and transfer syntaxes: keep one copy.
     info.sopClassUid = intern(info.sopClassUid);
     info.transferSyntaxUid = intern(info.transferSyntaxUid);
-    if (head.complete) info.size = head.bytes.length;
-    else info.size = file.seekSync(0, Deno.SeekMode.End);
+    if (head.complete) {
+      info.size = head.bytes.length;
+      if (options.keepSmall) {
+        // The first-read buffer itself goes with the record, back to the pool once sent.
+        snapshots.set(info, head.bytes.subarray(info.datasetOffset));
+        kept = true;
+      }
+    } else info.size = file.seekSync(0, Deno.SeekMode.End);
     return info;
   } finally {
     file.close();
-    if (firstReads.length < 8) firstReads.push(first);
+    if (!kept && firstReads.length < 8) firstReads.push(first);
   }
 }
 
 const firstReads: Uint8Array[] = [];
+
+/** Options of {@link readDicomFileInfo}. */
+export interface ReadInfoOptions {
+  /**
+   * When the whole file fits in the first read (16 KiB), keep a copy of its data set with the
+   * record (see {@link examinedDataset}), so that sending it reads nothing again. For records
+   * that live only until their file is sent: each one then holds up to 16 KiB.
+   */
+  keepSmall?: boolean;
+}
+
+/** Data sets of small files as examined, by record (see {@link ReadInfoOptions.keepSmall}). */
+const snapshots = new WeakMap<DicomFileInfo, Uint8Array>();
+
+/**
+ * The data set bytes kept with `info` when it was read with `keepSmall` (the whole file was
+ * small), else `undefined`. What is sent from them is exactly what was examined, whatever
+ * happens to the file afterwards.
+ *
+ * @example
+ * ```ts
+ * import { examinedDataset, readDicomFileInfo } from "./file.ts";
+ * const path = "../shared/corpus/pydicom/test_files/CT_small.dcm"; // 39 KB: too big
+ * examinedDataset(await readDicomFileInfo(path, { keepSmall: true })); // undefined
+ * ```
+ */
+export function examinedDataset(info: DicomFileInfo): Uint8Array | undefined {
+  return snapshots.get(info);
+}
+
+/**
+ * Drops the bytes kept with `info` (once sent, or when the record is set aside for later and
+ * keeps only its facts); their buffer is reused for the next files examined. Sending the
+ * record again reads the file again.
+ *
+ * @example
+ * ```ts ignore
+ * forgetExaminedDataset(info);
+ * ```
+ */
+export function forgetExaminedDataset(info: DicomFileInfo): void {
+  const bytes = snapshots.get(info);
+  if (!bytes) return;
+  snapshots.delete(info);
+  if (bytes.buffer.byteLength === FIRST_READ && firstReads.length < 8) {
+    firstReads.push(new Uint8Array(bytes.buffer));
+  }
+}
 
 const interned = new Map<string, string>();
 

@@ -14,7 +14,12 @@
  */
 
 export type { ByteSource, DicomFileInfo } from "./types.ts";
-export { readDicomFileInfo } from "./file.ts";
+export {
+  examinedDataset,
+  forgetExaminedDataset,
+  readDicomFileInfo,
+  type ReadInfoOptions,
+} from "./file.ts";
 export { canConvert, datasetLength, openDataset } from "./source.ts";
 export { convertDataset } from "./convert.ts";
 export {

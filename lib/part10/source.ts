@@ -11,6 +11,7 @@ import { deflateChunks, inflateReader, readFnFromChunks } from "./deflate.ts";
 import { encodingOf } from "./encoding.ts";
 import { checkedSource } from "./check.ts";
 import { ConversionError, DicomFileError } from "./errors.ts";
+import { examinedDataset, forgetExaminedDataset } from "./file.ts";
 import type { ReadFn } from "./input.ts";
 import type { ByteSource, DicomFileInfo } from "./types.ts";
 
@@ -94,6 +95,32 @@ class FileSource implements ByteSource {
   }
 }
 
+/** The bytes of a small file's data set, kept from its examination. */
+class BytesSource implements ByteSource {
+  #bytes: Uint8Array | null;
+  #off = 0;
+  #onClose: () => void;
+  constructor(bytes: Uint8Array, onClose: () => void) {
+    this.#bytes = bytes;
+    this.#onClose = onClose;
+  }
+  // deno-lint-ignore require-await
+  async read(p: Uint8Array): Promise<number | null> {
+    const b = this.#bytes;
+    if (!b || this.#off >= b.length) return null;
+    if (p.length === 0) return 0;
+    const n = Math.min(p.length, b.length - this.#off);
+    p.set(b.subarray(this.#off, this.#off + n));
+    this.#off += n;
+    return n;
+  }
+  close(): void {
+    if (!this.#bytes) return;
+    this.#bytes = null;
+    this.#onClose();
+  }
+}
+
 class ChunkSource implements ByteSource {
   #read: ReadFn;
   #onClose: () => void;
@@ -153,8 +180,13 @@ export async function openDataset(
   targetTransferSyntax: string,
 ): Promise<ByteSource> {
   const from = info.transferSyntaxUid;
+  const snapshot = examinedDataset(info);
+  const open = (): ByteSource =>
+    snapshot
+      ? new BytesSource(snapshot, () => forgetExaminedDataset(info))
+      : new FileSource(openAt(info));
   if (from === targetTransferSyntax) {
-    const file: ByteSource = new FileSource(openAt(info));
+    const file = open();
     // Unchanged bytes are checked to end on an element boundary (a cut file must not be
     // "stored"); a deflated stream can't be followed without inflating it.
     const enc = encodingOf(from);
@@ -169,8 +201,7 @@ export async function openDataset(
   }
   const src = TRANSFER_SYNTAXES.get(from)!;
   const dst = TRANSFER_SYNTAXES.get(targetTransferSyntax)!;
-  const file = openAt(info);
-  const fileSource = new FileSource(file);
+  const fileSource = open();
   let read: ReadFn = (p) => fileSource.read(p);
   if (src.deflated) read = inflateReader(read);
   // Explicit VR LE <-> Deflated Explicit VR LE only (de)compresses: the elements stay as they
