@@ -40,7 +40,7 @@ import {
   type Queued,
 } from "./queue.ts";
 import { openDataset } from "./part10/source.ts";
-import { examinedDataset } from "./part10/file.ts";
+import { changedSinceExamined, examinedDataset } from "./part10/file.ts";
 import type { ByteSource, DicomFileInfo } from "./part10/types.ts";
 import { type CStoreRQ, type CStoreRSP, encodeCommand, Priority } from "./dimse/messages.ts";
 import { hexStatus, statusMeaning, storeStatusCategory } from "./dimse/status.ts";
@@ -722,7 +722,7 @@ async function sendOne(
   try {
     source = await openDataset(f, ctx.transferSyntax);
     // Bytes kept from the examination are the file as examined: nothing can change under them.
-    if (!examinedDataset(f)) source = guardFileSize(source, f, !choice.convert);
+    if (!examinedDataset(f)) source = guardFileChange(source, f, !choice.convert);
   } catch (err) {
     finish(
       run,
@@ -863,11 +863,12 @@ function completed(run: Run, f: InFlight, response: CStoreRSP): void {
 }
 
 /**
- * Fails the data set read when the file changed size since it was examined, so a file that
- * grows or shrinks while being sent is never reported as stored: the read error comes before
- * the last fragment goes out (and the association is aborted if part of the message did).
+ * Fails the data set read when the file changed since it was examined (size, inode, or a
+ * write), so a file that is rewritten, grows or shrinks while being sent is never reported as
+ * stored: the read error comes before the last fragment goes out (and the association is
+ * aborted if part of the message did).
  */
-function guardFileSize(source: ByteSource, f: DicomFileInfo, unchanged: boolean): ByteSource {
+function guardFileChange(source: ByteSource, f: DicomFileInfo, unchanged: boolean): ByteSource {
   const expected = f.size - f.datasetOffset;
   const max = expected + (expected & 1); // an odd data set is padded with one byte
   let count = 0;
@@ -875,27 +876,28 @@ function guardFileSize(source: ByteSource, f: DicomFileInfo, unchanged: boolean)
     new Error(`file changed while being sent (${f.size} bytes when examined, ${now})`);
   // Sync stat: an async one is a round trip to the blocking thread pool (2 per file).
   // deno-lint-ignore require-await
-  const checkSize = async () => {
-    let size: number;
+  const checkUnchanged = async () => {
+    let now: Deno.FileInfo;
     try {
-      size = Deno.statSync(f.path).size;
+      now = Deno.statSync(f.path);
     } catch {
       throw changed("no longer readable");
     }
-    if (size !== f.size) throw changed(`${size} now`);
+    const why = changedSinceExamined(f, now);
+    if (why) throw changed(why);
   };
   return {
     async read(p: Uint8Array): Promise<number | null> {
-      if (count === 0) await checkSize(); // changed since examined: fail before sending any
+      if (count === 0) await checkUnchanged(); // changed since examined: fail before sending any
       let n: number | null;
       try {
         n = await source.read(p);
       } catch (err) {
-        await checkSize(); // a cut data set is most likely a file that changed: say so
+        await checkUnchanged(); // a cut data set is most likely a file that changed: say so
         throw err;
       }
       if (n === null) {
-        await checkSize();
+        await checkUnchanged();
         if (unchanged && count < expected) throw changed(`${f.datasetOffset + count} read`);
         return null;
       }

@@ -307,11 +307,18 @@ Deno.test("bad input (CLI): every bad input gets its line, no stack trace, exit 
 
 // --- Files that change while being sent ------------------------------------------------------
 
-type Change = "truncate" | "grow";
+type Change = "truncate" | "grow" | "rewrite";
 
 async function change(path: string, how: Change, offset: number): Promise<void> {
   if (how === "truncate") await Deno.truncate(path, offset + 1000);
-  else {
+  else if (how === "rewrite") {
+    // Same size, other pixel values near the end (not yet sent in the mid-send case).
+    const f = await Deno.open(path, { write: true });
+    const size = (await f.stat()).size;
+    await f.seek(size - 8192, Deno.SeekMode.Start);
+    await f.write(new Uint8Array(4096).fill(0xaa));
+    f.close();
+  } else {
     const f = await Deno.open(path, { append: true });
     await f.write(new Uint8Array(300_000).fill(0x55));
     f.close();
@@ -389,9 +396,11 @@ async function changingFile(how: Change, when: "before-send" | "mid-send") {
   }
 }
 
-for (const how of ["truncate", "grow"] as const) {
+const CHANGED = { truncate: "truncated", grow: "grown", rewrite: "rewritten in place" } as const;
+
+for (const how of ["truncate", "grow", "rewrite"] as const) {
   for (const when of ["before-send", "mid-send"] as const) {
-    Deno.test(`bad input: a file that is ${how === "grow" ? "grown" : "truncated"} ${when} is never reported as stored`, async () => {
+    Deno.test(`bad input: a file that is ${CHANGED[how]} ${when} is never reported as stored`, async () => {
       const { r, received, original, peer } = await changingFile(how, when);
       const res = r.report.results[0];
       const got = received.get(uid(1));

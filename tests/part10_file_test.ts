@@ -1,6 +1,6 @@
 import { deepEqual, ok, rejects } from "node:assert/strict";
 import { deflateRawSync } from "node:zlib";
-import { readDicomFileInfo } from "../lib/part10/file.ts";
+import { changedSinceExamined, readDicomFileInfo } from "../lib/part10/file.ts";
 import { DicomFileError, type DicomFileErrorCode } from "../lib/part10/errors.ts";
 import { encodeElements, encodePart10 } from "../lib/part10/writer.ts";
 import {
@@ -228,4 +228,32 @@ Deno.test("readDicomFileInfo: 1000 files are fast", async () => {
   for (let i = 0; i < 1000; i++) await readDicomFileInfo(path);
   const ms = performance.now() - t0;
   ok(ms < 3000, `1000 × readDicomFileInfo took ${ms.toFixed(0)} ms`);
+});
+
+Deno.test("changedSinceExamined: other size, another file, or written since; else nothing", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "storescu-stamp-" });
+  try {
+    const path = `${dir}/ct.dcm`;
+    const bytes = Deno.readFileSync(new URL("ct_explicit_le.dcm", TESTDATA));
+    Deno.writeFileSync(path, bytes);
+    const past = new Date(Date.now() - 60_000);
+    Deno.utimeSync(path, past, past); // a clearly older last write than anything below
+    const info = await readDicomFileInfo(path);
+    deepEqual(changedSinceExamined(info, Deno.statSync(path)), undefined);
+    // Same size, new bytes.
+    const f = Deno.openSync(path, { write: true });
+    f.seekSync(bytes.length - 16, Deno.SeekMode.Start);
+    f.writeSync(new Uint8Array(16).fill(0xaa));
+    f.close();
+    deepEqual(changedSinceExamined(info, Deno.statSync(path)), "written since");
+    // Another file of the same size and time in its place.
+    Deno.writeFileSync(`${dir}/other.dcm`, bytes);
+    Deno.utimeSync(`${dir}/other.dcm`, past, past);
+    Deno.renameSync(`${dir}/other.dcm`, path);
+    deepEqual(changedSinceExamined(info, Deno.statSync(path)), "replaced since");
+    Deno.writeFileSync(path, bytes.subarray(0, 100));
+    deepEqual(changedSinceExamined(info, Deno.statSync(path)), "100 bytes now");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

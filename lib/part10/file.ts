@@ -261,14 +261,17 @@ export async function readDicomFileInfo(
     // Thousands of files share a handful of SOP classes and transfer syntaxes: keep one copy.
     info.sopClassUid = intern(info.sopClassUid);
     info.transferSyntaxUid = intern(info.transferSyntaxUid);
-    if (head.complete) {
+    if (head.complete && options.keepSmall) {
+      // The first-read buffer itself goes with the record, back to the pool once sent.
       info.size = head.bytes.length;
-      if (options.keepSmall) {
-        // The first-read buffer itself goes with the record, back to the pool once sent.
-        snapshots.set(info, head.bytes.subarray(info.datasetOffset));
-        kept = true;
-      }
-    } else info.size = file.seekSync(0, Deno.SeekMode.End);
+      snapshots.set(info, head.bytes.subarray(info.datasetOffset));
+      kept = true;
+    } else {
+      // Read again when sent: remember which file this was and when it was last written.
+      const st = file.statSync();
+      info.size = head.complete ? head.bytes.length : st.size;
+      stamps.set(info, { ino: st.ino, mtime: st.mtime?.getTime() ?? null });
+    }
     return info;
   } finally {
     file.close();
@@ -286,6 +289,31 @@ export interface ReadInfoOptions {
    * that live only until their file is sent: each one then holds up to 16 KiB.
    */
   keepSmall?: boolean;
+}
+
+/** Which file each record was read from, and its last write then (by record). */
+const stamps = new WeakMap<DicomFileInfo, { ino: number | null; mtime: number | null }>();
+
+/**
+ * Why the file of `info` is no longer the one examined, given a fresh `stat` of its path:
+ * another size, another file (inode), or written since; `undefined` when nothing says so.
+ *
+ * @example
+ * ```ts
+ * import { changedSinceExamined, readDicomFileInfo } from "./file.ts";
+ * const path = "../shared/corpus/pydicom/test_files/CT_small.dcm";
+ * const info = await readDicomFileInfo(path);
+ * changedSinceExamined(info, Deno.statSync(path)); // undefined
+ * ```
+ */
+export function changedSinceExamined(info: DicomFileInfo, now: Deno.FileInfo): string | undefined {
+  if (now.size !== info.size) return `${now.size} bytes now`;
+  const then = stamps.get(info);
+  if (!then) return undefined;
+  if (then.ino !== null && now.ino !== null && now.ino !== then.ino) return "replaced since";
+  const mtime = now.mtime?.getTime() ?? null;
+  if (then.mtime !== null && mtime !== null && mtime !== then.mtime) return "written since";
+  return undefined;
 }
 
 /** Data sets of small files as examined, by record (see {@link ReadInfoOptions.keepSmall}). */

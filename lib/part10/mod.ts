@@ -15,6 +15,7 @@
 
 export type { ByteSource, DicomFileInfo } from "./types.ts";
 export {
+  changedSinceExamined,
   examinedDataset,
   forgetExaminedDataset,
   readDicomFileInfo,
