@@ -7,7 +7,7 @@ Deno.test("Watchdog: handles each deadline on time, earliest first, then stops",
   const handled: number[] = [];
   let calls = 0;
   const t0 = performance.now();
-  const deadlines = [t0 + 20, t0 + 60];
+  const deadlines = [t0 + 20, t0 + 300];
   const dog = new Watchdog((now) => {
     calls++;
     while (deadlines.length > 0 && deadlines[0] <= now) {
@@ -16,13 +16,15 @@ Deno.test("Watchdog: handles each deadline on time, earliest first, then stops",
     }
     return deadlines[0] ?? Infinity;
   });
-  dog.wake(t0 + 60);
+  dog.wake(t0 + 300);
   dog.wake(t0 + 20); // earlier: moves the timer
-  dog.wake(t0 + 40); // later than the pending one: nothing to do
-  await sleep(100);
+  dog.wake(t0 + 200); // later than the pending one: nothing to do
+  await sleep(400);
   assert.equal(handled.length, 2);
-  assert.ok(handled[0] >= 20 && handled[0] < 55, `first at ${handled[0]}`);
-  assert.ok(handled[1] >= 60, `second at ${handled[1]}`);
+  // The first is handled by its own timer, well before the second is due (generous bounds:
+  // a busy machine fires timers late, never early).
+  assert.ok(handled[0] >= 20 && handled[0] < 250, `first at ${handled[0]}`);
+  assert.ok(handled[1] >= 300, `second at ${handled[1]}`);
   // A timer may fire a hair early (ms rounding); then the check just names the deadline again.
   assert.ok(calls <= 4, `${calls} calls`);
   dog.stop();
@@ -35,11 +37,11 @@ Deno.test("Watchdog: a check that names nothing leaves no timer; stop cancels on
     return Infinity;
   });
   dog.wake(performance.now() + 5);
-  await sleep(30);
+  await sleep(100);
   assert.equal(calls, 1);
   dog.wake(performance.now() + 5);
   dog.stop();
-  await sleep(30);
+  await sleep(50);
   assert.equal(calls, 1); // and the test's timer sanitizer sees nothing pending
 });
 
@@ -51,7 +53,7 @@ Deno.test("Watchdog: thousands of later deadlines arm one timer", async () => {
   });
   const t0 = performance.now();
   for (let i = 0; i < 10_000; i++) dog.wake(t0 + 20 + i);
-  await sleep(40);
+  await sleep(150);
   assert.equal(calls, 1);
   dog.stop();
 });
