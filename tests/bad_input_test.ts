@@ -5,7 +5,9 @@
  */
 
 import assert from "node:assert/strict";
+import { deflateRawSync } from "node:zlib";
 import type { StoreOptions } from "../lib/send.ts";
+import { DEFLATED_EXPLICIT_VR_LE as DEFLATED } from "../lib/uids.ts";
 import { connectTcp, type Transport } from "../lib/transport.ts";
 import { PduType } from "../lib/pdu/mod.ts";
 import { runCli } from "./peers.ts";
@@ -446,3 +448,34 @@ Deno.test({
     );
   },
 });
+
+for (const cut of ["stream", "data set"] as const) {
+  Deno.test(`bad input: a deflated file sent unchanged whose ${cut} is cut is not reported as stored`, async () => {
+    // The deflate stream is inflated on the side as it is sent (lib/part10/check.ts).
+    const plain = makePart10({ sopInstanceUid: uid(3), transferSyntaxUid: DEFLATED });
+    const off = datasetOffsetOf(plain);
+    const body = plain.subarray(off);
+    const deflated = cut === "stream"
+      ? deflateRawSync(body).subarray(0, -6)
+      : deflateRawSync(body.subarray(0, body.length - 20));
+    const dir = await Deno.makeTempDir({ prefix: "storescu-bad-" });
+    const peer = storingPeer();
+    try {
+      const bad = `${dir}/b.dcm`;
+      await Deno.writeFile(`${dir}/a.dcm`, makePart10({ sopInstanceUid: uid(1) }));
+      await Deno.writeFile(bad, new Uint8Array([...plain.subarray(0, off), ...deflated]));
+      // -cx proposes the file's own transfer syntax: the peer takes it, nothing is converted.
+      const r = await send(peer.port, [dir], { requiredContexts: true });
+      const res = r.report.results.find((x) => x.path === bad)!;
+      assert.equal(res.sentTransferSyntaxUid, DEFLATED);
+      assert.notEqual(res.outcome, "success");
+      assert.match(res.reason!, cut === "stream" ? /can't be inflated/ : /ends inside/);
+      lineFor(r, bad);
+      assert.deepEqual([...peer.stored.keys()], [uid(1)]);
+      assert.equal(r.code, 3);
+    } finally {
+      await peer.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  });
+}

@@ -4,7 +4,9 @@
  */
 
 import assert from "node:assert/strict";
-import { DatasetBoundaryCheck } from "../lib/part10/check.ts";
+import { deflateRawSync } from "node:zlib";
+import { checkedDeflatedSource, DatasetBoundaryCheck } from "../lib/part10/check.ts";
+import type { ByteSource } from "../lib/part10/types.ts";
 import { readDicomFileInfo } from "../lib/part10/file.ts";
 import { encodingOf } from "../lib/part10/encoding.ts";
 import { TRANSFER_SYNTAXES } from "../lib/uids.ts";
@@ -72,4 +74,74 @@ Deno.test("the check's example: a value cut short names the element", () => {
   const check = new DatasetBoundaryCheck({ explicitVr: true, littleEndian: true });
   check.update(new Uint8Array([0x10, 0, 0x10, 0, 0x50, 0x4e, 4, 0, 0x41, 0x5e]));
   assert.equal(check.end(), "data set ends inside element (0010,0010) (2 bytes missing)");
+});
+
+/** Reads a source to its end through `chunk`-byte reads; the bytes, or the error's message. */
+async function drain(src: ByteSource, chunk: number): Promise<Uint8Array | string> {
+  const out: number[] = [];
+  const buf = new Uint8Array(chunk);
+  try {
+    for (let n; (n = await src.read(buf)) !== null;) out.push(...buf.subarray(0, n));
+    return new Uint8Array(out);
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  } finally {
+    src.close();
+  }
+}
+
+function bytesSource(bytes: Uint8Array): ByteSource {
+  let off = 0;
+  return {
+    read(p) {
+      if (off >= bytes.length) return Promise.resolve(null);
+      const n = Math.min(p.length, bytes.length - off);
+      p.set(bytes.subarray(off, off + n));
+      off += n;
+      return Promise.resolve(n);
+    },
+    close() {},
+  };
+}
+
+Deno.test("checkedDeflatedSource: well-formed deflated corpus data sets pass unchanged", async () => {
+  let checked = 0;
+  for (const c of rows) {
+    if (/NOT DICOM|TRUNCATED|dcmdump error/i.test(c[9] ?? "")) continue;
+    let info;
+    try {
+      info = await readDicomFileInfo(`${corpusDir}/${c[0]}`);
+    } catch {
+      continue;
+    }
+    if (!TRANSFER_SYNTAXES.get(info.transferSyntaxUid)?.deflated) continue;
+    const data = (await Deno.readFile(info.path)).subarray(info.datasetOffset);
+    for (const chunk of [7, 65536]) {
+      const got = await drain(checkedDeflatedSource(bytesSource(data)), chunk);
+      assert.ok(typeof got !== "string", `${c[0]} in reads of ${chunk}: ${got}`);
+      assert.deepEqual(got, data);
+    }
+    checked++;
+  }
+  assert.ok(checked >= 2, `${checked} deflated files checked`);
+});
+
+Deno.test("checkedDeflatedSource: a cut stream, garbage, or a cut data set fail at the end", async () => {
+  const plain = new Uint8Array([0x10, 0, 0x10, 0, 0x50, 0x4e, 4, 0, 0x41, 0x5e, 0x42, 0x20]);
+  const good = new Uint8Array(deflateRawSync(plain));
+  assert.deepEqual(await drain(checkedDeflatedSource(bytesSource(good)), 5), good);
+  assert.match(
+    String(await drain(checkedDeflatedSource(bytesSource(good.subarray(0, -3))), 5)),
+    /can't be inflated/,
+  );
+  assert.match(
+    String(await drain(checkedDeflatedSource(bytesSource(new Uint8Array(40).fill(0xff))), 5)),
+    /can't be inflated/,
+  );
+  assert.match(
+    String(
+      await drain(checkedDeflatedSource(bytesSource(deflateRawSync(plain.subarray(0, 10)))), 5),
+    ),
+    /ends inside element \(0010,0010\)/,
+  );
 });

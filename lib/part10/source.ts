@@ -9,7 +9,7 @@ import { isConvertible, TRANSFER_SYNTAXES } from "../uids.ts";
 import { convertDataset } from "./convert.ts";
 import { deflateChunks, inflateReader, readFnFromChunks } from "./deflate.ts";
 import { encodingOf } from "./encoding.ts";
-import { checkedSource } from "./check.ts";
+import { checkedDeflatedSource, checkedSource } from "./check.ts";
 import { ConversionError, DicomFileError } from "./errors.ts";
 import { examinedDataset, forgetExaminedDataset } from "./file.ts";
 import type { ReadFn } from "./input.ts";
@@ -188,10 +188,12 @@ export async function openDataset(
   if (from === targetTransferSyntax) {
     const file = open();
     // Unchanged bytes are checked to end on an element boundary (a cut file must not be
-    // "stored"); a deflated stream can't be followed without inflating it.
+    // "stored"); a deflated stream is inflated on the side to be followed.
     const enc = encodingOf(from);
     const ts = TRANSFER_SYNTAXES.get(from);
-    return new EvenSource(enc && ts && !ts.deflated ? checkedSource(file, enc) : file);
+    return new EvenSource(
+      !enc || !ts ? file : ts.deflated ? checkedDeflatedSource(file) : checkedSource(file, enc),
+    );
   }
   if (!canConvert(from, targetTransferSyntax)) {
     throw new ConversionError(
