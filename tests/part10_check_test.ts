@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { deflateRawSync } from "node:zlib";
 import { checkedDeflatedSource, DatasetBoundaryCheck } from "../lib/part10/check.ts";
-import type { ByteSource } from "../lib/part10/types.ts";
+import type { ByteSource, DicomFileInfo } from "../lib/part10/types.ts";
 import { readDicomFileInfo } from "../lib/part10/file.ts";
 import { encodingOf } from "../lib/part10/encoding.ts";
 import { TRANSFER_SYNTAXES } from "../lib/uids.ts";
@@ -21,8 +21,10 @@ function feed(bytes: Uint8Array, enc: ReturnType<typeof encodingOf>, chunk: numb
 const rows = (await Deno.readTextFile(`${corpusDir}/INDEX.tsv`)).trim().split("\n").slice(1)
   .map((l) => l.split("\t"));
 
-Deno.test("every well-formed corpus data set ends on an element boundary, in any chunking", async () => {
-  let checked = 0;
+/** The well-formed, sendable corpus files: name, record and data set bytes. */
+async function* wellFormed(): AsyncGenerator<
+  { name: string; info: DicomFileInfo; data: Uint8Array }
+> {
   for (const c of rows) {
     if (/NOT DICOM|TRUNCATED|dcmdump error/i.test(c[9] ?? "")) continue;
     let info;
@@ -31,11 +33,18 @@ Deno.test("every well-formed corpus data set ends on an element boundary, in any
     } catch {
       continue; // not sendable at all: covered by the bad-input tests
     }
-    if (TRANSFER_SYNTAXES.get(info.transferSyntaxUid)?.deflated) continue;
     const data = (await Deno.readFile(info.path)).subarray(info.datasetOffset);
+    yield { name: c[0], info, data };
+  }
+}
+
+Deno.test("every well-formed corpus data set ends on an element boundary, in any chunking", async () => {
+  let checked = 0;
+  for await (const { name, info, data } of wellFormed()) {
+    if (TRANSFER_SYNTAXES.get(info.transferSyntaxUid)?.deflated) continue;
     const enc = encodingOf(info.transferSyntaxUid);
     for (const chunk of [1, 7, 4096, data.length || 1]) {
-      assert.equal(feed(data, enc, chunk), undefined, `${c[0]} in chunks of ${chunk}`);
+      assert.equal(feed(data, enc, chunk), undefined, `${name} in chunks of ${chunk}`);
     }
     checked++;
   }
@@ -106,19 +115,11 @@ function bytesSource(bytes: Uint8Array): ByteSource {
 
 Deno.test("checkedDeflatedSource: well-formed deflated corpus data sets pass unchanged", async () => {
   let checked = 0;
-  for (const c of rows) {
-    if (/NOT DICOM|TRUNCATED|dcmdump error/i.test(c[9] ?? "")) continue;
-    let info;
-    try {
-      info = await readDicomFileInfo(`${corpusDir}/${c[0]}`);
-    } catch {
-      continue;
-    }
+  for await (const { name, info, data } of wellFormed()) {
     if (!TRANSFER_SYNTAXES.get(info.transferSyntaxUid)?.deflated) continue;
-    const data = (await Deno.readFile(info.path)).subarray(info.datasetOffset);
     for (const chunk of [7, 65536]) {
       const got = await drain(checkedDeflatedSource(bytesSource(data)), chunk);
-      assert.ok(typeof got !== "string", `${c[0]} in reads of ${chunk}: ${got}`);
+      assert.ok(typeof got !== "string", `${name} in reads of ${chunk}: ${got}`);
       assert.deepEqual(got, data);
     }
     checked++;
