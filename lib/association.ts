@@ -16,7 +16,7 @@ import { PduError } from "./pdu/decode.ts";
 import { PduReader } from "./pdu/reader.ts";
 import type { Transport } from "./transport.ts";
 import { writeAll } from "./transport.ts";
-import { Watchdog } from "./watchdog.ts";
+import { after, Watchdog } from "./watchdog.ts";
 import type { ByteSource } from "./part10/types.ts";
 import { DataSetSourceError, PDataWriter } from "./pdu/pdata_writer.ts";
 
@@ -169,14 +169,14 @@ async function withTimeout<T>(
   make: () => Error,
 ): Promise<T> {
   if (seconds === null) return await p;
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  let cancel: (() => void) | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(make()), Math.max(0, seconds * 1000));
+    cancel = after(seconds * 1000, () => reject(make()));
   });
   try {
     return await Promise.race([p, timeout]);
   } finally {
-    clearTimeout(timer);
+    cancel?.();
   }
 }
 

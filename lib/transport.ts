@@ -5,6 +5,8 @@
  * @module
  */
 
+import { after } from "./watchdog.ts";
+
 /** A bidirectional byte stream. `Deno.Conn` satisfies it. */
 export interface Transport {
   /** Reads into `p`; resolves the count, or `null` at end of stream. */
@@ -94,14 +96,14 @@ function describeConnectError(err: unknown): string {
  */
 export async function connectTcp(options: ConnectOptions): Promise<Transport> {
   const attempt = Deno.connect({ hostname: options.hostname, port: options.port });
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  let cancel: (() => void) | undefined;
   try {
     const conn = options.timeoutSeconds == null ? await attempt : await Promise.race([
       attempt,
       new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new Deno.errors.TimedOut("connection timed out")),
+        cancel = after(
           options.timeoutSeconds! * 1000,
+          () => reject(new Deno.errors.TimedOut("connection timed out")),
         );
       }),
     ]);
@@ -111,7 +113,7 @@ export async function connectTcp(options: ConnectOptions): Promise<Transport> {
     attempt.then((c) => c.close(), () => {});
     throw new ConnectError(describeConnectError(err), { cause: err });
   } finally {
-    if (timer !== undefined) clearTimeout(timer);
+    cancel?.();
   }
 }
 

@@ -8,8 +8,30 @@
  * only moves it earlier, and when it fires the owner checks its deadlines and names the next.
  * In steady state (each new deadline later than the pending one) arming costs a comparison.
  *
+ * Timers here are {@link after}: `AbortSignal.timeout` underneath, not `setTimeout`, whose first
+ * use in Deno loads the Node timers polyfill (3–4 ms of a one-file run's start-up).
+ *
  * @module
  */
+
+/**
+ * Calls `fn` after `ms` milliseconds unless the returned function is called first. While armed
+ * it keeps the process alive, like `setTimeout`; once cancelled it no longer does (Deno keeps a
+ * timeout signal's timer alive only while the signal has an "abort" listener).
+ *
+ * @example
+ * ```ts
+ * import { after } from "./watchdog.ts";
+ * const cancel = after(10, () => console.log("late"));
+ * cancel(); // nothing is printed
+ * ```
+ */
+export function after(ms: number, fn: () => void): () => void {
+  const signal = AbortSignal.timeout(Math.max(0, Math.ceil(ms)));
+  const onAbort = () => fn();
+  signal.addEventListener("abort", onAbort, { once: true });
+  return () => signal.removeEventListener("abort", onAbort);
+}
 
 /**
  * Calls `check(now)` no later than the earliest deadline passed to {@link Watchdog.wake};
@@ -34,7 +56,7 @@
  */
 export class Watchdog {
   #check: (now: number) => number;
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  #cancel: (() => void) | undefined;
   /** When the pending timer fires (Infinity: no timer). */
   #at = Infinity;
 
@@ -45,20 +67,20 @@ export class Watchdog {
   /** Makes sure `check` runs no later than `due` (a `performance.now()` time). */
   wake(due: number): void {
     if (due >= this.#at) return;
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#cancel?.();
     this.#at = due;
-    this.#timer = setTimeout(this.#fire, Math.max(0, due - performance.now()));
+    this.#cancel = after(due - performance.now(), this.#fire);
   }
 
   /** Cancels the pending timer; a later {@link Watchdog.wake} starts a new one. */
   stop(): void {
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = undefined;
+    this.#cancel?.();
+    this.#cancel = undefined;
     this.#at = Infinity;
   }
 
   #fire = (): void => {
-    this.#timer = undefined;
+    this.#cancel = undefined;
     this.#at = Infinity;
     const next = this.#check(performance.now());
     if (next < Infinity) this.wake(next);

@@ -338,6 +338,10 @@ async function changingFile(how: Change, when: "before-send" | "mid-send") {
   const first = `${dir}/a.dcm`;
   const original = makePart10({ sopInstanceUid: uid(1), pixelBytes: 1024 * 1024 });
   await Deno.writeFile(first, original);
+  // Written a while ago, as files being sent are: file times tick in steps of a few ms, so a
+  // rewrite within the same step as the previous write can't be told apart by its time.
+  const past = new Date(Date.now() - 60_000);
+  await Deno.utime(first, past, past);
   await Deno.writeFile(`${dir}/b.dcm`, makePart10({ sopInstanceUid: uid(2) }));
   const offset = datasetOffsetOf(original);
   const gate = Promise.withResolvers<void>();

@@ -714,3 +714,29 @@ Deno.test("storeFiles: a P-DATA PDU over our -pdu limit → we abort, file faile
   );
   assert.ok(log.lines.includes("I: Aborting Association"));
 });
+
+Deno.test("storeFiles leaves nothing running: a script that sends and returns exits at once", async () => {
+  // Default timeouts (30 s) are armed and cancelled on the way; none may keep a process alive.
+  const scp = startStorageScp();
+  try {
+    const send = new URL("../lib/send.ts", import.meta.url).href;
+    const testdata = new URL("../testdata/", import.meta.url).pathname;
+    const t0 = performance.now();
+    const r = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "eval",
+        `import { storeFiles } from "${send}";
+         const r = await storeFiles({ address: "127.0.0.1", port: ${scp.port}, paths: ["${testdata}"] });
+         console.log(r.counts.success);`,
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const ms = performance.now() - t0;
+    assert.ok(r.success, new TextDecoder().decode(r.stderr));
+    assert.equal(new TextDecoder().decode(r.stdout).trim(), "6");
+    assert.ok(ms < 10_000, `the script lived ${ms} ms`);
+  } finally {
+    await scp.close();
+  }
+});

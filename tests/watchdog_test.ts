@@ -57,3 +57,33 @@ Deno.test("Watchdog: thousands of later deadlines arm one timer", async () => {
   assert.equal(calls, 1);
   dog.stop();
 });
+
+/** Runs `code` in a fresh Deno; its stdout and how long the process lived (ms). */
+async function runScript(code: string): Promise<{ out: string; ms: number }> {
+  const t0 = performance.now();
+  const r = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", code],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.ok(r.success, new TextDecoder().decode(r.stderr));
+  return { out: new TextDecoder().decode(r.stdout), ms: performance.now() - t0 };
+}
+
+const WATCHDOG = new URL("../lib/watchdog.ts", import.meta.url).href;
+
+Deno.test("after: fires once when armed, keeping the process alive until then", async () => {
+  const r = await runScript(
+    `import { after } from "${WATCHDOG}"; after(300, () => console.log("fired"));`,
+  );
+  assert.equal(r.out, "fired\n");
+  assert.ok(r.ms >= 300, `exited after ${r.ms} ms`);
+});
+
+Deno.test("after: once cancelled it neither fires nor keeps the process alive", async () => {
+  const r = await runScript(
+    `import { after } from "${WATCHDOG}"; const c = after(5000, () => console.log("fired")); c();`,
+  );
+  assert.equal(r.out, "");
+  assert.ok(r.ms < 4000, `exited after ${r.ms} ms`);
+});
