@@ -28,7 +28,9 @@ export type Item = DicomFileInfo | BadItem;
 
 /** An item and its place in the order it was taken (0, 1, ...). */
 export interface Queued {
+  /** The file, or why it can't be sent. */
   item: Item;
+  /** Its place in the plan's send order (events are released in this order). */
   index: number;
 }
 
