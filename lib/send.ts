@@ -354,14 +354,13 @@ export async function storeFiles(options: StoreOptions): Promise<StoreReport> {
       main = undefined;
     }
     for (let i = 0; i < plans.length; i++) {
-      let items: Item[] = plans[i].files;
+      const items: Item[] = [...plans[i].files];
       if (round === 0 && i === 0 && bad.length > 0) {
-        items = [...items];
         items.push(...bad);
         items.sort((a, b) => compareCodePoints(a.path, b.path));
         bad = [];
       }
-      await runPlan(run, plans[i], new ListQueue([...items]));
+      await runPlan(run, plans[i], new ListQueue(items));
       plans[i].files = []; // done: drop the file records (retries keep their own)
     }
     if (run.deferred.length === 0) break;
