@@ -4,8 +4,8 @@
  */
 
 import assert from "node:assert/strict";
-import { type StoreEvent, storeFiles } from "../lib/send.ts";
-import { startStorageScp } from "../lib/scp.ts";
+import { type StoreEvent, storeFiles, type StoreOptions, type StoreReport } from "../lib/send.ts";
+import { type ScpOptions, startStorageScp, type StorageScp } from "../lib/scp.ts";
 import { exitCodeFor, main, reportLine } from "../cli.ts";
 import { repoRoot, runCli, writeCtFiles } from "./peers.ts";
 
@@ -16,18 +16,31 @@ async function makeFiles(n: number): Promise<{ dir: string; uids: string[] }> {
   return { dir, uids };
 }
 
-Deno.test("--parallel: every file stored once, over N associations, logged in file order", async () => {
-  const { dir } = await makeFiles(12);
-  const scp = startStorageScp();
-  const events: StoreEvent[] = [];
+/** `n` files and our SCP (its options may depend on the files' UIDs); both removed after. */
+async function withScp(
+  n: number,
+  scpOptions: (uids: string[]) => ScpOptions,
+  body: (ctx: { dir: string; uids: string[]; scp: StorageScp }) => Promise<void>,
+): Promise<void> {
+  const { dir, uids } = await makeFiles(n);
+  const scp = startStorageScp(scpOptions(uids));
   try {
-    const report = await storeFiles({
-      address: "127.0.0.1",
-      port: scp.port,
-      paths: [dir],
-      parallel: 3,
-      onEvent: (e) => events.push(e),
-    });
+    await body({ dir, uids, scp });
+  } finally {
+    await scp.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/** storeFiles of `dir` to `scp`. */
+function send(scp: StorageScp, dir: string, extra: Partial<StoreOptions>): Promise<StoreReport> {
+  return storeFiles({ address: "127.0.0.1", port: scp.port, paths: [dir], ...extra });
+}
+
+Deno.test("--parallel: every file stored once, over N associations, logged in file order", async () => {
+  const events: StoreEvent[] = [];
+  await withScp(12, () => ({}), async ({ dir, scp }) => {
+    const report = await send(scp, dir, { parallel: 3, onEvent: (e) => events.push(e) });
     assert.equal(report.counts.success, 12);
     assert.equal(report.associations, 3);
     assert.equal(scp.requests.length, 3);
@@ -41,16 +54,12 @@ Deno.test("--parallel: every file stored once, over N associations, logged in fi
       (e as { result: { path: string } }).result.path
     );
     assert.deepEqual(done, [...done].sort());
-  } finally {
-    await scp.close();
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("--parallel: an aborted association does not lose the files queued on another", async () => {
-  const { dir, uids } = await makeFiles(9);
   let aborted = false;
-  const scp = startStorageScp({
+  const options = (uids: string[]): ScpOptions => ({
     status: (rq) => {
       if (rq.affectedSopInstanceUid === uids[4] && !aborted) {
         aborted = true;
@@ -59,35 +68,20 @@ Deno.test("--parallel: an aborted association does not lose the files queued on 
       return 0;
     },
   });
-  try {
-    const report = await storeFiles({
-      address: "127.0.0.1",
-      port: scp.port,
-      paths: [dir],
-      parallel: 2,
-      timeouts: { dimse: 2 },
-    });
+  await withScp(9, options, async ({ dir, scp }) => {
+    const report = await send(scp, dir, { parallel: 2, timeouts: { dimse: 2 } });
     const byPath = new Map(report.results.map((r) => [r.path.split("/").pop(), r]));
     assert.equal(byPath.get("ct00004.dcm")?.outcome, "failure");
     assert.match(byPath.get("ct00004.dcm")!.reason!, /storage not confirmed/);
     assert.equal(report.counts.success, 8, JSON.stringify(report.results, null, 1));
     assert.equal(exitCodeFor(report), 3);
-  } finally {
-    await scp.close();
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("--async: several C-STOREs in flight when the peer accepts the window", async () => {
-  const { dir } = await makeFiles(10);
-  const scp = startStorageScp({ maxOperationsPerformed: 4, responseDelayMs: 30 });
-  try {
-    const report = await storeFiles({
-      address: "127.0.0.1",
-      port: scp.port,
-      paths: [dir],
-      asyncWindow: 8,
-    });
+  const options = () => ({ maxOperationsPerformed: 4, responseDelayMs: 30 });
+  await withScp(10, options, async ({ dir, scp }) => {
+    const report = await send(scp, dir, { asyncWindow: 8 });
     assert.equal(report.counts.success, 10);
     const window = scp.requests[0].userInfo.asyncOperationsWindow;
     assert.deepEqual(window, { maxOperationsInvoked: 8, maxOperationsPerformed: 1 });
@@ -96,34 +90,21 @@ Deno.test("--async: several C-STOREs in flight when the peer accepts the window"
     const ids = scp.received.map((r) => r.messageId);
     assert.equal(new Set(ids).size, ids.length, "message ids unique on the association");
     assert.equal(new Set(scp.received.map((r) => r.sopInstanceUid)).size, 10);
-  } finally {
-    await scp.close();
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("--async: a peer that refuses the window gets one C-STORE at a time", async () => {
-  const { dir } = await makeFiles(5);
-  const scp = startStorageScp({ maxOperationsPerformed: 1, responseDelayMs: 10 });
-  try {
-    const report = await storeFiles({
-      address: "127.0.0.1",
-      port: scp.port,
-      paths: [dir],
-      asyncWindow: 8,
-    });
+  const options = () => ({ maxOperationsPerformed: 1, responseDelayMs: 10 });
+  await withScp(5, options, async ({ dir, scp }) => {
+    const report = await send(scp, dir, { asyncWindow: 8 });
     assert.equal(report.counts.success, 5);
     assert.equal(scp.maxOutstanding, 1);
-  } finally {
-    await scp.close();
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("--retry: transient 0xA700 re-sent on a new association; stored files never twice", async () => {
-  const { dir, uids } = await makeFiles(4);
   const seen = new Map<string, number>();
-  const scp = startStorageScp({
+  const options = (uids: string[]): ScpOptions => ({
     status: (rq) => {
       const n = (seen.get(rq.affectedSopInstanceUid) ?? 0) + 1;
       seen.set(rq.affectedSopInstanceUid, n);
@@ -131,11 +112,8 @@ Deno.test("--retry: transient 0xA700 re-sent on a new association; stored files 
     },
   });
   const events: StoreEvent[] = [];
-  try {
-    const report = await storeFiles({
-      address: "127.0.0.1",
-      port: scp.port,
-      paths: [dir],
+  await withScp(4, options, async ({ dir, uids, scp }) => {
+    const report = await send(scp, dir, {
       retries: 2,
       retryDelayMs: 10,
       onEvent: (e) => events.push(e),
@@ -146,30 +124,16 @@ Deno.test("--retry: transient 0xA700 re-sent on a new association; stored files 
     assert.equal(report.results.find((r) => r.sopInstanceUid === uids[1])?.attempts, 2);
     assert.equal(scp.requests.length, 2, "a second association for the retry");
     assert.ok(events.some((e) => e.type === "retrying"));
-  } finally {
-    await scp.close();
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("--retry: permanent failures (0xA900) are not retried", async () => {
-  const { dir } = await makeFiles(2);
-  const scp = startStorageScp({ status: 0xA900 });
-  try {
-    const report = await storeFiles({
-      address: "127.0.0.1",
-      port: scp.port,
-      paths: [dir],
-      retries: 3,
-      retryDelayMs: 10,
-    });
+  await withScp(2, () => ({ status: 0xA900 }), async ({ dir, scp }) => {
+    const report = await send(scp, dir, { retries: 3, retryDelayMs: 10 });
     assert.equal(report.counts.failure, 2);
     assert.equal(scp.received.length, 2);
     assert.equal(scp.requests.length, 1);
-  } finally {
-    await scp.close();
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("--retry: connection refused is retried with backoff, then reported not sent", async () => {
@@ -199,13 +163,12 @@ Deno.test("--retry: connection refused is retried with backoff, then reported no
 });
 
 Deno.test("--report -: one JSON line per file on stdout", async () => {
-  const { dir, uids } = await makeFiles(3);
-  const scp = startStorageScp({
+  const options = (uids: string[]): ScpOptions => ({
     status: (rq) => (rq.affectedSopInstanceUid === uids[2] ? 0xB000 : 0),
   });
   let out = "";
   const lines: string[] = [];
-  try {
+  await withScp(3, options, async ({ dir, uids, scp }) => {
     const code = await main(["127.0.0.1", String(scp.port), dir, "--report", "-"], {
       stdout: (t) => (out += t),
       stderrLine: (l) => lines.push(l),
@@ -221,10 +184,7 @@ Deno.test("--report -: one JSON line per file on stdout", async () => {
     assert.equal(typeof rows[0].bytes, "number");
     assert.equal(lines.at(-1), "Summary: 3 files: 2 success, 1 warning, 0 failed, 0 not sent");
     assert.equal(reportLine({ path: "x", outcome: "not-sent" }).startsWith('{"path":"x"'), true);
-  } finally {
-    await scp.close();
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("--report FILE without write permission: one line, exit 2, nothing sent", async () => {
