@@ -1,0 +1,165 @@
+/**
+ * The run's account: the one owner of every file's final result, of retry deferrals, and of
+ * the order in which each file's events reach the caller.
+ *
+ * @module
+ */
+
+import type { Timeouts } from "../association.ts";
+import type { DicomFileInfo } from "../part10/types.ts";
+import type { Item } from "../queue.ts";
+import { isTransient } from "./reasons.ts";
+import type { FileResult, StoreEvent, StoreOptions } from "./types.ts";
+
+/** Emits one file's events (through the {@link Sequencer} when associations run in parallel). */
+export type Emit = (e: StoreEvent) => void;
+
+/**
+ * A file's result before it is sent: its identity, outcome `not-sent`.
+ *
+ * @example
+ * ```ts
+ * import { resultOf } from "./account.ts";
+ * resultOf({ path: "a.dcm", sopClassUid: "1.2", sopInstanceUid: "1.3", transferSyntaxUid: "1.2.840.10008.1.2" } as never).outcome;
+ * // "not-sent"
+ * ```
+ */
+export function resultOf(f: DicomFileInfo): FileResult {
+  return {
+    path: f.path,
+    outcome: "not-sent",
+    sopClassUid: f.sopClassUid,
+    sopInstanceUid: f.sopInstanceUid,
+    transferSyntaxUid: f.transferSyntaxUid,
+  };
+}
+
+/**
+ * Releases each file's events in send order, so parallel associations log as one would.
+ *
+ * @example
+ * ```ts
+ * import { Sequencer } from "./account.ts";
+ * const seen: string[] = [];
+ * const seq = new Sequencer((e) => seen.push(e.type));
+ * seq.emit(1, { type: "file-sending", path: "b" }); // held: file 0 is not done
+ * seq.emit(0, { type: "file-sending", path: "a" });
+ * seen; // ["file-sending"]
+ * ```
+ */
+export class Sequencer {
+  #next = 0;
+  #buffers = new Map<number, StoreEvent[]>();
+  #done = new Set<number>();
+  #out: Emit;
+  /** @param out where events go, in file order */
+  constructor(out: Emit) {
+    this.#out = out;
+  }
+  /** Passes on (or holds back) event `e` of the file at place `index`. */
+  emit(index: number, e: StoreEvent): void {
+    if (index === this.#next) {
+      this.#out(e);
+      if (e.type === "file-done" || e.type === "file-retry") {
+        this.#next++;
+        this.#drain();
+      }
+      return;
+    }
+    const buf = this.#buffers.get(index) ?? [];
+    buf.push(e);
+    this.#buffers.set(index, buf);
+    if (e.type === "file-done" || e.type === "file-retry") this.#done.add(index);
+  }
+  #drain(): void {
+    for (;;) {
+      const buf = this.#buffers.get(this.#next);
+      if (!buf) return;
+      this.#buffers.delete(this.#next);
+      for (const e of buf) this.#out(e);
+      if (!this.#done.has(this.#next)) return;
+      this.#done.delete(this.#next);
+      this.#next++;
+    }
+  }
+}
+
+/**
+ * Shared state of one run: options, timeouts, every final result, and the files deferred to
+ * the next retry round.
+ *
+ * @example
+ * ```ts
+ * import { Run } from "./account.ts";
+ * const run = new Run({ address: "127.0.0.1", port: 11112, paths: [] });
+ * run.finish({ path: "a.dcm", outcome: "not-sent", reason: "no file" });
+ * run.results.get("a.dcm")?.outcome; // "not-sent"
+ * ```
+ */
+export class Run {
+  /** What the caller asked for. */
+  readonly options: StoreOptions;
+  /** The caller's event handler. */
+  readonly emit: Emit;
+  /** ACSE, DIMSE and network timeouts in seconds (`null`: none). */
+  readonly timeouts: Timeouts;
+  /** Final results by path. */
+  readonly results: Map<string, FileResult> = new Map();
+  /** Attempts so far of files not yet final. */
+  readonly attempts: Map<string, number> = new Map();
+  /** Associations established. */
+  associations = 0;
+  /** Associations wanted (requested). */
+  wanted = 0;
+  /** An error that makes further associations pointless (refused, rejected...). */
+  fatal?: Error;
+  /** Retries left after this round; transient failures are deferred while > 0. */
+  retriesLeft = 0;
+  /** Files whose transient failure is retried in the next round. */
+  deferred: DicomFileInfo[] = [];
+
+  /** @param options the run's options */
+  constructor(options: StoreOptions) {
+    this.options = options;
+    this.emit = options.onEvent ?? (() => {});
+    this.timeouts = {
+      acse: options.timeouts?.acse === undefined ? 30 : options.timeouts.acse,
+      dimse: options.timeouts?.dimse === undefined ? 30 : options.timeouts.dimse,
+      network: options.timeouts?.network === undefined ? 30 : options.timeouts.network,
+    };
+  }
+
+  /**
+   * Records a final result, or defers a transient failure of `info` to the next round while
+   * retries are left.
+   */
+  finish(r: FileResult, info?: DicomFileInfo, emit: Emit = this.emit): void {
+    const attempts = this.attempts.get(r.path) ?? 0;
+    if (info && r.transient && this.retriesLeft > 0) {
+      this.deferred.push(info);
+      emit({ type: "file-retry", path: r.path, reason: r.reason ?? "" });
+      return;
+    }
+    const result = attempts > 0 ? { ...r, attempts } : r;
+    this.attempts.delete(r.path);
+    this.results.set(r.path, result);
+    emit({ type: "file-done", result });
+  }
+
+  /** Ends an item that was never sent: a bad file, or one no association could take. */
+  notSent(item: Item, reason: string, err?: Error, emit: Emit = this.emit): void {
+    if ("bad" in item) {
+      this.finish(
+        { path: item.path, outcome: "not-sent", reason: `Bad DICOM file: ${item.bad}` },
+        undefined,
+        emit,
+      );
+    } else {
+      this.finish(
+        { ...resultOf(item), reason, transient: err ? isTransient(err) : undefined },
+        item,
+        emit,
+      );
+    }
+  }
+}

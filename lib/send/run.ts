@@ -1,0 +1,208 @@
+/**
+ * The run: find the files, plan the associations, send the plans in rounds (retrying
+ * transient failures), and return one result per input.
+ *
+ * @module
+ */
+
+import { compareCodePoints, findFiles, type FoundFiles } from "../files.ts";
+import {
+  type AssociationPlan,
+  defaultContexts,
+  fitsDefault,
+  planAssociations,
+  type PlanOptions,
+} from "../plan.ts";
+import {
+  type BadItem,
+  examineFile,
+  ExaminingQueue,
+  type FileQueue,
+  type Item,
+  ListQueue,
+} from "../queue.ts";
+import type { DicomFileInfo } from "../part10/types.ts";
+import { Run, Sequencer } from "./account.ts";
+import { reasonOf } from "./reasons.ts";
+import { worker } from "./worker.ts";
+import {
+  DEFAULT_TRANSFER_SYNTAXES,
+  type FileResult,
+  NoAcceptedContextsError,
+  type Outcome,
+  type StoreEvent,
+  type StoreOptions,
+  type StoreReport,
+} from "./types.ts";
+
+/**
+ * Sends every DICOM file found under `options.paths` to the peer and returns one result per
+ * file. Never throws for network or input errors.
+ *
+ * @example
+ * ```ts ignore
+ * import { storeFiles } from "./run.ts";
+ * const report = await storeFiles({ address: "127.0.0.1", port: 11112, paths: ["testdata"] });
+ * console.log(report.counts); // { success: 6, warning: 0, failure: 0, "not-sent": 0 }
+ * ```
+ */
+export async function storeFiles(options: StoreOptions): Promise<StoreReport> {
+  const run = new Run(options);
+  const found = await findFiles(options.paths, options.recurse ?? false);
+  for (const b of found.bad) run.emit({ type: "bad-path", path: b.path, reason: b.reason });
+  for (const d of found.skippedDirectories) run.emit({ type: "skipped-directory", path: d });
+  const planOptions: PlanOptions = {
+    requiredContexts: options.requiredContexts ?? false,
+    transferSyntaxes: options.transferSyntaxes ?? DEFAULT_TRANSFER_SYNTAXES,
+  };
+  await sendRounds(run, await firstPlans(run, found.files, planOptions), planOptions);
+  return account(run, found);
+}
+
+/** What the first round sends. */
+interface FirstPlans {
+  /** Default mode: the fixed proposal, its files examined as they are taken. */
+  main?: { plan: AssociationPlan<DicomFileInfo>; queue: ExaminingQueue };
+  /** Plans made from files already examined. */
+  plans: AssociationPlan<DicomFileInfo>[];
+  /** Bad files still to be reported at their place in the first plan's order. */
+  bad: BadItem[];
+}
+
+/**
+ * Default mode: the first association proposes the fixed default list whatever the files are,
+ * so its files are examined only as they are sent (no record per file held for the whole run);
+ * the files it can't carry are set aside for the associations after it. -cx needs every file's
+ * (SOP class, transfer syntax) before it can propose anything, and a run where no file fits the
+ * default proposal is planned from all of them as well.
+ */
+async function firstPlans(
+  run: Run,
+  files: string[],
+  planOptions: PlanOptions,
+): Promise<FirstPlans> {
+  let bad: BadItem[] = [];
+  let plans: AssociationPlan<DicomFileInfo>[] = [];
+  if (!planOptions.requiredContexts) {
+    const ts = planOptions.transferSyntaxes;
+    const queue = new ExaminingQueue(files, (f) => fitsDefault(f, ts));
+    if (await queue.hasCarriable()) {
+      return {
+        main: { plan: { kind: "default", contexts: defaultContexts(ts), files: [] }, queue },
+        plans,
+        bad,
+      };
+    }
+    // Everything has been examined: what is left ahead is bad files only.
+    for (let q; (q = await queue.take());) bad.push(q.item as BadItem);
+    plans = planAssociations(queue.diverted, planOptions);
+  } else {
+    const good: DicomFileInfo[] = [];
+    for (const path of files) {
+      const item = await examineFile(path);
+      if ("bad" in item) bad.push(item);
+      else good.push(item);
+    }
+    plans = planAssociations(good, planOptions);
+  }
+  // Bad files: with -cx (or when nothing can be sent) they are reported before any
+  // association, as the reference does; otherwise at their place in the send order.
+  if (planOptions.requiredContexts || plans.length === 0) {
+    for (const b of bad) {
+      run.emit({ type: "bad-file", path: b.path, reason: b.bad, code: b.code, phase: "scan" });
+      run.finish({ path: b.path, outcome: "not-sent", reason: `Bad DICOM file: ${b.bad}` });
+    }
+    bad = [];
+  }
+  if (plans.length === 0) run.emit({ type: "no-files" });
+  return { plans, bad };
+}
+
+/** Sends the plans; files whose failure was transient go again in the next round. */
+async function sendRounds(run: Run, first: FirstPlans, planOptions: PlanOptions): Promise<void> {
+  let { main, plans, bad } = first;
+  const maxRetries = Math.max(0, run.options.retries ?? 0);
+  for (let round = 0;; round++) {
+    run.retriesLeft = maxRetries - round;
+    run.deferred = [];
+    if (main) {
+      await runPlan(run, main.plan, main.queue);
+      // What the default proposal couldn't carry goes on the association(s) after it.
+      plans = planAssociations(main.queue.diverted, planOptions);
+      main = undefined;
+    }
+    for (let i = 0; i < plans.length; i++) {
+      const items: Item[] = [...plans[i].files];
+      if (round === 0 && i === 0 && bad.length > 0) {
+        items.push(...bad);
+        items.sort((a, b) => compareCodePoints(a.path, b.path));
+        bad = [];
+      }
+      await runPlan(run, plans[i], new ListQueue(items));
+      plans[i].files = []; // done: drop the file records (retries keep their own)
+    }
+    if (run.deferred.length === 0) return;
+    const delayMs = (run.options.retryDelayMs ?? 1000) * 2 ** round;
+    run.emit({ type: "retrying", files: run.deferred.length, attempt: round + 2, delayMs });
+    await new Promise((r) => setTimeout(r, delayMs));
+    run.fatal = undefined;
+    plans = planAssociations(run.deferred, planOptions);
+  }
+}
+
+/** Opens up to `parallel` associations for one plan and drains its queue through them. */
+async function runPlan(run: Run, plan: AssociationPlan<DicomFileInfo>, queue: FileQueue) {
+  const parallel = Math.max(1, Math.min(run.options.parallel ?? 1, queue.maxLeft || 1));
+  const seq = parallel > 1 ? new Sequencer(run.emit) : undefined;
+  const emitFor = (index: number) => (e: StoreEvent) => seq ? seq.emit(index, e) : run.emit(e);
+  if (run.fatal) {
+    for (let q; (q = await queue.take());) {
+      run.notSent(q.item, reasonOf(run.fatal), run.fatal, emitFor(q.index));
+    }
+    return;
+  }
+  let errors: Error[] = [];
+  let established = 0;
+  for (;;) {
+    const before = queue.taken;
+    errors = [];
+    established = 0;
+    await Promise.all(
+      Array.from({ length: parallel }, async (_, w) => {
+        // Stagger the extra associations a little so a peer limiting concurrency can say so.
+        if (w > 0) await new Promise((r) => setTimeout(r, 0));
+        const err = await worker(run, plan, queue, emitFor, () => established++);
+        if (err) errors.push(err);
+      }),
+    );
+    // An association that ended early (the peer aborted on one bad file, say) leaves files
+    // never tried: go on with a fresh association while each pass gets somewhere.
+    if (established === 0 || queue.taken === before || await queue.isEmpty()) break;
+  }
+  const last = errors.length > 0 ? errors[errors.length - 1] : undefined;
+  if (established === 0 && last && !(last instanceof NoAcceptedContextsError)) run.fatal = last;
+  // Whatever no association could take is not sent.
+  for (let q; (q = await queue.take());) {
+    run.notSent(q.item, last ? reasonOf(last) : "association ended", last, emitFor(q.index));
+  }
+}
+
+/** The report: unusable paths first, then every file in sorted path order. */
+function account(run: Run, found: FoundFiles): StoreReport {
+  const ordered: FileResult[] = [
+    ...found.bad.map((b): FileResult => ({
+      path: b.path,
+      outcome: "not-sent",
+      reason: `Cannot access path: ${b.reason}`,
+    })),
+    ...found.files.map((p) => run.results.get(p)!),
+  ];
+  const counts: Record<Outcome, number> = { success: 0, warning: 0, failure: 0, "not-sent": 0 };
+  for (const r of ordered) counts[r.outcome]++;
+  return {
+    results: ordered,
+    counts,
+    associations: run.associations,
+    noAssociation: run.wanted > 0 && run.associations === 0,
+  };
+}

@@ -1,0 +1,183 @@
+/**
+ * One C-STORE on an established association: choose the context, open the data set, send the
+ * request and data set, and turn the response into the file's result.
+ *
+ * @module
+ */
+
+import { type Association, DataSetSourceError } from "../association.ts";
+import { chooseContext } from "../plan.ts";
+import { openDataset } from "../part10/source.ts";
+import { examinedDataset } from "../part10/file.ts";
+import { guardFileChange } from "../part10/guard.ts";
+import type { ByteSource, DicomFileInfo } from "../part10/types.ts";
+import { type CStoreRQ, type CStoreRSP, encodeCommand, Priority } from "../dimse/messages.ts";
+import { hexStatus, statusMeaning, storeStatusCategory } from "../dimse/status.ts";
+import { type Emit, resultOf, type Run } from "./account.ts";
+import { isTransient, reasonOf, refusedReason } from "./reasons.ts";
+import type { FileResult } from "./types.ts";
+
+/** A C-STORE sent and waiting for its response. */
+export interface InFlight {
+  /** The file sent. */
+  file: DicomFileInfo;
+  /** Its place in the plan's send order. */
+  index: number;
+  /** The request sent. */
+  request: CStoreRQ;
+  /** Its result so far (context, transfer syntax sent). */
+  base: FileResult;
+  /** Data set bytes sent. */
+  bytes: number;
+  /** `performance.now()` when the request went out. */
+  started: number;
+  /** Where the file's events go. */
+  emit: Emit;
+}
+
+/**
+ * Sends one file's C-STORE-RQ and data set. Resolves the request in flight; `"skipped"` when
+ * the file was ended without sending (no context, unreadable); an `Error` when the association
+ * failed under it (the file's result is already recorded).
+ *
+ * @example
+ * ```ts ignore
+ * import { sendOne } from "./store.ts";
+ * const sent = await sendOne(run, assoc, file, 0, 1, run.emit);
+ * ```
+ */
+export async function sendOne(
+  run: Run,
+  assoc: Association,
+  f: DicomFileInfo,
+  index: number,
+  messageId: number,
+  emit: Emit,
+): Promise<InFlight | Error | "skipped"> {
+  const base = resultOf(f);
+  const choice = chooseContext(f, assoc.contexts.values());
+  if (!choice) {
+    const accepted = [...assoc.contexts.values()]
+      .filter((c) => c.abstractSyntax === f.sopClassUid)
+      .map((c) => c.transferSyntax);
+    emit({
+      type: "no-context",
+      path: f.path,
+      sopClassUid: f.sopClassUid,
+      transferSyntaxUid: f.transferSyntaxUid,
+      accepted,
+    });
+    run.finish({ ...base, reason: refusedReason(assoc, f) }, undefined, emit);
+    return "skipped";
+  }
+  const ctx = choice.context;
+  let source: ByteSource;
+  try {
+    source = await openDataset(f, ctx.transferSyntax);
+    // Bytes kept from the examination are the file as examined: nothing can change under them.
+    if (!examinedDataset(f)) source = guardFileChange(source, f, !choice.convert);
+  } catch (err) {
+    run.finish(
+      { ...base, reason: `cannot read: ${err instanceof Error ? err.message : String(err)}` },
+      undefined,
+      emit,
+    );
+    return "skipped";
+  }
+  const request: CStoreRQ = {
+    kind: "C-STORE-RQ",
+    messageId,
+    affectedSopClassUid: f.sopClassUid,
+    affectedSopInstanceUid: f.sopInstanceUid,
+    priority: run.options.priority ?? Priority.Low,
+  };
+  const sentBase: FileResult = {
+    ...base,
+    sentTransferSyntaxUid: ctx.transferSyntax,
+    contextId: ctx.id,
+  };
+  emit({
+    type: "store-request",
+    path: f.path,
+    request,
+    contextId: ctx.id,
+    transferSyntaxUid: ctx.transferSyntax,
+    fileTransferSyntaxUid: f.transferSyntaxUid,
+    converted: choice.convert,
+  });
+  const started = performance.now();
+  try {
+    const bytes = await assoc.sendMessage(ctx.id, encodeCommand(request, true), request, source);
+    return { file: f, index, request, base: sentBase, bytes, started, emit };
+  } catch (err) {
+    const e = err instanceof Error ? err : new Error(String(err));
+    // A file that can't be read is named by its result line; network errors get their own.
+    if (e instanceof DataSetSourceError) {
+      // The file, not the network: not sent at all when none of it went out; otherwise the
+      // association was aborted mid-message and the file failed.
+      const established = assoc.isEstablished;
+      run.finish(
+        {
+          ...sentBase,
+          outcome: established ? "not-sent" : "failure",
+          reason: `cannot read: ${e.message}`,
+        },
+        undefined,
+        emit,
+      );
+      return established ? "skipped" : e;
+    }
+    emit({ type: "store-error", path: f.path, error: e });
+    run.finish(
+      {
+        ...sentBase,
+        outcome: "failure",
+        reason: `sending failed: ${reasonOf(e)}`,
+        transient: isTransient(e),
+      },
+      f,
+      emit,
+    );
+    return e;
+  } finally {
+    source.close();
+  }
+}
+
+/**
+ * Turns a matched C-STORE-RSP into the file's result.
+ *
+ * @example
+ * ```ts ignore
+ * import { completed } from "./store.ts";
+ * completed(run, inFlight, { kind: "C-STORE-RSP", status: 0, messageIdBeingRespondedTo: 1 });
+ * ```
+ */
+export function completed(run: Run, f: InFlight, response: CStoreRSP): void {
+  const ms = Math.round(performance.now() - f.started);
+  f.emit({ type: "store-response", path: f.file.path, response });
+  const category = storeStatusCategory(response.status);
+  const statusText = `${hexStatus(response.status)} - ${statusMeaning(response.status)}`;
+  const comment = response.errorComment ? `: ${response.errorComment}` : "";
+  const common = { ...f.base, status: response.status, bytes: f.bytes, ms };
+  if (category === "Success") {
+    run.finish({ ...common, outcome: "success" }, f.file, f.emit);
+  } else if (category === "Warning") {
+    run.finish(
+      { ...common, outcome: "warning", reason: `Warning status ${statusText}${comment}` },
+      f.file,
+      f.emit,
+    );
+  } else {
+    run.finish(
+      {
+        ...common,
+        outcome: "failure",
+        reason: `${category} status ${statusText}${comment}`,
+        transient: response.status >= 0xA700 && response.status <= 0xA7FF,
+      },
+      f.file,
+      f.emit,
+    );
+  }
+}

@@ -1,0 +1,148 @@
+/**
+ * The sender's public shapes: options, per-file results, the event stream and the report.
+ *
+ * @module
+ */
+
+import type { Association, AssociationListener, Timeouts } from "../association.ts";
+import type { ConnectOptions, Transport } from "../transport.ts";
+import type { AssociationPlan } from "../plan.ts";
+import type { DicomFileInfo } from "../part10/types.ts";
+import type { CStoreRQ, CStoreRSP } from "../dimse/messages.ts";
+import { UNCOMPRESSED_TRANSFER_SYNTAXES } from "../uids.ts";
+
+/** How a file's run ended. */
+export type Outcome = "success" | "warning" | "failure" | "not-sent";
+
+/** The account of one input file. */
+export interface FileResult {
+  /** The path as given or found. */
+  path: string;
+  /** How it ended. */
+  outcome: Outcome;
+  /** The C-STORE-RSP status, when one came. */
+  status?: number;
+  /** Why the file was not stored, or what the warning was. */
+  reason?: string;
+  /** SOP Class UID. */
+  sopClassUid?: string;
+  /** SOP Instance UID. */
+  sopInstanceUid?: string;
+  /** The file's own transfer syntax. */
+  transferSyntaxUid?: string;
+  /** The transfer syntax the data set was sent in. */
+  sentTransferSyntaxUid?: string;
+  /** Presentation context id used. */
+  contextId?: number;
+  /** Data set bytes sent. */
+  bytes?: number;
+  /** Milliseconds from the C-STORE-RQ to its response. */
+  ms?: number;
+  /** How many times it was sent or tried (1 unless retried). */
+  attempts?: number;
+  /**
+   * The failure may go away by itself (connection refused or reset, transient rejection,
+   * 0xA7xx out of resources, association aborted or timed out): `--retry` re-sends these.
+   */
+  transient?: boolean;
+}
+
+/** Progress and log-worthy happenings, in order. `lib/log.ts` turns them into text. */
+export type StoreEvent =
+  | { type: "bad-path"; path: string; reason: string }
+  | { type: "skipped-directory"; path: string }
+  | { type: "bad-file"; path: string; reason: string; code?: string; phase: "scan" | "send" }
+  | { type: "no-files" }
+  | { type: "association-requesting"; plan: AssociationPlan<DicomFileInfo> }
+  | { type: "association-accepted"; association: Association }
+  | { type: "association-failed"; error: Error }
+  | { type: "file-sending"; path: string }
+  | {
+    type: "no-context";
+    path: string;
+    sopClassUid: string;
+    transferSyntaxUid: string;
+    accepted: string[];
+  }
+  | {
+    type: "store-request";
+    path: string;
+    request: CStoreRQ;
+    contextId: number;
+    transferSyntaxUid: string;
+    fileTransferSyntaxUid: string;
+    converted: boolean;
+  }
+  | { type: "store-response"; path: string; response: CStoreRSP }
+  | { type: "store-error"; path: string; error: Error }
+  | { type: "association-releasing" }
+  | { type: "retrying"; files: number; attempt: number; delayMs: number }
+  | { type: "file-retry"; path: string; reason: string }
+  | { type: "file-done"; result: FileResult };
+
+/** What {@link storeFiles} needs. Only `address`, `port` and `paths` are required. */
+export interface StoreOptions {
+  /** Peer host name or IP address. */
+  address: string;
+  /** Peer TCP port. */
+  port: number;
+  /** Files and directories, as on the command line. */
+  paths: string[];
+  /** Descend into subdirectories. */
+  recurse?: boolean;
+  /** Default `STORESCU`. */
+  callingAeTitle?: string;
+  /** Default `ANY-SCP`. */
+  calledAeTitle?: string;
+  /** Seconds; each defaults to 30. `null` waits for ever. */
+  timeouts?: Partial<Timeouts>;
+  /** Our Maximum Length Received; default 16382; 0 = unlimited. */
+  maxPduLength?: number;
+  /** `-cx`: propose only the (SOP class, TS) pairs of the files. */
+  requiredContexts?: boolean;
+  /** Transfer syntaxes of the default proposal (default: Explicit LE, Implicit LE, Deflated, BE). */
+  transferSyntaxes?: string[];
+  /** C-STORE priority (default 2, low, like the reference). */
+  priority?: number;
+  /** Associations opened in parallel for each plan (default 1). */
+  parallel?: number;
+  /**
+   * Propose an asynchronous operations window of this many outstanding C-STOREs; used up to
+   * what the peer accepts (default 1: none proposed, one at a time).
+   */
+  asyncWindow?: number;
+  /** Re-send files whose failure was transient this many more times (default 0). */
+  retries?: number;
+  /** First retry delay in ms, doubled for each further attempt (default 1000). */
+  retryDelayMs?: number;
+  /** Progress events. */
+  onEvent?: (event: StoreEvent) => void;
+  /** Every association's PDU/DIMSE events (the `-d` dumps). */
+  associationListener?: AssociationListener;
+  /** Opens the byte pipe (default: TCP). */
+  connect?: (options: ConnectOptions) => Promise<Transport>;
+}
+
+/** The whole run's account. */
+export interface StoreReport {
+  /** One per input: unusable paths first, then every file in sorted path order. */
+  results: FileResult[];
+  /** Results per outcome. */
+  counts: Record<Outcome, number>;
+  /** Associations established. */
+  associations: number;
+  /** True when at least one association was wanted and none could be established. */
+  noAssociation: boolean;
+}
+
+/** The default proposal order: Explicit LE, Implicit LE, Deflated Explicit LE, Explicit BE. */
+export const DEFAULT_TRANSFER_SYNTAXES: readonly string[] = UNCOMPRESSED_TRANSFER_SYNTAXES;
+
+/** The peer accepted the association but none of its presentation contexts. */
+export class NoAcceptedContextsError extends Error {
+  /** Creates the error. */
+  constructor() {
+    super("No accepted presentation contexts");
+    this.name = "NoAcceptedContextsError";
+  }
+}

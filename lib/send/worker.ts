@@ -1,0 +1,249 @@
+/**
+ * One association's life: connect, negotiate, send files from the shared queue (up to the
+ * agreed asynchronous window), match responses, release or abort.
+ *
+ * @module
+ */
+
+import { Association, AssociationTimeoutError, ProtocolError } from "../association.ts";
+import { buildAssociateRQ } from "../acse.ts";
+import { connectTcp } from "../transport.ts";
+import type { AssociationPlan } from "../plan.ts";
+import type { FileQueue, Queued } from "../queue.ts";
+import type { DicomFileInfo } from "../part10/types.ts";
+import type { CStoreRSP } from "../dimse/messages.ts";
+import { type Emit, resultOf, type Run } from "./account.ts";
+import { isTransient, reasonOf, refusedReason } from "./reasons.ts";
+import { completed, type InFlight, sendOne } from "./store.ts";
+import { NoAcceptedContextsError } from "./types.ts";
+
+/** Where each file's events go, by its place in the send order. */
+export type EmitFor = (index: number) => Emit;
+
+/**
+ * Runs one association for `plan`, taking files from `queue` until it is empty or the
+ * association ends. Resolves the error that ended it early, if any; every file it took has its
+ * result recorded (or is put back, untouched, for the next association).
+ *
+ * @example
+ * ```ts ignore
+ * import { worker } from "./worker.ts";
+ * const err = await worker(run, plan, queue, () => run.emit, () => {});
+ * ```
+ */
+export async function worker(
+  run: Run,
+  plan: AssociationPlan<DicomFileInfo>,
+  queue: FileQueue,
+  emitFor: EmitFor,
+  onEstablished: () => void,
+): Promise<Error | undefined> {
+  run.wanted++;
+  run.emit({ type: "association-requesting", plan });
+  const window = Math.max(1, run.options.asyncWindow ?? 1);
+  let assoc: Association;
+  try {
+    assoc = await requestAssociation(run, plan, window);
+  } catch (err) {
+    const e = err instanceof Error ? err : new Error(String(err));
+    run.emit({ type: "association-failed", error: e });
+    return e;
+  }
+  if (assoc.contexts.size === 0) return await refuseAll(run, assoc, queue, emitFor);
+  run.associations++;
+  onEstablished();
+  run.emit({ type: "association-accepted", association: assoc });
+  return await new Sender(run, assoc, queue, emitFor, window).drain();
+}
+
+async function requestAssociation(
+  run: Run,
+  plan: AssociationPlan<DicomFileInfo>,
+  window: number,
+): Promise<Association> {
+  const options = run.options;
+  const connect = options.connect ?? connectTcp;
+  const transport = await connect({
+    hostname: options.address,
+    port: options.port,
+    timeoutSeconds: run.timeouts.network,
+  });
+  const rq = buildAssociateRQ({
+    callingAeTitle: options.callingAeTitle ?? "STORESCU",
+    calledAeTitle: options.calledAeTitle ?? "ANY-SCP",
+    presentationContexts: plan.contexts,
+    maxPduLength: options.maxPduLength ?? 16382,
+    asyncOperationsWindow: window > 1
+      ? { maxOperationsInvoked: window, maxOperationsPerformed: 1 }
+      : undefined,
+  });
+  return await Association.request(transport, rq, {
+    timeouts: run.timeouts,
+    maxPduLength: options.maxPduLength ?? 16382,
+    listener: options.associationListener,
+  });
+}
+
+/** No context accepted: abort, and name for each file what the peer said about it. */
+async function refuseAll(
+  run: Run,
+  assoc: Association,
+  queue: FileQueue,
+  emitFor: EmitFor,
+): Promise<Error> {
+  const e = new NoAcceptedContextsError();
+  run.emit({ type: "association-failed", error: e });
+  // Like the reference: a provider A-ABORT (source 2).
+  await assoc.abort(undefined, 2);
+  for (let q; (q = await queue.take());) {
+    const { item, index } = q;
+    if ("bad" in item) run.notSent(item, "", undefined, emitFor(index));
+    else {run.finish(
+        { ...resultOf(item), reason: refusedReason(assoc, item) },
+        undefined,
+        emitFor(index),
+      );}
+  }
+  return e;
+}
+
+/** Sends over one established association, keeping up to `limit` C-STOREs in flight. */
+class Sender {
+  #run: Run;
+  #assoc: Association;
+  #queue: FileQueue;
+  #emitFor: EmitFor;
+  #limit: number;
+  #messageId = 1;
+  #inFlight = new Map<number, InFlight>();
+  /** The file taken (examined) while the peer works on the one in flight. */
+  #next: Promise<Queued | undefined> | undefined;
+  #ended: Error | undefined;
+
+  constructor(run: Run, assoc: Association, queue: FileQueue, emitFor: EmitFor, window: number) {
+    this.#run = run;
+    this.#assoc = assoc;
+    this.#queue = queue;
+    this.#emitFor = emitFor;
+    // The window the peer agreed to: 0 means unlimited, absent means one at a time.
+    const agreed = assoc.accept.userInfo.asyncOperationsWindow?.maxOperationsInvoked;
+    this.#limit = window > 1 && agreed !== undefined
+      ? (agreed === 0 ? window : Math.min(agreed, window))
+      : 1;
+  }
+
+  /** Sends until the queue is empty or the association ends; then releases or aborts. */
+  async drain(): Promise<Error | undefined> {
+    while (!this.#ended) {
+      await this.#fill();
+      if (this.#inFlight.size === 0) break;
+      this.#next ??= this.#queue.take();
+      await this.#receiveOne();
+    }
+    // Taken ahead but not sent: back to the queue for the next association.
+    const unsent = await this.#next;
+    if (unsent) this.#queue.putBack(unsent);
+    if (this.#assoc.isEstablished) {
+      this.#run.emit({ type: "association-releasing" });
+      await this.#assoc.release();
+    } else {
+      await this.#assoc.abort();
+    }
+    return this.#ended;
+  }
+
+  /** Sends files until the window is full, the queue is empty or the association ends. */
+  async #fill(): Promise<void> {
+    const run = this.#run;
+    while (this.#inFlight.size < this.#limit && this.#assoc.isEstablished) {
+      const q = await (this.#next ?? this.#queue.take());
+      this.#next = undefined;
+      if (!q) return;
+      if (!this.#assoc.isEstablished) {
+        // The association ended while the file was being examined: leave it for the next.
+        this.#queue.putBack(q);
+        return;
+      }
+      const { item, index } = q;
+      const emit = this.#emitFor(index);
+      run.attempts.set(item.path, (run.attempts.get(item.path) ?? 0) + 1);
+      emit({ type: "file-sending", path: item.path });
+      if ("bad" in item) {
+        emit({
+          type: "bad-file",
+          path: item.path,
+          reason: item.bad,
+          code: item.code,
+          phase: "send",
+        });
+        run.notSent(item, "", undefined, emit);
+        continue;
+      }
+      const sent = await sendOne(run, this.#assoc, item, index, this.#messageId, emit);
+      if (sent === "skipped") continue;
+      this.#messageId = (this.#messageId + 1) & 0xffff || 1;
+      if (sent instanceof Error) {
+        this.#ended = sent;
+        return;
+      }
+      this.#inFlight.set(sent.request.messageId, sent);
+    }
+  }
+
+  /** Waits for one response and settles the file it answers. */
+  async #receiveOne(): Promise<void> {
+    let rsp;
+    try {
+      rsp = await this.#assoc.receiveMessage();
+    } catch (err) {
+      const e = err instanceof Error ? err : new Error(String(err));
+      if (e instanceof AssociationTimeoutError && e.kind === "dimse") await this.#assoc.abort(e);
+      this.#failInFlight((f) => {
+        f.emit({ type: "store-error", path: f.file.path, error: e });
+        return {
+          reason: `no C-STORE-RSP: ${reasonOf(e)}; storage not confirmed`,
+          transient: isTransient(e),
+        };
+      });
+      this.#ended = e;
+      return;
+    }
+    const f = this.#matching(rsp.command);
+    if (!f) {
+      const err = new ProtocolError("Received an invalid C-STORE-RSP response from the peer");
+      await this.#assoc.abort(err);
+      this.#failInFlight(() => ({
+        reason: "invalid C-STORE-RSP (wrong message ID or SOP instance); storage not confirmed",
+      }));
+      this.#ended = err;
+      return;
+    }
+    this.#inFlight.delete(f.request.messageId);
+    completed(this.#run, f, rsp.command as CStoreRSP);
+  }
+
+  /** The C-STORE in flight that `cmd` validly answers, if any. */
+  #matching(cmd: { kind: string }): InFlight | undefined {
+    if (cmd.kind !== "C-STORE-RSP") return undefined;
+    const rsp = cmd as CStoreRSP;
+    const f = this.#inFlight.get(rsp.messageIdBeingRespondedTo);
+    if (!f) return undefined;
+    if (
+      rsp.affectedSopInstanceUid !== undefined &&
+      rsp.affectedSopInstanceUid !== f.request.affectedSopInstanceUid
+    ) return undefined;
+    return f;
+  }
+
+  /** Fails every C-STORE in flight: its response will never come. */
+  #failInFlight(why: (f: InFlight) => { reason: string; transient?: boolean }): void {
+    for (const f of this.#inFlight.values()) {
+      this.#run.finish(
+        { ...f.base, outcome: "failure", bytes: f.bytes, ...why(f) },
+        f.file,
+        f.emit,
+      );
+    }
+    this.#inFlight.clear();
+  }
+}
