@@ -1,0 +1,82 @@
+/**
+ * storescu's `--help` text, in the reference's layout.
+ *
+ * @module
+ */
+
+/** The usage line printed before a command-line error. */
+export const USAGE = "usage: storescu [options] addr port path";
+
+/** The `--help` text. */
+export const HELP = `${USAGE}
+
+The storescu application implements a Service Class User (SCU) for the Storage
+Service Class. For each DICOM file on the command line it sends a C-STORE
+message to a Storage Service Class Provider (SCP) and waits for a response.
+
+options:
+  -h, --help            show this help message and exit
+
+Parameters:
+  addr                  TCP/IP address or hostname of DICOM peer
+  port                  TCP/IP port number of peer
+  path                  DICOM file or directory to be transmitted
+
+General Options:
+  --version             print version information and exit
+  -q, --quiet           quiet mode, print no warnings and errors
+  -v, --verbose         verbose mode, print processing details
+  -d, --debug           debug mode, print debug information
+  -ll [l], --log-level [l]
+                        use level l for the logger (critical, error, warn,
+                        info, debug)
+
+Input Options:
+  -r, --recurse         recursively search the given directory
+
+Network Options:
+  -aet [a]etitle, --calling-aet [a]etitle
+                        set my calling AE title (default: STORESCU)
+  -aec [a]etitle, --called-aet [a]etitle
+                        set called AE title of peer (default: ANY-SCP)
+  -ta [s]econds, --acse-timeout [s]econds
+                        timeout for ACSE messages (default: 30 s)
+  -td [s]econds, --dimse-timeout [s]econds
+                        timeout for DIMSE messages (default: 30 s)
+  -tn [s]econds, --network-timeout [s]econds
+                        timeout for the network (default: 30 s)
+  -pdu [n]umber of bytes, --max-pdu [n]umber of bytes
+                        set max receive pdu to n bytes (0 for unlimited,
+                        default: 16382)
+
+Transfer Syntax Options:
+  -xe, --request-little
+                        request explicit VR little endian TS only
+  -xb, --request-big    request explicit VR big endian TS only
+  -xi, --request-implicit
+                        request implicit VR little endian TS only
+
+Miscellaneous Options:
+  -cx, --required-contexts
+                        only request the presentation contexts required for
+                        the input DICOM file(s)
+
+Our additions:
+  --parallel [n]        send over n associations at once (default: 1)
+  --async [n]           propose an asynchronous operations window of n
+                        outstanding C-STOREs (default: 1, none proposed)
+  --retry [n]           re-send files that failed for a transient reason
+                        (refused, reset, aborted, timed out, 0xA7xx) up to n
+                        more times, over a new association (default: 0)
+  --retry-delay [s]econds
+                        first retry delay, doubled each time (default: 1 s)
+  --report [f]ile       write one JSON line per file to f ('-' for stdout);
+                        needs write permission for f (-W)
+
+Exit status:
+  0  every file was stored (Success or Warning status)
+  1  no association could be established; nothing was stored
+  2  bad command line
+  3  some files were not stored (each is named on stderr with its reason)
+  4  internal error
+`;

@@ -1,0 +1,170 @@
+/**
+ * storescu's command line: the option table, the parsed options and their checks.
+ *
+ * @module
+ */
+
+import type { Level } from "../log.ts";
+import { type OptionSpec, parseCommandLine, UsageError } from "./argparse.ts";
+
+export { UsageError };
+
+/** Parsed command line. */
+export interface CliOptions {
+  /** Peer address. */
+  addr: string;
+  /** TCP port. */
+  port: number;
+  /** Files and directories to send. */
+  paths: string[];
+  /** `--version` given. */
+  version: boolean;
+  /** `-h` given. */
+  help: boolean;
+  /** `-q`, `-v` or `-d`. */
+  logType?: "q" | "v" | "d";
+  /** `-ll` level. */
+  logLevel?: Level;
+  /** `-r` given. */
+  recurse: boolean;
+  /** `-aet`. */
+  callingAet: string;
+  /** `-aec`. */
+  calledAet: string;
+  /** `-ta` seconds. */
+  acseTimeout: number;
+  /** `-td` seconds. */
+  dimseTimeout: number;
+  /** `-tn` seconds. */
+  networkTimeout: number;
+  /** `-pdu` bytes (0 = unlimited). */
+  maxPdu: number;
+  /** `-xe`, `-xb` or `-xi`. */
+  requestTs?: "xe" | "xb" | "xi";
+  /** `-cx` given. */
+  requiredContexts: boolean;
+  /** `--parallel`: associations at once. */
+  parallel: number;
+  /** `--async`: asynchronous operations window to propose. */
+  asyncWindow: number;
+  /** `--retry`: extra attempts for transient failures. */
+  retry: number;
+  /** `--retry-delay`: first retry delay in seconds. */
+  retryDelay: number;
+  /** `--report`: JSON-lines report file, `-` for stdout. */
+  report?: string;
+}
+
+const SPECS: OptionSpec[] = [
+  { dest: "help", flags: ["-h", "--help"], kind: "flag" },
+  { dest: "version", flags: ["--version"], kind: "flag" },
+  { dest: "logType", flags: ["-q", "--quiet"], kind: "flag", group: "log", value: "q" },
+  { dest: "logType", flags: ["-v", "--verbose"], kind: "flag", group: "log", value: "v" },
+  { dest: "logType", flags: ["-d", "--debug"], kind: "flag", group: "log", value: "d" },
+  {
+    dest: "logLevel",
+    flags: ["-ll", "--log-level"],
+    kind: "choice",
+    choices: ["critical", "error", "warn", "info", "debug"],
+  },
+  { dest: "recurse", flags: ["-r", "--recurse"], kind: "flag" },
+  { dest: "callingAet", flags: ["-aet", "--calling-aet"], kind: "string" },
+  { dest: "calledAet", flags: ["-aec", "--called-aet"], kind: "string" },
+  { dest: "acseTimeout", flags: ["-ta", "--acse-timeout"], kind: "float" },
+  { dest: "dimseTimeout", flags: ["-td", "--dimse-timeout"], kind: "float" },
+  {
+    dest: "networkTimeout",
+    flags: ["-tn", "--network-timeout"],
+    kind: "float",
+  },
+  { dest: "maxPdu", flags: ["-pdu", "--max-pdu"], kind: "int" },
+  { dest: "requestTs", flags: ["-xe", "--request-little"], kind: "flag", group: "ts", value: "xe" },
+  { dest: "requestTs", flags: ["-xb", "--request-big"], kind: "flag", group: "ts", value: "xb" },
+  {
+    dest: "requestTs",
+    flags: ["-xi", "--request-implicit"],
+    kind: "flag",
+    group: "ts",
+    value: "xi",
+  },
+  { dest: "requiredContexts", flags: ["-cx", "--required-contexts"], kind: "flag" },
+  { dest: "parallel", flags: ["--parallel"], kind: "int" },
+  { dest: "asyncWindow", flags: ["--async"], kind: "int" },
+  { dest: "retry", flags: ["--retry"], kind: "int" },
+  { dest: "retryDelay", flags: ["--retry-delay"], kind: "float" },
+  { dest: "report", flags: ["--report"], kind: "string" },
+];
+
+/**
+ * Parses the command line the way the reference's argparse does (options and positionals in
+ * any order, long options by unique prefix, mutually exclusive groups).
+ *
+ * @example
+ * ```ts
+ * import { parseArgs } from "./options.ts";
+ * const o = parseArgs(["127.0.0.1", "11112", "a.dcm", "-v", "-aet", "ME"]);
+ * o.callingAet; // "ME"
+ * ```
+ */
+export function parseArgs(args: string[]): CliOptions {
+  const { values, positionals } = parseCommandLine(SPECS, args);
+  const opts: CliOptions = {
+    addr: "",
+    port: 0,
+    paths: [],
+    version: values.version === true,
+    help: values.help === true,
+    logType: values.logType as CliOptions["logType"],
+    logLevel: values.logLevel as Level | undefined,
+    recurse: values.recurse === true,
+    callingAet: (values.callingAet as string | undefined) ?? "STORESCU",
+    calledAet: (values.calledAet as string | undefined) ?? "ANY-SCP",
+    acseTimeout: (values.acseTimeout as number | undefined) ?? 30,
+    dimseTimeout: (values.dimseTimeout as number | undefined) ?? 30,
+    networkTimeout: (values.networkTimeout as number | undefined) ?? 30,
+    maxPdu: (values.maxPdu as number | undefined) ?? 16382,
+    requestTs: values.requestTs as CliOptions["requestTs"],
+    requiredContexts: values.requiredContexts === true,
+    parallel: (values.parallel as number | undefined) ?? 1,
+    asyncWindow: (values.asyncWindow as number | undefined) ?? 1,
+    retry: (values.retry as number | undefined) ?? 0,
+    retryDelay: (values.retryDelay as number | undefined) ?? 1,
+    report: values.report as string | undefined,
+  };
+  if (opts.help || opts.version) return opts;
+  const missing = ["addr", "port", "path"].slice(Math.min(positionals.length, 3));
+  if (positionals.length < 3) {
+    throw new UsageError(`the following arguments are required: ${missing.join(", ")}`);
+  }
+  opts.addr = positionals[0];
+  const port = positionals[1];
+  if (!/^[-+]?\d+$/.test(port.trim())) {
+    throw new UsageError(`argument port: invalid int value: '${port}'`);
+  }
+  opts.port = Number(port);
+  if (opts.port < 0 || opts.port > 65535) {
+    throw new UsageError(`argument port: must be 0-65535, not ${opts.port}`);
+  }
+  if (opts.maxPdu < 0) {
+    throw new UsageError(
+      `argument -pdu/--max-pdu: must be 0 (unlimited) or more, not ${opts.maxPdu}`,
+    );
+  }
+  if (opts.maxPdu > 0xffffffff) {
+    throw new UsageError(`argument -pdu/--max-pdu: must be at most 4294967295`);
+  }
+  for (
+    const [name, v, min, max] of [
+      ["--parallel", opts.parallel, 1, 64],
+      ["--async", opts.asyncWindow, 1, 65535],
+      ["--retry", opts.retry, 0, 100],
+    ] as const
+  ) {
+    if (v < min || v > max) {
+      throw new UsageError(`argument ${name}: must be ${min}-${max}, not ${v}`);
+    }
+  }
+  if (opts.retryDelay < 0) throw new UsageError(`argument --retry-delay: must be 0 or more`);
+  opts.paths = positionals.slice(2);
+  return opts;
+}
