@@ -3,34 +3,43 @@
  *
  * Run it: `deno run -N -R jsr:@x/storescu ADDR PORT PATH... [options]`.
  *
- * Use it:
+ * Use it: {@link storeFiles} sends every DICOM file under the given paths and resolves one
+ * {@link FileResult} per file; it never throws for network or input problems.
+ *
  * ```ts ignore
  * import { storeFiles } from "jsr:@x/storescu";
  * const report = await storeFiles({ address: "127.0.0.1", port: 11112, paths: ["study/"] });
  * for (const r of report.results) console.log(r.path, r.outcome, r.reason ?? "");
  * ```
  *
- * The layers are exported too: the PDU codec, ACSE negotiation, DIMSE messages, the
- * association, Part-10 reading, the planner and a small Storage SCP.
+ * The layers have their own entries: `jsr:@x/storescu/pdu` (the PDU codec),
+ * `/dimse` (command sets and messages), `/association` (transport, ACSE, the association state
+ * machine), `/part10` (reading and converting Part-10 files), `/plan` (presentation contexts),
+ * `/scp` (a small Storage SCP), `/log` (the reference tool's log lines), `/uids` (transfer
+ * syntaxes and storage SOP classes by name) and `/cli`.
  *
  * @module
  */
 
-export * from "./lib/pdu/mod.ts";
-export * from "./lib/acse.ts";
-export * from "./lib/dimse/command.ts";
-export * from "./lib/dimse/messages.ts";
-export * from "./lib/dimse/status.ts";
-export * from "./lib/dimse/dump.ts";
-export * from "./lib/association.ts";
-export * from "./lib/transport.ts";
-export * from "./lib/part10/mod.ts";
-export * from "./lib/uids.ts";
-export * from "./lib/files.ts";
-export * from "./lib/plan.ts";
-export * from "./lib/send.ts";
-export * from "./lib/scp.ts";
-export * from "./lib/log.ts";
+export {
+  DEFAULT_TRANSFER_SYNTAXES,
+  type FileResult,
+  NoAcceptedContextsError,
+  type Outcome,
+  type StoreEvent,
+  storeFiles,
+  type StoreOptions,
+  type StoreReport,
+} from "./lib/send.ts";
+export {
+  AssociationAbortedError,
+  AssociationRejectedError,
+  AssociationReleasedError,
+  AssociationTimeoutError,
+  ConnectionClosedError,
+  ProtocolError,
+} from "./lib/association.ts";
+export { ConnectError } from "./lib/transport.ts";
 
 if (import.meta.main) {
   const { main, ExitCode } = await import("./cli.ts");
