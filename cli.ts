@@ -68,7 +68,7 @@ function transferSyntaxesOf(o: CliOptions): string[] {
  *
  * @example
  * ```ts
- * import { summaryLine } from "./cli.ts";
+ * import { summaryLine } from "jsr:@x/storescu/cli";
  * summaryLine({ success: 2, warning: 0, failure: 1, "not-sent": 0 });
  * // "Summary: 3 files: 2 success, 0 warning, 1 failed, 0 not sent"
  * ```
@@ -84,7 +84,7 @@ export function summaryLine(counts: StoreReport["counts"]): string {
  *
  * @example
  * ```ts
- * import { exitCodeFor } from "./cli.ts";
+ * import { exitCodeFor } from "jsr:@x/storescu/cli";
  * exitCodeFor({ counts: { success: 1, warning: 0, failure: 0, "not-sent": 0 }, noAssociation: false });
  * // 0
  * ```
@@ -114,12 +114,22 @@ const defaultIO: CliIO = {
   stderrLine: stderrWriter(),
 };
 
+/** An AE title error says which option holds the bad title. */
+function checkAeTitle(option: string, value: string): void {
+  try {
+    validateAeTitle(value);
+  } catch (err) {
+    if (err instanceof AeTitleError) throw new UsageError(`argument ${option}: ${err.message}`);
+    throw err;
+  }
+}
+
 /**
  * Runs the CLI with `args` and resolves the exit status (does not exit).
  *
  * @example
  * ```ts ignore
- * import { main } from "./cli.ts";
+ * import { main } from "jsr:@x/storescu/cli";
  * Deno.exit(await main(["127.0.0.1", "11112", "testdata", "-v"]));
  * ```
  */
@@ -128,11 +138,11 @@ export async function main(args: string[], io: CliIO = defaultIO): Promise<numbe
   try {
     opts = parseArgs(args);
     if (!opts.help && !opts.version) {
-      validateAeTitle(opts.callingAet);
-      validateAeTitle(opts.calledAet);
+      checkAeTitle("-aet/--calling-aet", opts.callingAet);
+      checkAeTitle("-aec/--called-aet", opts.calledAet);
     }
   } catch (err) {
-    if (err instanceof UsageError || err instanceof AeTitleError) {
+    if (err instanceof UsageError) {
       io.stderrLine(USAGE);
       io.stderrLine(`storescu: error: ${err.message}`);
       return ExitCode.Usage;
@@ -185,7 +195,7 @@ export async function main(args: string[], io: CliIO = defaultIO): Promise<numbe
     parallel: opts.parallel,
     asyncWindow: opts.asyncWindow,
     retries: opts.retry,
-    retryDelayMs: opts.retryDelay * 1000,
+    retryDelay: opts.retryDelay,
     onEvent: (e) => {
       handlers.onStoreEvent(e);
       if (e.type === "file-done") report?.write(e.result);

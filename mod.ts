@@ -24,11 +24,13 @@
 export {
   DEFAULT_TRANSFER_SYNTAXES,
   type FileResult,
+  GaveUpError,
   NoAcceptedContextsError,
   type Outcome,
   type StoreEvent,
   storeFiles,
   type StoreOptions,
+  StoreOptionsError,
   type StoreReport,
 } from "./lib/send.ts";
 export {

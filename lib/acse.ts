@@ -45,7 +45,7 @@ export class AeTitleError extends Error {
  *
  * @example
  * ```ts
- * import { validateAeTitle } from "./acse.ts";
+ * import { validateAeTitle } from "jsr:@x/storescu/association";
  * validateAeTitle("STORESCU"); // "STORESCU"
  * ```
  */
@@ -95,7 +95,7 @@ export interface RequestParameters {
  *
  * @example
  * ```ts
- * import { buildAssociateRQ } from "./acse.ts";
+ * import { buildAssociateRQ } from "jsr:@x/storescu/association";
  * const rq = buildAssociateRQ({
  *   callingAeTitle: "STORESCU",
  *   calledAeTitle: "ANY-SCP",
@@ -148,7 +148,7 @@ export interface AcceptorPolicy {
  *
  * @example
  * ```ts
- * import { buildAssociateRQ, negotiateAsAcceptor } from "./acse.ts";
+ * import { buildAssociateRQ, negotiateAsAcceptor } from "jsr:@x/storescu/association";
  * const rq = buildAssociateRQ({
  *   callingAeTitle: "A",
  *   calledAeTitle: "B",

@@ -271,8 +271,15 @@ export class Association {
    *
    * @example
    * ```ts ignore
-   * import { Association } from "./association.ts";
-   * import { connectTcp } from "./transport.ts";
+   * import { Association, buildAssociateRQ, connectTcp } from "jsr:@x/storescu/association";
+   * const rq = buildAssociateRQ({
+   *   callingAeTitle: "STORESCU",
+   *   calledAeTitle: "ANY-SCP",
+   *   presentationContexts: [
+   *     { id: 1, abstractSyntax: "1.2.840.10008.1.1", transferSyntaxes: ["1.2.840.10008.1.2"] },
+   *   ],
+   *   maxPduLength: 16382,
+   * });
    * const t = await connectTcp({ hostname: "127.0.0.1", port: 11112 });
    * const assoc = await Association.request(t, rq, {
    *   timeouts: { acse: 30, dimse: 30, network: 30 },
@@ -288,9 +295,17 @@ export class Association {
   ): Promise<Association> {
     const reader = new PduReader(transport, { maxPduLength: options.maxPduLength });
     const emit = options.listener ?? (() => {});
+    // Encoded before the try: a request we can't encode is our error, not a closed connection.
+    let bytes: Uint8Array;
+    try {
+      bytes = encodePdu(rq);
+    } catch (err) {
+      transport.close();
+      throw err;
+    }
     try {
       await withTimeout(
-        writeAll(transport, encodePdu(rq)),
+        writeAll(transport, bytes),
         options.timeouts.network,
         () => new AssociationTimeoutError("network", "Network timeout reached"),
       );
@@ -360,8 +375,14 @@ export class Association {
    *
    * @example
    * ```ts ignore
-   * import { Association } from "./association.ts";
-   * const assoc = await Association.accept(transport, (rq) => makeAc(rq), options);
+   * import { Association, negotiateAsAcceptor, wrapConn } from "jsr:@x/storescu/association";
+   * const listener = Deno.listen({ hostname: "127.0.0.1", port: 11112 });
+   * const transport = wrapConn(await listener.accept());
+   * const assoc = await Association.accept(
+   *   transport,
+   *   (rq) => negotiateAsAcceptor(rq, { transferSyntaxes: ["1.2.840.10008.1.2"], maxPduLength: 0 }),
+   *   { timeouts: { acse: 30, dimse: 30, network: 30 }, maxPduLength: 16382 },
+   * );
    * ```
    */
   static async accept(

@@ -48,7 +48,14 @@ function join(dir: string, name: string): string {
   return dir.endsWith("/") ? dir + name : `${dir}/${name}`;
 }
 
-function reasonOf(err: unknown): string {
+/**
+ * Deno hands over file names as UTF-8 strings: a name that is not valid UTF-8 arrives with
+ * U+FFFD in it and can't be opened under that string.
+ */
+const NOT_UTF8 = "the name is not valid UTF-8, so it cannot be opened as given";
+
+function reasonOf(err: unknown, path = ""): string {
+  if (path.includes("\uFFFD")) return NOT_UTF8;
   if (err instanceof Deno.errors.NotFound) return "no such file or directory";
   if (err instanceof Deno.errors.PermissionDenied) return "permission denied";
   if (err instanceof Error) return err.message;
@@ -96,7 +103,9 @@ async function addEntries(
 ): Promise<void> {
   for (const e of entries) {
     const p = join(dir, e.name);
-    if (e.isFile) {
+    if (e.name.includes("\uFFFD") && (await statOrNull(p)) instanceof Error) {
+      bad.push({ path: p, reason: NOT_UTF8 });
+    } else if (e.isFile) {
       out.push(p);
     } else if (e.isDirectory) {
       if (recurse) await listDir(p, recurse, out, bad, skipped);
@@ -105,8 +114,12 @@ async function addEntries(
       // Links to files are sent (as the reference does); links to directories are not
       // followed (no loops); broken links are reported instead of dropped silently.
       const st = await statOrNull(p);
-      if (st instanceof Error) bad.push({ path: p, reason: `broken link: ${reasonOf(st)}` });
-      else if (st.isFile) out.push(p);
+      if (st instanceof Error) {
+        bad.push({
+          path: p,
+          reason: p.includes("\uFFFD") ? NOT_UTF8 : `broken link: ${reasonOf(st)}`,
+        });
+      } else if (st.isFile) out.push(p);
       else if (!st.isDirectory) bad.push({ path: p, reason: "not a regular file" });
     } else {
       bad.push({ path: p, reason: "not a regular file" });
@@ -130,7 +143,7 @@ export async function findFiles(paths: string[], recurse: boolean): Promise<Foun
   for (const p of paths) {
     const st = await statOrNull(p);
     if (st instanceof Error) {
-      bad.push({ path: p, reason: reasonOf(st) });
+      bad.push({ path: p, reason: reasonOf(st, p) });
     } else if (st.isFile) {
       out.push(p);
     } else if (st.isDirectory) {

@@ -90,7 +90,7 @@ export class Logger {
  *
  * @example
  * ```ts
- * import { Logger, stderrWriter } from "./log.ts";
+ * import { Logger, stderrWriter } from "jsr:@x/storescu/log";
  * const log = new Logger("error", stderrWriter());
  * log.info("hidden at the default level");
  * ```
@@ -108,7 +108,7 @@ export function stderrWriter(): (line: string) => void {
  * Returns a handler for association events that writes the reference tool's `-d` dumps
  * (A-ASSOCIATE-RQ/AC/RJ, A-ABORT, DIMSE messages) and its abort messages.
  *
- * C-STORE-RSP dumps are held back until {@link storeEventLogger} has written the
+ * C-STORE-RSP dumps are held back until {@link LogHandlers.onStoreEvent} has written the
  * "Received Store Response" line, to keep the reference's order.
  */
 export class LogHandlers {
@@ -118,7 +118,7 @@ export class LogHandlers {
   #reported = new WeakSet<Error>();
 
   /**
-   * Creates the error.
+   * Creates the handlers.
    * @param log where lines go
    */
   constructor(log: Logger) {
@@ -200,6 +200,8 @@ export class LogHandlers {
         log.error(
           e.code === "missing-uid" && e.phase === "scan"
             ? `Unknown SOP Class or Transfer Syntax UID: ${e.path}`
+            : e.code === "unreadable"
+            ? `Cannot read file: ${e.path}`
             : `Bad DICOM file: ${e.path}`,
         );
         return;
@@ -222,7 +224,6 @@ export class LogHandlers {
         if (err instanceof ConnectError) {
           log.error("Association request failed: unable to connect to remote");
           log.error(`TCP Initialisation Error: ${err.message}`);
-          log.info("Aborting Association");
         } else if (err instanceof AssociationRejectedError) {
           const rj = err.reject;
           log.error("Association Rejected");
@@ -286,6 +287,9 @@ export class LogHandlers {
         } else log.error(err.message);
         return;
       }
+      case "gave-up":
+        log.error(e.error.message);
+        return;
       case "association-releasing":
         log.info("Releasing Association");
         return;
@@ -294,7 +298,7 @@ export class LogHandlers {
         return;
       case "retrying":
         log.warn(
-          `Retrying ${e.files} file${e.files === 1 ? "" : "s"} in ${e.delayMs / 1000} s ` +
+          `Retrying ${e.files} file${e.files === 1 ? "" : "s"} in ${e.delay} s ` +
             `(attempt ${e.attempt})`,
         );
         return;

@@ -54,7 +54,7 @@ export interface PlanOptions {
  *
  * @example
  * ```ts
- * import { defaultContexts } from "./plan.ts";
+ * import { defaultContexts } from "jsr:@x/storescu/plan";
  * const cx = defaultContexts(["1.2.840.10008.1.2"]);
  * cx.length; // 120
  * cx[34].id; // 69 (CT Image Storage)
@@ -76,7 +76,7 @@ const DEFAULT_SET = new Set(DEFAULT_STORAGE_SOP_CLASSES.map(([uid]) => uid));
  *
  * @example
  * ```ts
- * import { fitsDefault } from "./plan.ts";
+ * import { fitsDefault } from "jsr:@x/storescu/plan";
  * const ct = { sopClassUid: "1.2.840.10008.5.1.4.1.1.2", transferSyntaxUid: "1.2.840.10008.1.2" };
  * fitsDefault(ct, ["1.2.840.10008.1.2.1"]); // true: Implicit LE converts to Explicit LE
  * ```
@@ -138,7 +138,7 @@ function requiredPlans<F extends PlannedFile>(
  *
  * @example
  * ```ts
- * import { planAssociations } from "./plan.ts";
+ * import { planAssociations } from "jsr:@x/storescu/plan";
  * const plans = planAssociations(
  *   [{ sopClassUid: "1.2.840.10008.5.1.4.1.1.2", transferSyntaxUid: "1.2.840.10008.1.2" }],
  *   { requiredContexts: true, transferSyntaxes: [] },
@@ -198,7 +198,7 @@ export interface ContextChoice {
  *
  * @example
  * ```ts
- * import { chooseContext } from "./plan.ts";
+ * import { chooseContext } from "jsr:@x/storescu/plan";
  * const choice = chooseContext(
  *   { sopClassUid: "1.2.3", transferSyntaxUid: "1.2.840.10008.1.2.1" },
  *   [{ id: 1, abstractSyntax: "1.2.3", transferSyntax: "1.2.840.10008.1.2" }],

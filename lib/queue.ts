@@ -26,6 +26,24 @@ export interface BadItem {
 /** A file to send, or one to report at its place. */
 export type Item = DicomFileInfo | BadItem;
 
+/**
+ * The reason written into a bad file's result: an unreadable file is not called a bad DICOM
+ * file.
+ *
+ * @example
+ * ```ts
+ * import { badReason } from "./queue.ts";
+ * badReason({ path: "a", bad: "not a DICOM file", code: "not-dicom" }); // "Bad DICOM file: not a DICOM file"
+ * badReason({ path: "b", bad: "can't open: permission denied", code: "unreadable" });
+ * // "Cannot read file: can't open: permission denied"
+ * ```
+ */
+export function badReason(item: BadItem): string {
+  return item.code === "unreadable"
+    ? `Cannot read file: ${item.bad}`
+    : `Bad DICOM file: ${item.bad}`;
+}
+
 /** An item and its place in the order it was taken (0, 1, ...). */
 export interface Queued {
   /** The file, or why it can't be sent. */
@@ -143,7 +161,7 @@ class Returned {
 
 /**
  * A queue over paths, each examined when taken. A file that `carry` refuses (one the
- * association being filled can't carry) is not handed out but kept in {@link diverted}, for a
+ * association being filled can't carry) is not handed out but kept in {@link ExaminingQueue.diverted}, for a
  * later association; files that can't be sent are handed out as {@link BadItem}s so they are
  * reported at their place.
  *

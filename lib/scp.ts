@@ -65,11 +65,11 @@ export interface ScpOptions {
   keepData?: boolean;
   /**
    * Max asynchronous operations we perform (default 1). Above 1 the SCP keeps reading
-   * requests while earlier responses are still pending (see `responseDelayMs`).
+   * requests while earlier responses are still pending (see `responseDelay`).
    */
   maxOperationsPerformed?: number;
-  /** Wait this long before answering each C-STORE (default 0). */
-  responseDelayMs?: number;
+  /** Seconds to wait before answering each C-STORE (default 0). */
+  responseDelay?: number;
   /** Timeouts for our side (default 30 s each). */
   timeouts?: Partial<Timeouts>;
   /** Association events (for dumps or assertions). */
@@ -99,7 +99,7 @@ export interface StorageScp {
  *
  * @example
  * ```ts ignore
- * import { startStorageScp } from "./scp.ts";
+ * import { startStorageScp } from "jsr:@x/storescu/scp";
  * const scp = startStorageScp({ port: 0 });
  * console.log(scp.port);
  * await scp.close();
@@ -187,8 +187,8 @@ export function startStorageScp(options: ScpOptions = {}): StorageScp {
           outstanding++;
           maxOutstanding = Math.max(maxOutstanding, outstanding);
           const answer = (async () => {
-            if (options.responseDelayMs) {
-              await new Promise((r) => setTimeout(r, options.responseDelayMs));
+            if (options.responseDelay) {
+              await new Promise((r) => setTimeout(r, options.responseDelay! * 1000));
             }
             outstanding--;
             await assoc.sendMessage(msg.contextId, encodeCommand(rsp), rsp).catch(() => {});

@@ -13,8 +13,14 @@
 
 export { storeFiles } from "./send/run.ts";
 export {
+  StoreOptionsError,
+  validateConnectionOptions,
+  validateStoreOptions,
+} from "./send/options.ts";
+export {
   DEFAULT_TRANSFER_SYNTAXES,
   type FileResult,
+  GaveUpError,
   NoAcceptedContextsError,
   type Outcome,
   type StoreEvent,

@@ -68,7 +68,7 @@ class ConnTransport implements Transport {
  *
  * @example
  * ```ts ignore
- * import { wrapConn } from "./transport.ts";
+ * import { wrapConn } from "jsr:@x/storescu/association";
  * const t = wrapConn(await Deno.connect({ hostname: "127.0.0.1", port: 11112 }));
  * t.close();
  * ```
@@ -77,11 +77,19 @@ export function wrapConn(conn: Deno.Conn): Transport {
   return new ConnTransport(conn);
 }
 
-function describeConnectError(err: unknown): string {
-  if (err instanceof Deno.errors.ConnectionRefused) return "[Errno 111] Connection refused";
-  if (err instanceof Deno.errors.TimedOut) return "[Errno 110] Connection timed out";
-  if (err instanceof Error) return err.message;
-  return String(err);
+function describeConnectError(err: unknown, o: ConnectOptions): string {
+  const where = `${o.hostname}:${o.port}`;
+  if (err instanceof Deno.errors.ConnectionRefused) {
+    return `Connection refused by ${where} (nothing is listening on that port)`;
+  }
+  if (err instanceof Deno.errors.TimedOut) {
+    return `Connection to ${where} timed out after ${o.timeoutSeconds} s`;
+  }
+  if (err instanceof Error && /lookup|resolve|name or service/i.test(err.message)) {
+    return `Cannot resolve host name '${o.hostname}' (${err.message})`;
+  }
+  if (err instanceof Error) return `Cannot connect to ${where}: ${err.message}`;
+  return `Cannot connect to ${where}: ${String(err)}`;
 }
 
 /**
@@ -89,7 +97,7 @@ function describeConnectError(err: unknown): string {
  *
  * @example
  * ```ts ignore
- * import { connectTcp } from "./transport.ts";
+ * import { connectTcp } from "jsr:@x/storescu/association";
  * const t = await connectTcp({ hostname: "127.0.0.1", port: 11112, timeoutSeconds: 30 });
  * t.close();
  * ```
@@ -111,7 +119,7 @@ export async function connectTcp(options: ConnectOptions): Promise<Transport> {
     return new ConnTransport(conn);
   } catch (err) {
     attempt.then((c) => c.close(), () => {});
-    throw new ConnectError(describeConnectError(err), { cause: err });
+    throw new ConnectError(describeConnectError(err, options), { cause: err });
   } finally {
     cancel?.();
   }
@@ -122,7 +130,7 @@ export async function connectTcp(options: ConnectOptions): Promise<Transport> {
  *
  * @example
  * ```ts ignore
- * import { connectTcp, writeAll } from "./transport.ts";
+ * import { connectTcp, writeAll } from "jsr:@x/storescu/association";
  * const t = await connectTcp({ hostname: "127.0.0.1", port: 11112 });
  * await writeAll(t, new Uint8Array([5, 0, 0, 0, 0, 4, 0, 0, 0, 0]));
  * ```

@@ -109,7 +109,7 @@ export const UNCOMPRESSED_TRANSFER_SYNTAXES: readonly string[] = [
  *
  * @example
  * ```ts
- * import { isConvertible } from "./uids.ts";
+ * import { isConvertible } from "jsr:@x/storescu/uids";
  * isConvertible("1.2.840.10008.1.2"); // true
  * isConvertible("1.2.840.10008.1.2.4.50"); // false (JPEG)
  * ```
@@ -130,7 +130,7 @@ const SOP_CLASS_NAMES: ReadonlyMap<string, string> = new Map([
  *
  * @example
  * ```ts
- * import { uidName } from "./uids.ts";
+ * import { uidName } from "jsr:@x/storescu/uids";
  * uidName("1.2.840.10008.5.1.4.1.1.2"); // "CT Image Storage"
  * ```
  */
@@ -143,7 +143,7 @@ export function uidName(uid: string): string | undefined {
  *
  * @example
  * ```ts
- * import { uidNameOrUid } from "./uids.ts";
+ * import { uidNameOrUid } from "jsr:@x/storescu/uids";
  * uidNameOrUid("1.2.3.4"); // "1.2.3.4"
  * ```
  */
@@ -156,7 +156,7 @@ export function uidNameOrUid(uid: string): string {
  *
  * @example
  * ```ts
- * import { allStorageSopClasses } from "./uids.ts";
+ * import { allStorageSopClasses } from "jsr:@x/storescu/uids";
  * allStorageSopClasses().length; // 150
  * ```
  */

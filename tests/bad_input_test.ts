@@ -204,7 +204,24 @@ Deno.test("bad input: an unreadable file is reported, the others go", async () =
       }
     },
     // Under -R, Deno itself refuses /proc/<pid>/mem ("Requires all access"): also unreadable.
-    /can't (open|read)|permission denied/i,
+    // It is unreadable, not a bad DICOM file.
+    /^Cannot read file: can't (open|read)/,
+  );
+});
+
+Deno.test("bad input: a file name that is not valid UTF-8 is named as such, the others go", async () => {
+  await runWithNeighbours(
+    "b-\uFFFD.dcm", // how Deno spells the name it can't decode (found in the listing)
+    async (p) => {
+      // The real name has a 0xFF byte; only a shell can write it.
+      const dir = p.slice(0, p.lastIndexOf("/"));
+      await Deno.writeFile(`${dir}/tmp.dcm`, makePart10({ sopInstanceUid: uid(9) }));
+      const mv = await new Deno.Command("sh", {
+        args: ["-c", 'mv "$1/tmp.dcm" "$1/b-$(printf "\\377").dcm"', "sh", dir],
+      }).output();
+      assert.ok(mv.success, new TextDecoder().decode(mv.stderr));
+    },
+    /^Cannot access path: the name is not valid UTF-8, so it cannot be opened as given$/,
   );
 });
 

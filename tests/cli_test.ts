@@ -301,24 +301,41 @@ Deno.test("cli: usage errors exit 2 with the usage line and one error line", asy
       "(choose from 'critical', 'error', 'warn', 'info', 'debug')",
   );
   assertUsageExit(await runCli(["h", "x", "p"]), "argument port: invalid int value: 'x'");
+  // Port 0 is no port to connect to: refused by the usage check, not later as "out of range".
+  assertUsageExit(await runCli(["h", "0", "p"]), "argument port: must be 1-65535, not 0");
+  assertUsageExit(await runCli(["h", "65536", "p"]), "argument port: must be 1-65535, not 65536");
+});
+
+Deno.test("cli: a Deno permission flag after the script says where it goes", async () => {
+  for (const flag of ["-W", "--allow-write=r.jsonl", "-N"]) {
+    assertUsageExit(
+      await runCli(["127.0.0.1", "11112", CT, "--report", "r.jsonl", flag]),
+      `unrecognized arguments: ${flag} (a Deno permission flag: it goes before the script, ` +
+        "e.g. deno run -N -R -W jsr:@x/storescu ...)",
+    );
+  }
+  // After "--" it is a path like any other.
+  const r = await runCli(["127.0.0.1", String(freePort()), "--", "-W"]);
+  assert.notEqual(r.code, 2, r.stderr);
+  assert.match(r.stderr, /Not sent: -W: Cannot access path/);
 });
 
 Deno.test("cli: invalid AE titles exit 2 with one line, no stack trace", async () => {
   assertUsageExit(
     await runCli(["-aet", "ABCDEFGHIJKLMNOPQ", "127.0.0.1", "1", CT]),
-    "Invalid 'ae_title' value 'ABCDEFGHIJKLMNOPQ' - must not exceed 16 characters",
+    "argument -aet/--calling-aet: Invalid 'ae_title' value 'ABCDEFGHIJKLMNOPQ' - must not exceed 16 characters",
   );
   assertUsageExit(
     await runCli(["-aec", "", "127.0.0.1", "1", CT]),
-    "Invalid 'ae_title' value - must not be an empty str",
+    "argument -aec/--called-aet: Invalid 'ae_title' value - must not be an empty str",
   );
   assertUsageExit(
     await runCli(["-aec", "A\\B", "127.0.0.1", "1", CT]),
-    "Invalid 'ae_title' value 'A\\B' - must not contain control characters or backslashes",
+    "argument -aec/--called-aet: Invalid 'ae_title' value 'A\\B' - must not contain control characters or backslashes",
   );
   assertUsageExit(
     await runCli(["--calling-aet", "    ", "127.0.0.1", "1", CT]),
-    "Invalid 'ae_title' value '    ' - must not consist entirely of spaces",
+    "argument -aet/--calling-aet: Invalid 'ae_title' value '    ' - must not consist entirely of spaces",
   );
 });
 
@@ -355,7 +372,7 @@ Deno.test("cli: connection refused gives the reference's lines and exit 1", asyn
   assert.equal(r.lines.length, 4, r.stderr);
   assert.deepEqual(r.lines.slice(0, 2), [
     "E: Association request failed: unable to connect to remote",
-    "E: TCP Initialisation Error: [Errno 111] Connection refused",
+    `E: TCP Initialisation Error: Connection refused by 127.0.0.1:${port} (nothing is listening on that port)`,
   ]);
   // Our own addition: the file is named, with the reason (wording is ours, not pinned).
   assert.ok(r.lines[2].startsWith(`E: Not sent: ${CT}: `), r.lines[2]);
@@ -366,13 +383,13 @@ Deno.test("cli: connection refused gives the reference's lines and exit 1", asyn
   assert.deepEqual(v.lines.slice(0, 4), [
     "I: Requesting Association",
     "E: Association request failed: unable to connect to remote",
-    "E: TCP Initialisation Error: [Errno 111] Connection refused",
-    "I: Aborting Association",
+    `E: TCP Initialisation Error: Connection refused by 127.0.0.1:${port} (nothing is listening on that port)`,
+    // No "I: Aborting Association": there was no association to abort.
+    `E: Not sent: ${CT}: unable to connect to remote (Connection refused by 127.0.0.1:${port} (nothing is listening on that port))`,
   ]);
-  assert.equal(v.lines.length, 7, v.stderr);
-  assert.ok(v.lines[4].startsWith(`E: Not sent: ${CT}: `), v.lines[4]);
-  assert.ok(v.lines[5].startsWith(`E: Not sent: ${MR}: `), v.lines[5]);
-  assert.equal(v.lines[6], "Summary: 2 files: 0 success, 0 warning, 0 failed, 2 not sent");
+  assert.equal(v.lines.length, 6, v.stderr);
+  assert.ok(v.lines[4].startsWith(`E: Not sent: ${MR}: `), v.lines[4]);
+  assert.equal(v.lines[5], "Summary: 2 files: 0 success, 0 warning, 0 failed, 2 not sent");
 });
 
 Deno.test("cli: -q prints nothing at all, whatever happens", async () => {

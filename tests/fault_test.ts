@@ -89,10 +89,11 @@ const NOT_SENT_ALL = "Summary: 3 files: 0 success, 0 warning, 0 failed, 3 not se
 Deno.test("fault: nothing listening (connection refused)", async () => {
   const { dir, paths } = await makeFiles(3);
   try {
-    const r = await send(deadPort(), paths);
+    const port = deadPort();
+    const r = await send(port, paths);
     assert.deepEqual(r.lines.slice(0, 2), [
       "E: Association request failed: unable to connect to remote",
-      "E: TCP Initialisation Error: [Errno 111] Connection refused",
+      `E: TCP Initialisation Error: Connection refused by 127.0.0.1:${port} (nothing is listening on that port)`,
     ]);
     assert.deepEqual(outcomes(r), ["not-sent", "not-sent", "not-sent"]);
     for (const x of r.report.results) assert.match(x.reason!, /unable to connect/);
@@ -187,7 +188,9 @@ Deno.test("fault: A-ASSOCIATE-AC accepting no presentation context", async () =>
     const r = await send(peer.port, paths);
     assert.equal(r.lines[0], "E: No accepted presentation contexts");
     assert.deepEqual(outcomes(r), ["not-sent", "not-sent", "not-sent"]);
-    for (const x of r.report.results) assert.match(x.reason!, /refused every context|no accepted/);
+    for (const x of r.report.results) {
+      assert.match(x.reason!, /refused (the context|all \d+ contexts)|no accepted/);
+    }
     assertAccounted(r);
     assert.equal(r.code, 1);
     assert.ok(r.ms < QUICK, `took ${r.ms} ms`);
@@ -336,6 +339,29 @@ function assertRecovered(r: Run, peer: FaultPeer, reason: RegExp): void {
   assert.equal(r.code, 3);
   assert.equal(peer.connections.length, 2);
 }
+
+Deno.test("fault: a peer that aborts every association is given up on after 3, not one per file", async () => {
+  await withPeer(
+    faults.midDataSet("abort", 0),
+    async (peer, paths) => {
+      const r = await send(peer.port, paths);
+      assert.ok(
+        r.lines.includes(
+          "E: Giving up on this peer: it ended 3 associations in a row without storing a file",
+        ),
+        r.lines.join("\n"),
+      );
+      assert.equal(peer.connections.length, 3);
+      const o = outcomes(r);
+      assert.deepEqual(o.slice(0, 3), ["failure", "failure", "failure"]);
+      assert.deepEqual(o.slice(3), Array(7).fill("not-sent"));
+      for (const x of r.report.results.slice(3)) assert.match(x.reason!, /^Giving up on this peer/);
+      assertAccounted(r);
+      assert.equal(r.code, 3);
+    },
+    10,
+  );
+});
 
 Deno.test("fault: peer A-ABORTs in the middle of a data set", async () => {
   await withPeer(
@@ -494,6 +520,15 @@ const INVALID_RSP: [string, Parameters<typeof faults.answerStoreRaw>[0]][] = [
       c.commandPdu(ctx, c.storeRsp(rq, 0, { affectedSopInstanceUid: "1.2.3.4.5.6.7" })),
   ],
   [
+    // PS3.7 9.1.1.1.3: the response's Affected SOP Class UID equals the request's.
+    "for another SOP class",
+    (rq, ctx, c) =>
+      c.commandPdu(
+        ctx,
+        c.storeRsp(rq, 0, { affectedSopClassUid: "1.2.840.10008.5.1.4.1.1.4" }),
+      ),
+  ],
+  [
     "that is a C-ECHO-RSP",
     (rq, ctx, c) =>
       c.commandPdu(ctx, { kind: "C-ECHO-RSP", messageIdBeingRespondedTo: rq.messageId, status: 0 }),
@@ -613,7 +648,12 @@ function assertCleanStderr(stderr: string): void {
 }
 
 const CLI_CASES: [string, () => PeerScript | null, number, RegExp][] = [
-  ["connection refused", () => null, 1, /^E: TCP Initialisation Error: \[Errno 111\]/m],
+  [
+    "connection refused",
+    () => null,
+    1,
+    /^E: TCP Initialisation Error: Connection refused by 127\.0\.0\.1:\d+ \(nothing is listening/m,
+  ],
   [
     "A-ASSOCIATE-RJ",
     () => faults.reject(1, 1, 7),

@@ -79,7 +79,7 @@ Deno.test("--parallel: an aborted association does not lose the files queued on 
 });
 
 Deno.test("--async: several C-STOREs in flight when the peer accepts the window", async () => {
-  const options = () => ({ maxOperationsPerformed: 4, responseDelayMs: 30 });
+  const options = () => ({ maxOperationsPerformed: 4, responseDelay: 0.03 });
   await withScp(10, options, async ({ dir, scp }) => {
     const report = await send(scp, dir, { asyncWindow: 8 });
     assert.equal(report.counts.success, 10);
@@ -94,7 +94,7 @@ Deno.test("--async: several C-STOREs in flight when the peer accepts the window"
 });
 
 Deno.test("--async: a peer that refuses the window gets one C-STORE at a time", async () => {
-  const options = () => ({ maxOperationsPerformed: 1, responseDelayMs: 10 });
+  const options = () => ({ maxOperationsPerformed: 1, responseDelay: 0.01 });
   await withScp(5, options, async ({ dir, scp }) => {
     const report = await send(scp, dir, { asyncWindow: 8 });
     assert.equal(report.counts.success, 5);
@@ -115,7 +115,7 @@ Deno.test("--retry: transient 0xA700 re-sent on a new association; stored files 
   await withScp(4, options, async ({ dir, uids, scp }) => {
     const report = await send(scp, dir, {
       retries: 2,
-      retryDelayMs: 10,
+      retryDelay: 0.01,
       onEvent: (e) => events.push(e),
     });
     assert.equal(report.counts.success, 4);
@@ -129,7 +129,7 @@ Deno.test("--retry: transient 0xA700 re-sent on a new association; stored files 
 
 Deno.test("--retry: permanent failures (0xA900) are not retried", async () => {
   await withScp(2, () => ({ status: 0xA900 }), async ({ dir, scp }) => {
-    const report = await send(scp, dir, { retries: 3, retryDelayMs: 10 });
+    const report = await send(scp, dir, { retries: 3, retryDelay: 0.01 });
     assert.equal(report.counts.failure, 2);
     assert.equal(scp.received.length, 2);
     assert.equal(scp.requests.length, 1);
@@ -149,15 +149,46 @@ Deno.test("--retry: connection refused is retried with backoff, then reported no
       port,
       paths: [dir],
       retries: 2,
-      retryDelayMs: 20,
+      retryDelay: 0.02,
       onEvent: (e) => events.push(e),
     });
     assert.ok(performance.now() - started >= 60, "20 ms then 40 ms of backoff");
     assert.equal(report.counts["not-sent"], 1);
-    assert.equal(report.results[0].attempts, undefined, "never got as far as sending");
+    // Every round was an attempt, as the log's "attempt 3" says, though none got to sending.
+    assert.equal(report.results[0].attempts, 3);
     assert.equal(events.filter((e) => e.type === "association-requesting").length, 3);
     assert.equal(exitCodeFor(report), 1);
   } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("--retry: a late peer gets the file on a later round; attempts count every round", async () => {
+  const { dir } = await makeFiles(2);
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  const events: StoreEvent[] = [];
+  let scp: StorageScp | undefined;
+  try {
+    const report = await storeFiles({
+      address: "127.0.0.1",
+      port,
+      paths: [dir],
+      retries: 3,
+      retryDelay: 0.05,
+      onEvent: (e) => {
+        events.push(e);
+        // The peer comes up while the second round waits.
+        if (e.type === "retrying" && e.attempt === 3) scp = startStorageScp({ port });
+      },
+    });
+    assert.equal(report.counts.success, 2, JSON.stringify(report.results));
+    const said = events.filter((e) => e.type === "retrying").map((e) => e.attempt);
+    assert.deepEqual(said, [2, 3]);
+    for (const r of report.results) assert.equal(r.attempts, 3);
+  } finally {
+    await scp?.close();
     await Deno.remove(dir, { recursive: true });
   }
 });

@@ -107,6 +107,15 @@ const SPECS: OptionSpec[] = [
  * ```
  */
 export function parseArgs(args: string[]): CliOptions {
+  const end = args.indexOf("--");
+  const denoFlag = (end < 0 ? args : args.slice(0, end))
+    .find((a) => /^(-[ANRWES]$|--allow-|--deny-)/.test(a));
+  if (denoFlag !== undefined) {
+    throw new UsageError(
+      `unrecognized arguments: ${denoFlag} (a Deno permission flag: it goes before the ` +
+        `script, e.g. deno run -N -R -W jsr:@x/storescu ...)`,
+    );
+  }
   const { values, positionals } = parseCommandLine(SPECS, args);
   const opts: CliOptions = {
     addr: "",
@@ -142,8 +151,8 @@ export function parseArgs(args: string[]): CliOptions {
     throw new UsageError(`argument port: invalid int value: '${port}'`);
   }
   opts.port = Number(port);
-  if (opts.port < 0 || opts.port > 65535) {
-    throw new UsageError(`argument port: must be 0-65535, not ${opts.port}`);
+  if (opts.port < 1 || opts.port > 65535) {
+    throw new UsageError(`argument port: must be 1-65535, not ${opts.port}`);
   }
   if (opts.maxPdu < 0) {
     throw new UsageError(

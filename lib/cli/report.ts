@@ -59,8 +59,8 @@ export async function openReport(
   const perm = await Deno.permissions.query({ name: "write", path });
   if (perm.state !== "granted") {
     throw new Error(
-      `--report ${path}: no write permission; run with -W (or --allow-write=${path}), ` +
-        `or use --report - for stdout`,
+      `--report ${path}: no write permission; give deno --allow-write=${path} (or -W) ` +
+        `before the script name, or use --report - for stdout`,
     );
   }
   let file: Deno.FsFile;

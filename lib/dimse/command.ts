@@ -90,7 +90,7 @@ function valueLength(tag: number, value: CommandValue): number {
  *
  * @example
  * ```ts
- * import { encodeCommandSet, Tag } from "./command.ts";
+ * import { encodeCommandSet, Tag } from "jsr:@x/storescu/dimse";
  * const bytes = encodeCommandSet(new Map([[Tag.CommandField, 0x0030], [Tag.MessageId, 1]]));
  * bytes.length; // 12 (group length) + 10 + 10
  * ```
@@ -143,7 +143,7 @@ function trimText(s: string): string {
  *
  * @example
  * ```ts
- * import { decodeCommandSet, encodeCommandSet, Tag } from "./command.ts";
+ * import { decodeCommandSet, encodeCommandSet, Tag } from "jsr:@x/storescu/dimse";
  * const cmd = decodeCommandSet(encodeCommandSet(new Map([[Tag.Status, 0]])));
  * cmd.get(Tag.Status); // 0
  * ```
@@ -187,7 +187,7 @@ function hex4(n: number): string {
  *
  * @example
  * ```ts
- * import { hexTag } from "./command.ts";
+ * import { hexTag } from "jsr:@x/storescu/dimse";
  * hexTag(0x00080016); // "(0008,0016)"
  * ```
  */

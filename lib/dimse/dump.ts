@@ -20,7 +20,7 @@ function row(label: string, value: string | number): string {
  *
  * @example
  * ```ts
- * import { dumpDimse } from "./dump.ts";
+ * import { dumpDimse } from "jsr:@x/storescu/dimse";
  * const lines = dumpDimse({
  *   kind: "C-ECHO-RQ",
  *   messageId: 1,

@@ -102,7 +102,7 @@ export interface OtherCommand {
  *
  * @example
  * ```ts
- * import { encodeCommand } from "./messages.ts";
+ * import { encodeCommand } from "jsr:@x/storescu/dimse";
  * const bytes = encodeCommand({
  *   kind: "C-ECHO-RQ",
  *   messageId: 1,
@@ -187,7 +187,7 @@ export interface DecodedCommand {
  *
  * @example
  * ```ts
- * import { decodeCommand, encodeCommand } from "./messages.ts";
+ * import { decodeCommand, encodeCommand } from "jsr:@x/storescu/dimse";
  * const bytes = encodeCommand({ kind: "C-ECHO-RSP", messageIdBeingRespondedTo: 1, status: 0 });
  * decodeCommand(bytes).command.kind; // "C-ECHO-RSP"
  * ```

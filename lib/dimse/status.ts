@@ -47,7 +47,7 @@ const MEANINGS: ReadonlyMap<number, string> = new Map([
  *
  * @example
  * ```ts
- * import { statusCategory } from "./status.ts";
+ * import { statusCategory } from "jsr:@x/storescu/dimse";
  * statusCategory(0xA700); // "Failure"
  * statusCategory(0xB000); // "Warning"
  * statusCategory(0x1234); // "Unknown"
@@ -75,7 +75,7 @@ export function statusCategory(status: number): StatusCategory {
  *
  * @example
  * ```ts
- * import { storeStatusCategory } from "./status.ts";
+ * import { storeStatusCategory } from "jsr:@x/storescu/dimse";
  * storeStatusCategory(0xFF00); // "Pending"
  * ```
  */
@@ -89,7 +89,7 @@ export function storeStatusCategory(status: number): StatusCategory {
  *
  * @example
  * ```ts
- * import { statusMeaning } from "./status.ts";
+ * import { statusMeaning } from "jsr:@x/storescu/dimse";
  * statusMeaning(0xA700); // "Refused: Out of Resources"
  * statusMeaning(0xC123); // "Error: Cannot understand"
  * ```
@@ -108,7 +108,7 @@ export function statusMeaning(status: number): string {
  *
  * @example
  * ```ts
- * import { hexStatus } from "./status.ts";
+ * import { hexStatus } from "jsr:@x/storescu/dimse";
  * hexStatus(0xb000); // "0xB000"
  * ```
  */

@@ -293,7 +293,7 @@ class Converter {
  *
  * @example
  * ```ts
- * import { convertDataset } from "./convert.ts";
+ * import { convertDataset } from "jsr:@x/storescu/part10";
  * const bytes = new Uint8Array([0x10, 0, 0x10, 0, 2, 0, 0, 0, 0x41, 0x20]); // (0010,0010) "A "
  * let done = false;
  * const read = async (p: Uint8Array) => {

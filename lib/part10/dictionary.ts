@@ -49,7 +49,7 @@ function parityOk(n: number, parity: string): boolean {
  *
  * @example
  * ```ts
- * import { dictionaryVr } from "./dictionary.ts";
+ * import { dictionaryVr } from "jsr:@x/storescu/part10";
  * dictionaryVr(0x00280106); // "xs"
  * dictionaryVr(0x00091001); // undefined (private)
  * ```
@@ -100,7 +100,7 @@ const LUT_DESCRIPTORS = new Set([
  *
  * @example
  * ```ts
- * import { vrForTag } from "./dictionary.ts";
+ * import { vrForTag } from "jsr:@x/storescu/part10";
  * vrForTag(0x00100010); // "PN"
  * vrForTag(0x00280106, { pixelRepresentation: 1 }); // "SS"
  * vrForTag(0x7fe00010); // "OW"

@@ -18,7 +18,7 @@ export type DicomFileErrorCode =
  *
  * @example
  * ```ts
- * import { DicomFileError } from "./errors.ts";
+ * import { DicomFileError } from "jsr:@x/storescu/part10";
  * const e = new DicomFileError("a.dcm", "empty", "zero-byte file");
  * e.message; // "a.dcm: zero-byte file"
  * ```
@@ -53,7 +53,7 @@ export type ConversionErrorCode =
  *
  * @example
  * ```ts
- * import { ConversionError } from "./errors.ts";
+ * import { ConversionError } from "jsr:@x/storescu/part10";
  * const e = new ConversionError("encapsulated", "compressed pixel data can't be converted");
  * e.code; // "encapsulated"
  * ```

@@ -226,7 +226,7 @@ async function datasetUids(
  *
  * @example
  * ```ts
- * import { readDicomFileInfo } from "./file.ts";
+ * import { readDicomFileInfo } from "jsr:@x/storescu/part10";
  * const info = await readDicomFileInfo("../shared/corpus/pydicom/test_files/CT_small.dcm");
  * info.transferSyntaxUid; // "1.2.840.10008.1.2.1"
  * info.datasetOffset; // 336
@@ -300,7 +300,7 @@ const stamps = new WeakMap<DicomFileInfo, { ino: number | null; mtime: number | 
  *
  * @example
  * ```ts
- * import { changedSinceExamined, readDicomFileInfo } from "./file.ts";
+ * import { changedSinceExamined, readDicomFileInfo } from "jsr:@x/storescu/part10";
  * const path = "../shared/corpus/pydicom/test_files/CT_small.dcm";
  * const info = await readDicomFileInfo(path);
  * changedSinceExamined(info, Deno.statSync(path)); // undefined
@@ -326,7 +326,7 @@ const snapshots = new WeakMap<DicomFileInfo, Uint8Array>();
  *
  * @example
  * ```ts
- * import { examinedDataset, readDicomFileInfo } from "./file.ts";
+ * import { examinedDataset, readDicomFileInfo } from "jsr:@x/storescu/part10";
  * const path = "../shared/corpus/pydicom/test_files/CT_small.dcm"; // 39 KB: too big
  * examinedDataset(await readDicomFileInfo(path, { keepSmall: true })); // undefined
  * ```

@@ -4,7 +4,7 @@
  *
  * @example
  * ```ts
- * import { openDataset, readDicomFileInfo } from "./mod.ts";
+ * import { openDataset, readDicomFileInfo } from "jsr:@x/storescu/part10";
  * const info = await readDicomFileInfo("../shared/corpus/pydicom/test_files/MR_small.dcm");
  * const source = await openDataset(info, "1.2.840.10008.1.2");
  * source.close();

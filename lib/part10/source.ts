@@ -25,7 +25,7 @@ const DIRECT = 64 * 1024;
  *
  * @example
  * ```ts
- * import { canConvert } from "./source.ts";
+ * import { canConvert } from "jsr:@x/storescu/part10";
  * canConvert("1.2.840.10008.1.2.1", "1.2.840.10008.1.2"); // true
  * canConvert("1.2.840.10008.1.2.4.50", "1.2.840.10008.1.2"); // false (JPEG)
  * ```
@@ -40,7 +40,7 @@ export function canConvert(from: string, to: string): boolean {
  *
  * @example
  * ```ts
- * import { datasetLength } from "./source.ts";
+ * import { datasetLength } from "jsr:@x/storescu/part10";
  * datasetLength({ size: 1000, datasetOffset: 336 } as never); // 664
  * ```
  */
@@ -163,8 +163,8 @@ function openAt(info: DicomFileInfo): Deno.FsFile {
  *
  * @example
  * ```ts
- * import { readDicomFileInfo } from "./file.ts";
- * import { openDataset } from "./source.ts";
+ * import { readDicomFileInfo } from "jsr:@x/storescu/part10";
+ * import { openDataset } from "jsr:@x/storescu/part10";
  * const info = await readDicomFileInfo("../shared/corpus/pydicom/test_files/CT_small.dcm");
  * const src = await openDataset(info, "1.2.840.10008.1.2");
  * const buf = new Uint8Array(65536);

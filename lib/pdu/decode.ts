@@ -43,7 +43,7 @@ export type PduErrorCode =
  *
  * @example
  * ```ts
- * import { decodePdu, PduError } from "./decode.ts";
+ * import { decodePdu, PduError } from "jsr:@x/storescu/pdu";
  * try {
  *   decodePdu(new Uint8Array([0x09, 0, 0, 0, 0, 0]));
  * } catch (e) {
@@ -76,7 +76,7 @@ const MAX_PDU_TYPE = PduType.Abort;
  *
  * @example
  * ```ts
- * import { isKnownPduType } from "./decode.ts";
+ * import { isKnownPduType } from "jsr:@x/storescu/pdu";
  * isKnownPduType(0x04); // true
  * isKnownPduType(0x08); // false
  * ```
@@ -106,7 +106,7 @@ function fail(message: string): never {
  *
  * @example
  * ```ts
- * import { decodePdu } from "./decode.ts";
+ * import { decodePdu } from "jsr:@x/storescu/pdu";
  * const pdu = decodePdu(new Uint8Array([0x05, 0, 0, 0, 0, 4, 0, 0, 0, 0]));
  * pdu.type; // 5 (A-RELEASE-RQ)
  * ```

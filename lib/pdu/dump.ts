@@ -28,7 +28,7 @@ const NO_VALUE = "(no value available)";
  *
  * @example
  * ```ts
- * import { banner } from "./dump.ts";
+ * import { banner } from "jsr:@x/storescu/pdu";
  * banner("END A-ABORT PDU");
  * // "============================= END A-ABORT PDU =============================="
  * ```
@@ -85,7 +85,7 @@ const utf8 = new TextDecoder();
  *
  * @example
  * ```ts
- * import { userIdentityTypeText } from "./dump.ts";
+ * import { userIdentityTypeText } from "jsr:@x/storescu/pdu";
  * userIdentityTypeText(2); // "Username/Password"
  * ```
  */
@@ -134,8 +134,8 @@ function str(v: string | number | undefined): string {
  *
  * @example
  * ```ts
- * import { dumpAssociateRQ } from "./dump.ts";
- * import { emptyUserInformation, PduType } from "./types.ts";
+ * import { dumpAssociateRQ } from "jsr:@x/storescu/pdu";
+ * import { emptyUserInformation, PduType } from "jsr:@x/storescu/pdu";
  * const lines = dumpAssociateRQ({
  *   type: PduType.AssociateRQ,
  *   protocolVersion: 1,
@@ -240,7 +240,7 @@ function asyncLines(
  *
  * @example
  * ```ts
- * import { contextResultText } from "./dump.ts";
+ * import { contextResultText } from "jsr:@x/storescu/pdu";
  * contextResultText(3); // "Rejected - Abstract Syntax Not Supported"
  * ```
  */
@@ -261,8 +261,8 @@ export function contextResultText(result: number): string {
  *
  * @example
  * ```ts
- * import { dumpAssociateAC } from "./dump.ts";
- * import { emptyUserInformation, PduType } from "./types.ts";
+ * import { dumpAssociateAC } from "jsr:@x/storescu/pdu";
+ * import { emptyUserInformation, PduType } from "jsr:@x/storescu/pdu";
  * const lines = dumpAssociateAC({
  *   type: PduType.AssociateAC,
  *   protocolVersion: 1,
@@ -332,7 +332,7 @@ export function dumpAssociateAC(
  *
  * @example
  * ```ts
- * import { rjResultDumpText } from "./dump.ts";
+ * import { rjResultDumpText } from "jsr:@x/storescu/pdu";
  * rjResultDumpText(2); // "Rejected (Transient)"
  * ```
  */
@@ -347,7 +347,7 @@ export function rjResultDumpText(result: number): string {
  *
  * @example
  * ```ts
- * import { rjSourceDumpText } from "./dump.ts";
+ * import { rjSourceDumpText } from "jsr:@x/storescu/pdu";
  * rjSourceDumpText(2); // "DUL service-provider (ACSE related)"
  * ```
  */
@@ -392,7 +392,7 @@ const REJECT_REASONS: Record<number, Record<number, string>> = {
  *
  * @example
  * ```ts
- * import { rejectResultText } from "./dump.ts";
+ * import { rejectResultText } from "jsr:@x/storescu/pdu";
  * rejectResultText(1); // "Rejected Permanent"
  * rejectResultText(9); // "(no value available)"
  * ```
@@ -409,7 +409,7 @@ export function rejectResultText(result: number): string {
  *
  * @example
  * ```ts
- * import { rejectSourceText } from "./dump.ts";
+ * import { rejectSourceText } from "jsr:@x/storescu/pdu";
  * rejectSourceText(1); // "Service User"
  * ```
  */
@@ -427,7 +427,7 @@ export function rejectSourceText(source: number): string {
  *
  * @example
  * ```ts
- * import { rejectReasonText } from "./dump.ts";
+ * import { rejectReasonText } from "jsr:@x/storescu/pdu";
  * rejectReasonText(1, 7); // "Called AE title not recognised"
  * rejectReasonText(2, 7); // "(no value available)"
  * ```
@@ -441,8 +441,8 @@ export function rejectReasonText(source: number, reason: number): string {
  *
  * @example
  * ```ts
- * import { dumpAssociateRJ } from "./dump.ts";
- * import { PduType } from "./types.ts";
+ * import { dumpAssociateRJ } from "jsr:@x/storescu/pdu";
+ * import { PduType } from "jsr:@x/storescu/pdu";
  * dumpAssociateRJ({ type: PduType.AssociateRJ, result: 1, source: 1, reason: 7 })[4];
  * // "Reason:    Called AE title not recognised"
  * ```
@@ -466,7 +466,7 @@ export function dumpAssociateRJ(
  *
  * @example
  * ```ts
- * import { abortSourceText } from "./dump.ts";
+ * import { abortSourceText } from "jsr:@x/storescu/pdu";
  * abortSourceText(0); // "DUL service-user"
  * ```
  */
@@ -479,7 +479,7 @@ export function abortSourceText(source: number): string {
  *
  * @example
  * ```ts
- * import { abortReasonText } from "./dump.ts";
+ * import { abortReasonText } from "jsr:@x/storescu/pdu";
  * abortReasonText(2, 2); // "Unexpected PDU"
  * abortReasonText(0, 0); // "(no value available)"
  * ```
@@ -502,8 +502,8 @@ export function abortReasonText(source: number, reason: number): string {
  *
  * @example
  * ```ts
- * import { dumpAbort } from "./dump.ts";
- * import { PduType } from "./types.ts";
+ * import { dumpAbort } from "jsr:@x/storescu/pdu";
+ * import { PduType } from "jsr:@x/storescu/pdu";
  * dumpAbort({ type: PduType.Abort, source: 0, reason: 0 })[2];
  * // "Abort Source: DUL service-user"
  * ```

@@ -33,7 +33,7 @@ export const PDATA_SINGLE_PDV_OVERHEAD: number = PDU_HEADER_LENGTH + PDV_HEADER_
  *
  * @example
  * ```ts
- * import { pdvControlByte } from "./encode.ts";
+ * import { pdvControlByte } from "jsr:@x/storescu/pdu";
  * pdvControlByte(true, true); // 0x03
  * ```
  */
@@ -48,7 +48,7 @@ export function pdvControlByte(isCommand: boolean, isLast: boolean): number {
  *
  * @example
  * ```ts
- * import { writeSinglePdvHeaders } from "./encode.ts";
+ * import { writeSinglePdvHeaders } from "jsr:@x/storescu/pdu";
  * const buf = new Uint8Array(12 + 3);
  * const at = writeSinglePdvHeaders(buf, 0, 3, 1, true, true);
  * buf.set([1, 2, 3], at); // 04 00 00 00 00 09 00 00 00 05 01 03 01 02 03
@@ -364,8 +364,8 @@ function fixed(type: number, b7: number, b8: number, b9: number): Uint8Array {
  *
  * @example
  * ```ts
- * import { encodePdu } from "./encode.ts";
- * import { PduType } from "./types.ts";
+ * import { encodePdu } from "jsr:@x/storescu/pdu";
+ * import { PduType } from "jsr:@x/storescu/pdu";
  * encodePdu({ type: PduType.Abort, source: 0, reason: 0 });
  * // Uint8Array [7, 0, 0, 0, 0, 4, 0, 0, 0, 0]
  * ```

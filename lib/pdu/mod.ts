@@ -4,7 +4,7 @@
  *
  * @example
  * ```ts
- * import { decodePdu, encodePdu, PduType } from "./mod.ts";
+ * import { decodePdu, encodePdu, PduType } from "jsr:@x/storescu/pdu";
  * const bytes = encodePdu({ type: PduType.ReleaseRQ });
  * decodePdu(bytes); // { type: 5 }
  * ```

@@ -45,7 +45,7 @@ async function readSource(src: DataSource, p: Uint8Array): Promise<number | null
  *
  * @example
  * ```ts
- * import { PDataWriter } from "./pdata_writer.ts";
+ * import { PDataWriter } from "jsr:@x/storescu/pdu";
  * const pdus: Uint8Array[] = [];
  * const writer = new PDataWriter(async (b) => void pdus.push(b.slice()), 16384);
  * await writer.writeMessage(1, new Uint8Array(10));

@@ -44,7 +44,7 @@ const UNTRUSTED_CHUNK = 1024 * 1024;
  *
  * @example
  * ```ts
- * import { PduReader } from "./reader.ts";
+ * import { PduReader } from "jsr:@x/storescu/pdu";
  * const conn = await Deno.connect({ hostname: "127.0.0.1", port: 11112 });
  * const reader = new PduReader(conn, { maxPduLength: 16382 });
  * const pdu = await reader.read(); // null when the peer closed the connection
@@ -85,7 +85,7 @@ export class PduReader {
    *
    * @example
    * ```ts
-   * import { PduReader } from "./reader.ts";
+   * import { PduReader } from "jsr:@x/storescu/pdu";
    * const bytes = [0x05, 0, 0, 0, 0, 4, 0, 0, 0, 0];
    * let sent = false;
    * const source = {

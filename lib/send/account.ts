@@ -7,7 +7,7 @@
 
 import type { Timeouts } from "../association.ts";
 import type { DicomFileInfo } from "../part10/types.ts";
-import type { Item } from "../queue.ts";
+import { badReason, type Item } from "../queue.ts";
 import { isTransient } from "./reasons.ts";
 import type { FileResult, StoreEvent, StoreOptions } from "./types.ts";
 
@@ -117,6 +117,8 @@ export class Run {
   retriesLeft = 0;
   /** Files whose transient failure is retried in the next round. */
   deferred: DicomFileInfo[] = [];
+  /** Associations in a row that ended early without storing anything. */
+  fruitless = 0;
 
   /** @param options the run's options */
   constructor(options: StoreOptions) {
@@ -127,6 +129,11 @@ export class Run {
       dimse: options.timeouts?.dimse === undefined ? 30 : options.timeouts.dimse,
       network: options.timeouts?.network === undefined ? 30 : options.timeouts.network,
     };
+  }
+
+  /** Counts one attempt at sending the file at `path` (an association was tried for it). */
+  tried(path: string): void {
+    this.attempts.set(path, (this.attempts.get(path) ?? 0) + 1);
   }
 
   /**
@@ -150,7 +157,7 @@ export class Run {
   notSent(item: Item, reason: string, err?: Error, emit: Emit = this.emit): void {
     if ("bad" in item) {
       this.finish(
-        { path: item.path, outcome: "not-sent", reason: `Bad DICOM file: ${item.bad}` },
+        { path: item.path, outcome: "not-sent", reason: badReason(item) },
         undefined,
         emit,
       );

@@ -90,13 +90,24 @@ export function describeRefusal(assoc: Association, sopClass: string): string {
   const proposed = assoc.request.presentationContexts.filter((c) => c.abstractSyntax === sopClass);
   if (proposed.length === 0) return "not proposed on this association";
   const results = new Map(assoc.accept.presentationContexts.map((c) => [c.id, c.result]));
-  const parts = proposed.map((p) => {
+  // Grouped by the peer's answer, a few syntax names each: a line a person can read.
+  const byAnswer = new Map<string, Set<string>>();
+  for (const p of proposed) {
     const r = results.get(p.id);
-    return `${p.transferSyntaxes.map(uidNameOrUid).join(", ")}: ${
-      r === undefined ? "no answer" : CONTEXT_RESULT[r] ?? `result ${r}`
-    }`;
-  });
-  return `the peer refused every context proposed for it (${parts.join("; ")})`;
+    const answer = r === undefined ? "no answer" : CONTEXT_RESULT[r] ?? `result ${r}`;
+    const names = byAnswer.get(answer) ?? new Set();
+    for (const ts of p.transferSyntaxes) names.add(uidNameOrUid(ts));
+    byAnswer.set(answer, names);
+  }
+  const parts = [...byAnswer].map(([answer, names]) => `${answer}: ${fewOf([...names])}`);
+  const what = proposed.length === 1 ? "the context" : `all ${proposed.length} contexts`;
+  return `the peer refused ${what} proposed for it (${parts.join("; ")})`;
+}
+
+/** The first few names, and how many more. */
+function fewOf(names: string[], few = 3): string {
+  const shown = names.slice(0, few).join(", ");
+  return names.length > few ? `${shown} and ${names.length - few} more` : shown;
 }
 
 /**

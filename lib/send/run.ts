@@ -15,6 +15,7 @@ import {
 } from "../plan.ts";
 import {
   type BadItem,
+  badReason,
   examineFile,
   ExaminingQueue,
   type FileQueue,
@@ -24,10 +25,12 @@ import {
 import type { DicomFileInfo } from "../part10/types.ts";
 import { Run, Sequencer } from "./account.ts";
 import { reasonOf } from "./reasons.ts";
-import { worker } from "./worker.ts";
+import { validateStoreOptions } from "./options.ts";
+import { type AssociationOutcome, worker } from "./worker.ts";
 import {
   DEFAULT_TRANSFER_SYNTAXES,
   type FileResult,
+  GaveUpError,
   NoAcceptedContextsError,
   type Outcome,
   type StoreEvent,
@@ -37,16 +40,18 @@ import {
 
 /**
  * Sends every DICOM file found under `options.paths` to the peer and returns one result per
- * file. Never throws for network or input errors.
+ * file. Never throws for network or input errors; rejects with a `StoreOptionsError`
+ * when an option is out of range (before reading or connecting anything).
  *
  * @example
  * ```ts ignore
- * import { storeFiles } from "./run.ts";
+ * import { storeFiles } from "jsr:@x/storescu";
  * const report = await storeFiles({ address: "127.0.0.1", port: 11112, paths: ["testdata"] });
  * console.log(report.counts); // { success: 6, warning: 0, failure: 0, "not-sent": 0 }
  * ```
  */
 export async function storeFiles(options: StoreOptions): Promise<StoreReport> {
+  validateStoreOptions(options);
   const run = new Run(options);
   const found = await findFiles(options.paths, options.recurse ?? false);
   for (const b of found.bad) run.emit({ type: "bad-path", path: b.path, reason: b.reason });
@@ -110,7 +115,7 @@ async function firstPlans(
   if (planOptions.requiredContexts || plans.length === 0) {
     for (const b of bad) {
       run.emit({ type: "bad-file", path: b.path, reason: b.bad, code: b.code, phase: "scan" });
-      run.finish({ path: b.path, outcome: "not-sent", reason: `Bad DICOM file: ${b.bad}` });
+      run.finish({ path: b.path, outcome: "not-sent", reason: badReason(b) });
     }
     bad = [];
   }
@@ -142,9 +147,9 @@ async function sendRounds(run: Run, first: FirstPlans, planOptions: PlanOptions)
       plans[i].files = []; // done: drop the file records (retries keep their own)
     }
     if (run.deferred.length === 0) return;
-    const delayMs = (run.options.retryDelayMs ?? 1000) * 2 ** round;
-    run.emit({ type: "retrying", files: run.deferred.length, attempt: round + 2, delayMs });
-    await new Promise((r) => setTimeout(r, delayMs));
+    const delay = (run.options.retryDelay ?? 1) * 2 ** round;
+    run.emit({ type: "retrying", files: run.deferred.length, attempt: round + 2, delay });
+    await new Promise((r) => setTimeout(r, delay * 1000));
     run.fatal = undefined;
     plans = planAssociations(run.deferred, planOptions);
   }
@@ -157,34 +162,59 @@ async function runPlan(run: Run, plan: AssociationPlan<DicomFileInfo>, queue: Fi
   const emitFor = (index: number) => (e: StoreEvent) => seq ? seq.emit(index, e) : run.emit(e);
   if (run.fatal) {
     for (let q; (q = await queue.take());) {
+      run.tried(q.item.path);
       run.notSent(q.item, reasonOf(run.fatal), run.fatal, emitFor(q.index));
     }
     return;
   }
-  let errors: Error[] = [];
+  let last: Error | undefined;
   let established = 0;
   for (;;) {
     const before = queue.taken;
-    errors = [];
-    established = 0;
-    await Promise.all(
+    const outcomes = await Promise.all(
       Array.from({ length: parallel }, async (_, w) => {
         // Stagger the extra associations a little so a peer limiting concurrency can say so.
         if (w > 0) await new Promise((r) => setTimeout(r, 0));
-        const err = await worker(run, plan, queue, emitFor, () => established++);
-        if (err) errors.push(err);
+        return await worker(run, plan, queue, emitFor);
       }),
     );
+    established = outcomes.filter((o) => o.established).length;
+    last = outcomes.findLast((o) => o.error)?.error;
+    if (countFruitless(run, outcomes)) {
+      last = run.fatal;
+      break;
+    }
     // An association that ended early (the peer aborted on one bad file, say) leaves files
     // never tried: go on with a fresh association while each pass gets somewhere.
     if (established === 0 || queue.taken === before || await queue.isEmpty()) break;
   }
-  const last = errors.length > 0 ? errors[errors.length - 1] : undefined;
   if (established === 0 && last && !(last instanceof NoAcceptedContextsError)) run.fatal = last;
-  // Whatever no association could take is not sent.
+  // Whatever no association could take is not sent (this round was an attempt for it).
   for (let q; (q = await queue.take());) {
+    run.tried(q.item.path);
     run.notSent(q.item, last ? reasonOf(last) : "association ended", last, emitFor(q.index));
   }
+}
+
+/** Associations ended early with nothing stored, in a row, before the run gives up. */
+export const GIVE_UP_AFTER = 3;
+
+/**
+ * Counts associations that ended early without storing anything; after
+ * {@link GIVE_UP_AFTER} in a row the run gives up on the peer (sets `run.fatal`) and true is
+ * returned. A peer that aborts every association after accepting it would otherwise get a new
+ * one for every file.
+ */
+function countFruitless(run: Run, outcomes: AssociationOutcome[]): boolean {
+  for (const o of outcomes) {
+    if (o.stored > 0) run.fruitless = 0;
+    else if (o.established && o.error) run.fruitless++;
+  }
+  if (run.fruitless < GIVE_UP_AFTER) return false;
+  const error = new GaveUpError(run.fruitless);
+  run.fatal = error;
+  run.emit({ type: "gave-up", error });
+  return true;
 }
 
 /** The report: unusable paths first, then every file in sorted path order. */

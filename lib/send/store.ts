@@ -145,7 +145,8 @@ export async function sendOne(
 }
 
 /**
- * Turns a matched C-STORE-RSP into the file's result.
+ * Turns a matched C-STORE-RSP into the file's result; true when the file was stored (Success
+ * or Warning status).
  *
  * @example
  * ```ts ignore
@@ -153,7 +154,7 @@ export async function sendOne(
  * completed(run, inFlight, { kind: "C-STORE-RSP", status: 0, messageIdBeingRespondedTo: 1 });
  * ```
  */
-export function completed(run: Run, f: InFlight, response: CStoreRSP): void {
+export function completed(run: Run, f: InFlight, response: CStoreRSP): boolean {
   const ms = Math.round(performance.now() - f.started);
   f.emit({ type: "store-response", path: f.file.path, response });
   const category = storeStatusCategory(response.status);
@@ -162,22 +163,25 @@ export function completed(run: Run, f: InFlight, response: CStoreRSP): void {
   const common = { ...f.base, status: response.status, bytes: f.bytes, ms };
   if (category === "Success") {
     run.finish({ ...common, outcome: "success" }, f.file, f.emit);
-  } else if (category === "Warning") {
+    return true;
+  }
+  if (category === "Warning") {
     run.finish(
       { ...common, outcome: "warning", reason: `Warning status ${statusText}${comment}` },
       f.file,
       f.emit,
     );
-  } else {
-    run.finish(
-      {
-        ...common,
-        outcome: "failure",
-        reason: `${category} status ${statusText}${comment}`,
-        transient: response.status >= 0xA700 && response.status <= 0xA7FF,
-      },
-      f.file,
-      f.emit,
-    );
+    return true;
   }
+  run.finish(
+    {
+      ...common,
+      outcome: "failure",
+      reason: `${category} status ${statusText}${comment}`,
+      transient: response.status >= 0xA700 && response.status <= 0xA7FF,
+    },
+    f.file,
+    f.emit,
+  );
+  return false;
 }

@@ -76,7 +76,8 @@ export type StoreEvent =
   | { type: "store-response"; path: string; response: CStoreRSP }
   | { type: "store-error"; path: string; error: Error }
   | { type: "association-releasing" }
-  | { type: "retrying"; files: number; attempt: number; delayMs: number }
+  | { type: "gave-up"; error: GaveUpError }
+  | { type: "retrying"; files: number; attempt: number; delay: number }
   | { type: "file-retry"; path: string; reason: string }
   | { type: "file-done"; result: FileResult };
 
@@ -113,8 +114,8 @@ export interface StoreOptions {
   asyncWindow?: number;
   /** Re-send files whose failure was transient this many more times (default 0). */
   retries?: number;
-  /** First retry delay in ms, doubled for each further attempt (default 1000). */
-  retryDelayMs?: number;
+  /** First retry delay in seconds, doubled for each further attempt (default 1). */
+  retryDelay?: number;
   /** Progress events. */
   onEvent?: (event: StoreEvent) => void;
   /** Every association's PDU/DIMSE events (the `-d` dumps). */
@@ -137,6 +138,27 @@ export interface StoreReport {
 
 /** The default proposal order: Explicit LE, Implicit LE, Deflated Explicit LE, Explicit BE. */
 export const DEFAULT_TRANSFER_SYNTAXES: readonly string[] = UNCOMPRESSED_TRANSFER_SYNTAXES;
+
+/**
+ * The peer ended several associations in a row (aborted, closed, timed out) without storing
+ * anything: the run stops asking it instead of opening one association per file.
+ */
+export class GaveUpError extends Error {
+  /** Associations in a row that stored nothing. */
+  readonly associations: number;
+  /**
+   * Creates the error.
+   * @param associations how many associations in a row stored nothing
+   */
+  constructor(associations: number) {
+    super(
+      `Giving up on this peer: it ended ${associations} associations in a row ` +
+        `without storing a file`,
+    );
+    this.name = "GaveUpError";
+    this.associations = associations;
+  }
+}
 
 /** The peer accepted the association but none of its presentation contexts. */
 export class NoAcceptedContextsError extends Error {

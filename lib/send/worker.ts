@@ -20,15 +20,25 @@ import { NoAcceptedContextsError } from "./types.ts";
 /** Where each file's events go, by its place in the send order. */
 export type EmitFor = (index: number) => Emit;
 
+/** How one association went. */
+export interface AssociationOutcome {
+  /** It was established (accepted with at least one context). */
+  established: boolean;
+  /** Files stored over it (Success or Warning status). */
+  stored: number;
+  /** What ended it early, if anything. */
+  error?: Error;
+}
+
 /**
  * Runs one association for `plan`, taking files from `queue` until it is empty or the
- * association ends. Resolves the error that ended it early, if any; every file it took has its
- * result recorded (or is put back, untouched, for the next association).
+ * association ends. Resolves how it went; every file it took has its result recorded (or is
+ * put back, untouched, for the next association).
  *
  * @example
  * ```ts ignore
  * import { worker } from "./worker.ts";
- * const err = await worker(run, plan, queue, () => run.emit, () => {});
+ * const { established, stored, error } = await worker(run, plan, queue, () => run.emit);
  * ```
  */
 export async function worker(
@@ -36,8 +46,7 @@ export async function worker(
   plan: AssociationPlan<DicomFileInfo>,
   queue: FileQueue,
   emitFor: EmitFor,
-  onEstablished: () => void,
-): Promise<Error | undefined> {
+): Promise<AssociationOutcome> {
   run.wanted++;
   run.emit({ type: "association-requesting", plan });
   const window = Math.max(1, run.options.asyncWindow ?? 1);
@@ -47,13 +56,16 @@ export async function worker(
   } catch (err) {
     const e = err instanceof Error ? err : new Error(String(err));
     run.emit({ type: "association-failed", error: e });
-    return e;
+    return { established: false, stored: 0, error: e };
   }
-  if (assoc.contexts.size === 0) return await refuseAll(run, assoc, queue, emitFor);
+  if (assoc.contexts.size === 0) {
+    return { established: false, stored: 0, error: await refuseAll(run, assoc, queue, emitFor) };
+  }
   run.associations++;
-  onEstablished();
   run.emit({ type: "association-accepted", association: assoc });
-  return await new Sender(run, assoc, queue, emitFor, window).drain();
+  const sender = new Sender(run, assoc, queue, emitFor, window);
+  const error = await sender.drain();
+  return { established: true, stored: sender.stored, error };
 }
 
 async function requestAssociation(
@@ -119,6 +131,8 @@ class Sender {
   /** The file taken (examined) while the peer works on the one in flight. */
   #next: Promise<Queued | undefined> | undefined;
   #ended: Error | undefined;
+  /** Files stored (Success or Warning status) over this association. */
+  stored = 0;
 
   constructor(run: Run, assoc: Association, queue: FileQueue, emitFor: EmitFor, window: number) {
     this.#run = run;
@@ -166,7 +180,7 @@ class Sender {
       }
       const { item, index } = q;
       const emit = this.#emitFor(index);
-      run.attempts.set(item.path, (run.attempts.get(item.path) ?? 0) + 1);
+      run.tried(item.path);
       emit({ type: "file-sending", path: item.path });
       if ("bad" in item) {
         emit({
@@ -213,13 +227,14 @@ class Sender {
       const err = new ProtocolError("Received an invalid C-STORE-RSP response from the peer");
       await this.#assoc.abort(err);
       this.#failInFlight(() => ({
-        reason: "invalid C-STORE-RSP (wrong message ID or SOP instance); storage not confirmed",
+        reason:
+          "invalid C-STORE-RSP (wrong message ID, SOP class or SOP instance); storage not confirmed",
       }));
       this.#ended = err;
       return;
     }
     this.#inFlight.delete(f.request.messageId);
-    completed(this.#run, f, rsp.command as CStoreRSP);
+    if (completed(this.#run, f, rsp.command as CStoreRSP)) this.stored++;
   }
 
   /** The C-STORE in flight that `cmd` validly answers, if any. */
@@ -228,9 +243,15 @@ class Sender {
     const rsp = cmd as CStoreRSP;
     const f = this.#inFlight.get(rsp.messageIdBeingRespondedTo);
     if (!f) return undefined;
+    // PS3.7 9.1.1.1.3/4: the response's affected SOP class and instance, when present, equal
+    // the request's.
+    const req = f.request;
     if (
       rsp.affectedSopInstanceUid !== undefined &&
-      rsp.affectedSopInstanceUid !== f.request.affectedSopInstanceUid
+      rsp.affectedSopInstanceUid !== req.affectedSopInstanceUid
+    ) return undefined;
+    if (
+      rsp.affectedSopClassUid !== undefined && rsp.affectedSopClassUid !== req.affectedSopClassUid
     ) return undefined;
     return f;
   }

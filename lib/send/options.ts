@@ -1,0 +1,111 @@
+/**
+ * Checks {@link StoreOptions} before anything is read or connected, so a wrong value is named
+ * as what it is instead of surfacing later as a network error.
+ *
+ * @module
+ */
+
+import { AeTitleError, validateAeTitle } from "../acse.ts";
+import type { StoreOptions } from "./types.ts";
+
+/** An option given to `storeFiles` (or `echo`) is out of range or of the wrong type. */
+export class StoreOptionsError extends Error {
+  /** The option's name, e.g. `port`. */
+  readonly option: string;
+  /**
+   * Creates the error.
+   * @param option the option's name
+   * @param message what is wrong with it
+   */
+  constructor(option: string, message: string) {
+    super(`${option}: ${message}`);
+    this.name = "StoreOptionsError";
+    this.option = option;
+  }
+}
+
+function integerIn(o: Record<string, unknown>, name: string, min: number, max: number): void {
+  const v = o[name];
+  if (v === undefined) return;
+  if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) {
+    throw new StoreOptionsError(name, `must be a whole number from ${min} to ${max}, not ${v}`);
+  }
+}
+
+function secondsOrNull(name: string, v: unknown): void {
+  if (v === undefined || v === null) return;
+  if (typeof v !== "number" || !(v >= 0) || v === Infinity) {
+    throw new StoreOptionsError(name, `must be a number of seconds (0 or more) or null, not ${v}`);
+  }
+}
+
+/**
+ * Checks the connection part of the options (address, port, AE titles, timeouts, PDU size).
+ *
+ * @example
+ * ```ts
+ * import { validateConnectionOptions } from "./options.ts";
+ * try {
+ *   validateConnectionOptions({ address: "127.0.0.1", port: 70000 });
+ * } catch (e) {
+ *   (e as Error).message; // "port: must be a whole number from 1 to 65535, not 70000"
+ * }
+ * ```
+ */
+export function validateConnectionOptions(
+  options: Pick<
+    StoreOptions,
+    "address" | "port" | "callingAeTitle" | "calledAeTitle" | "timeouts" | "maxPduLength"
+  >,
+): void {
+  const o = options as unknown as Record<string, unknown>;
+  if (typeof options.address !== "string" || options.address.trim() === "") {
+    throw new StoreOptionsError("address", "must be a host name or IP address");
+  }
+  if (options.port === undefined) throw new StoreOptionsError("port", "is required");
+  integerIn(o, "port", 1, 65535);
+  for (const name of ["callingAeTitle", "calledAeTitle"] as const) {
+    const v = options[name];
+    if (v === undefined) continue;
+    try {
+      validateAeTitle(v);
+    } catch (e) {
+      if (e instanceof AeTitleError) throw new StoreOptionsError(name, e.message);
+      throw e;
+    }
+  }
+  for (const k of ["acse", "dimse", "network"] as const) {
+    secondsOrNull(`timeouts.${k}`, options.timeouts?.[k]);
+  }
+  integerIn(o, "maxPduLength", 0, 0xffffffff);
+}
+
+/**
+ * Checks every option of {@link StoreOptions}; throws a {@link StoreOptionsError} naming the
+ * first one that is wrong.
+ *
+ * @example
+ * ```ts
+ * import { validateStoreOptions } from "./options.ts";
+ * try {
+ *   validateStoreOptions({ address: "127.0.0.1", port: 11112, paths: ["a"], parallel: 0 });
+ * } catch (e) {
+ *   (e as Error).message; // "parallel: must be a whole number from 1 to 64, not 0"
+ * }
+ * ```
+ */
+export function validateStoreOptions(options: StoreOptions): void {
+  validateConnectionOptions(options);
+  const o = options as unknown as Record<string, unknown>;
+  if (!Array.isArray(options.paths) || options.paths.some((p) => typeof p !== "string")) {
+    throw new StoreOptionsError("paths", "must be an array of file or directory paths");
+  }
+  integerIn(o, "parallel", 1, 64);
+  integerIn(o, "asyncWindow", 1, 65535);
+  integerIn(o, "retries", 0, 100);
+  integerIn(o, "priority", 0, 2);
+  secondsOrNull("retryDelay", options.retryDelay);
+  if (options.retryDelay === null) {
+    throw new StoreOptionsError("retryDelay", "must be a number of seconds (0 or more)");
+  }
+}
