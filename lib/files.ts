@@ -6,6 +6,8 @@
  * @module
  */
 
+import { compileGlobs } from "./glob.ts";
+
 /** A path that could not be used as input, and why. */
 export interface BadPath {
   /** The path as given or found. */
@@ -22,6 +24,17 @@ export interface FoundFiles {
   bad: BadPath[];
   /** Subdirectories not descended into because recursion was off. */
   skippedDirectories: string[];
+  /** Files met in directories and left out because no `pattern` matched their name. */
+  notMatching: number;
+}
+
+/** How {@link findFiles} selects files met while listing directories. */
+export interface FindOptions {
+  /**
+   * Wildcard patterns (see `lib/glob.ts`) a file's base name must match for a file found in a
+   * directory to be taken; files named directly are always taken. Default: every file.
+   */
+  patterns?: readonly string[];
 }
 
 /**
@@ -70,46 +83,55 @@ async function statOrNull(path: string): Promise<Deno.FileInfo | Error> {
   }
 }
 
-async function listDir(
-  dir: string,
-  recurse: boolean,
-  out: string[],
-  bad: BadPath[],
-  skipped: string[],
-): Promise<void> {
+/** What a directory walk collects. */
+interface Walk {
+  recurse: boolean;
+  /** Whether a file met in a directory is taken (by its base name). */
+  select?: (name: string) => boolean;
+  out: string[];
+  bad: BadPath[];
+  skipped: string[];
+  notMatching: number;
+}
+
+async function listDir(dir: string, walk: Walk): Promise<void> {
   // Entries are taken one at a time (a folder of 100,000 files is never held as entries,
   // only as the paths kept).
   let entries: Iterable<Deno.DirEntry>;
   try {
     entries = Deno.readDirSync(dir);
   } catch (err) {
-    bad.push({ path: dir, reason: `cannot list directory: ${reasonOf(err)}` });
+    walk.bad.push({ path: dir, reason: `cannot list directory: ${reasonOf(err)}` });
     return;
   }
   try {
-    await addEntries(dir, entries, recurse, out, bad, skipped);
+    await addEntries(dir, entries, walk);
   } catch (err) {
-    bad.push({ path: dir, reason: `cannot list directory: ${reasonOf(err)}` });
+    walk.bad.push({ path: dir, reason: `cannot list directory: ${reasonOf(err)}` });
   }
+}
+
+/** Takes a file met in a directory, unless the patterns leave it out. */
+function addFound(p: string, name: string, walk: Walk): void {
+  if (walk.select && !walk.select(name)) walk.notMatching++;
+  else walk.out.push(p);
 }
 
 async function addEntries(
   dir: string,
   entries: Iterable<Deno.DirEntry>,
-  recurse: boolean,
-  out: string[],
-  bad: BadPath[],
-  skipped: string[],
+  walk: Walk,
 ): Promise<void> {
+  const { bad } = walk;
   for (const e of entries) {
     const p = join(dir, e.name);
     if (e.name.includes("\uFFFD") && (await statOrNull(p)) instanceof Error) {
       bad.push({ path: p, reason: NOT_UTF8 });
     } else if (e.isFile) {
-      out.push(p);
+      addFound(p, e.name, walk);
     } else if (e.isDirectory) {
-      if (recurse) await listDir(p, recurse, out, bad, skipped);
-      else skipped.push(p);
+      if (walk.recurse) await listDir(p, walk);
+      else walk.skipped.push(p);
     } else if (e.isSymlink) {
       // Links to files are sent (as the reference does); links to directories are not
       // followed (no loops); broken links are reported instead of dropped silently.
@@ -119,7 +141,7 @@ async function addEntries(
           path: p,
           reason: p.includes("\uFFFD") ? NOT_UTF8 : `broken link: ${reasonOf(st)}`,
         });
-      } else if (st.isFile) out.push(p);
+      } else if (st.isFile) addFound(p, e.name, walk);
       else if (!st.isDirectory) bad.push({ path: p, reason: "not a regular file" });
     } else {
       bad.push({ path: p, reason: "not a regular file" });
@@ -133,13 +155,23 @@ async function addEntries(
  * @example
  * ```ts ignore
  * import { findFiles } from "./files.ts";
- * const { files, bad } = await findFiles(["testdata"], false);
+ * const { files, bad } = await findFiles(["testdata"], false, { patterns: ["*.dcm"] });
  * ```
  */
-export async function findFiles(paths: string[], recurse: boolean): Promise<FoundFiles> {
-  const out: string[] = [];
-  const bad: BadPath[] = [];
-  const skipped: string[] = [];
+export async function findFiles(
+  paths: string[],
+  recurse: boolean,
+  options: FindOptions = {},
+): Promise<FoundFiles> {
+  const walk: Walk = {
+    recurse,
+    select: options.patterns?.length ? compileGlobs(options.patterns) : undefined,
+    out: [],
+    bad: [],
+    skipped: [],
+    notMatching: 0,
+  };
+  const { out, bad, skipped } = walk;
   for (const p of paths) {
     const st = await statOrNull(p);
     if (st instanceof Error) {
@@ -147,7 +179,7 @@ export async function findFiles(paths: string[], recurse: boolean): Promise<Foun
     } else if (st.isFile) {
       out.push(p);
     } else if (st.isDirectory) {
-      await listDir(p, recurse, out, bad, skipped);
+      await listDir(p, walk);
     } else {
       bad.push({ path: p, reason: "not a regular file" });
     }
@@ -158,5 +190,10 @@ export async function findFiles(paths: string[], recurse: boolean): Promise<Foun
   for (let i = 0; i < out.length; i++) if (i === 0 || out[i] !== out[n - 1]) out[n++] = out[i];
   out.length = n;
   const files = out;
-  return { files, bad, skippedDirectories: skipped.sort(compareCodePoints) };
+  return {
+    files,
+    bad,
+    skippedDirectories: skipped.sort(compareCodePoints),
+    notMatching: walk.notMatching,
+  };
 }

@@ -197,19 +197,24 @@ export class LogHandlers {
         log.error(`Not sent: ${e.path}: Cannot access path: ${e.reason}`);
         return;
       case "bad-file":
-        log.error(
-          e.code === "missing-uid" && e.phase === "scan"
-            ? `Unknown SOP Class or Transfer Syntax UID: ${e.path}`
-            : e.code === "unreadable"
-            ? `Cannot read file: ${e.path}`
-            : `Bad DICOM file: ${e.path}`,
-        );
+        // One line per file: its "Not sent: ... Bad DICOM file: <why>" line says it all.
+        return;
+      case "file-ignored":
+        log.info(`Ignored (not DICOM): ${e.path}`);
+        return;
+      case "dicomdir-read":
+        if (e.error === undefined) {
+          log.info(
+            `Read DICOMDIR: ${e.path}: ${e.files} referenced file${e.files === 1 ? "" : "s"}`,
+          );
+        }
         return;
       case "skipped-directory":
         log.warn(`Not descending into directory without -r: ${e.path}`);
         return;
       case "no-files":
-        log.warn("No suitable DICOM files found");
+        if (e.reason !== undefined) log.error(`No files to send: ${e.reason}`);
+        else log.warn("No suitable DICOM files found");
         return;
       case "association-requesting":
         log.info("Requesting Association");
@@ -307,6 +312,7 @@ export class LogHandlers {
         if (r.outcome === "failure") log.error(`Store failed: ${r.path}: ${r.reason}`);
         else if (r.outcome === "not-sent") log.error(`Not sent: ${r.path}: ${r.reason}`);
         else if (r.outcome === "warning") log.warn(`Stored with warning: ${r.path}: ${r.reason}`);
+        else if (r.outcome === "skipped") log.warn(`Skipped: ${r.path}: ${r.reason}`);
         return;
       }
     }

@@ -11,6 +11,7 @@
 
 import { forgetExaminedDataset, readDicomFileInfo } from "./part10/file.ts";
 import { DicomFileError } from "./part10/errors.ts";
+import { MEDIA_STORAGE_DIRECTORY_STORAGE } from "./dicomdir.ts";
 import type { DicomFileInfo } from "./part10/types.ts";
 
 /** A file that can't be sent (not DICOM, unreadable...), kept at its place in the order. */
@@ -19,7 +20,7 @@ export interface BadItem {
   path: string;
   /** Why it can't be sent. */
   bad: string;
-  /** The {@link DicomFileError} code, when there is one. */
+  /** The {@link DicomFileError} code, when there is one; `dicomdir` for a DICOMDIR. */
   code?: string;
 }
 
@@ -71,7 +72,7 @@ export interface FileQueue {
 
 /**
  * Examines one file's first bytes: its SOP class, instance and transfer syntax, or why it
- * can't be sent. With `keepSmall`, a file that fits in the first read keeps its data set with
+ * can't be sent (a DICOMDIR is never sent: it is a {@link BadItem} with code `dicomdir`). With `keepSmall`, a file that fits in the first read keeps its data set with
  * the record, to be sent without reading it again (for records that live until their file is
  * sent, not for a whole run's list).
  *
@@ -84,7 +85,10 @@ export interface FileQueue {
  */
 export async function examineFile(path: string, keepSmall = false): Promise<Item> {
   try {
-    return await readDicomFileInfo(path, { keepSmall });
+    const info = await readDicomFileInfo(path, { keepSmall });
+    if (info.sopClassUid !== MEDIA_STORAGE_DIRECTORY_STORAGE) return info;
+    forgetExaminedDataset(info);
+    return { path, bad: "DICOMDIR (Media Storage Directory Storage)", code: "dicomdir" };
   } catch (err) {
     if (err instanceof DicomFileError) return { path, bad: err.reason, code: err.code };
     return { path, bad: err instanceof Error ? err.message : String(err) };

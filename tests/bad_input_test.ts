@@ -173,7 +173,13 @@ Deno.test("bad input: good files with a non-ASCII and a 250-byte name are sent a
       await Deno.writeFile(`${dir}/${n}`, makePart10({ sopInstanceUid: uid(i + 1) }));
     }
     const { report, lines } = await sendLogged(peer.port, [dir], T, {}, "info");
-    assert.deepEqual(report.counts, { success: 3, warning: 0, failure: 0, "not-sent": 0 });
+    assert.deepEqual(report.counts, {
+      success: 3,
+      warning: 0,
+      failure: 0,
+      "not-sent": 0,
+      skipped: 0,
+    });
     for (const n of names) assert.ok(lines.includes(`I: Sending file: ${dir}/${n}`), n);
     assert.equal(peer.stored.size, 3);
   } finally {

@@ -180,12 +180,58 @@ Deno.test("findFiles: non-regular entries (FIFO) are reported, not dropped", asy
 });
 
 Deno.test("findFiles: nothing given, nothing found", async () => {
-  assert.deepEqual(await findFiles([], true), { files: [], bad: [], skippedDirectories: [] });
+  assert.deepEqual(await findFiles([], true), {
+    files: [],
+    bad: [],
+    skippedDirectories: [],
+    notMatching: 0,
+  });
   await withTree({ "empty": null }, async (root) => {
     assert.deepEqual(await findFiles([`${root}/empty`], true), {
       files: [],
       bad: [],
       skippedDirectories: [],
+      notMatching: 0,
     });
+  });
+});
+
+Deno.test("findFiles: patterns select files met in directories by base name, counting the rest", async () => {
+  await withTree({
+    "d/IM0001": "1",
+    "d/IM0002.dcm": "2",
+    "d/notes.txt": "n",
+    "d/sub/IM0003": "3",
+    "d/sub/x.dcm": "4",
+    "d/sub/IM.dir/y": "5",
+  }, async (root) => {
+    const flat = await findFiles([`${root}/d`], false, { patterns: ["IM*"] });
+    assert.deepEqual(flat.files, [`${root}/d/IM0001`, `${root}/d/IM0002.dcm`]);
+    assert.equal(flat.notMatching, 1);
+    // The pattern applies to file names only: directories are still descended into.
+    const deep = await findFiles([`${root}/d`], true, { patterns: ["IM*", "*.dcm"] });
+    assert.deepEqual(deep.files, [
+      `${root}/d/IM0001`,
+      `${root}/d/IM0002.dcm`,
+      `${root}/d/sub/IM0003`,
+      `${root}/d/sub/x.dcm`,
+    ]);
+    assert.equal(deep.notMatching, 2); // notes.txt, y
+    // A file named on the command line is taken whatever its name.
+    const direct = await findFiles([`${root}/d/notes.txt`], false, { patterns: ["*.dcm"] });
+    assert.deepEqual(direct.files, [`${root}/d/notes.txt`]);
+    assert.equal(direct.notMatching, 0);
+    // No pattern (or an empty list): everything, as before.
+    assert.equal((await findFiles([`${root}/d`], true, { patterns: [] })).files.length, 6);
+  });
+});
+
+Deno.test("findFiles: patterns apply to links to files by the link's name", async () => {
+  await withTree({ "t/target.bin": "x", "d/": null }, async (root) => {
+    await Deno.symlink(`${root}/t/target.bin`, `${root}/d/IM1`);
+    await Deno.symlink(`${root}/t/target.bin`, `${root}/d/other`);
+    const r = await findFiles([`${root}/d`], false, { patterns: ["IM?"] });
+    assert.deepEqual(r.files, [`${root}/d/IM1`]);
+    assert.equal(r.notMatching, 1);
   });
 });

@@ -146,7 +146,13 @@ Deno.test("storeFiles: default mode stores files byte-identical when the TS matc
   const scp = startStorageScp();
   try {
     const report = await storeFiles(fast(scp.port, [MR, CT]));
-    assert.deepEqual(report.counts, { success: 2, warning: 0, failure: 0, "not-sent": 0 });
+    assert.deepEqual(report.counts, {
+      success: 2,
+      warning: 0,
+      failure: 0,
+      "not-sent": 0,
+      skipped: 0,
+    });
     assert.equal(report.associations, 1);
     assert.equal(report.noAssociation, false);
     assert.equal(exitCodeFor(report), 0);

@@ -7,7 +7,8 @@
 
 import type { Timeouts } from "../association.ts";
 import type { DicomFileInfo } from "../part10/types.ts";
-import { badReason, type Item } from "../queue.ts";
+import { type BadItem, badReason, type Item } from "../queue.ts";
+import type { DicomdirRead } from "./inputs.ts";
 import { isTransient } from "./reasons.ts";
 import type { FileResult, StoreEvent, StoreOptions } from "./types.ts";
 
@@ -32,6 +33,11 @@ export function resultOf(f: DicomFileInfo): FileResult {
     sopInstanceUid: f.sopInstanceUid,
     transferSyntaxUid: f.transferSyntaxUid,
   };
+}
+
+/** The event that ends a file's events on this round. */
+function ends(e: StoreEvent): boolean {
+  return e.type === "file-done" || e.type === "file-retry" || e.type === "file-ignored";
 }
 
 /**
@@ -60,7 +66,7 @@ export class Sequencer {
   emit(index: number, e: StoreEvent): void {
     if (index === this.#next) {
       this.#out(e);
-      if (e.type === "file-done" || e.type === "file-retry") {
+      if (ends(e)) {
         this.#next++;
         this.#drain();
       }
@@ -69,7 +75,7 @@ export class Sequencer {
     const buf = this.#buffers.get(index) ?? [];
     buf.push(e);
     this.#buffers.set(index, buf);
-    if (e.type === "file-done" || e.type === "file-retry") this.#done.add(index);
+    if (ends(e)) this.#done.add(index);
   }
   #drain(): void {
     for (;;) {
@@ -119,6 +125,12 @@ export class Run {
   deferred: DicomFileInfo[] = [];
   /** Associations in a row that ended early without storing anything. */
   fruitless = 0;
+  /** DICOMDIRs read for their references (`dicomdir` option), by path. */
+  dicomdirs: ReadonlyMap<string, DicomdirRead> = new Map();
+  /** Non-DICOM files left out of the account (`ignoreNonDicom`). */
+  readonly ignored: Set<string> = new Set();
+  /** DICOMDIRs skipped. */
+  skippedDicomdirs = 0;
 
   /** @param options the run's options */
   constructor(options: StoreOptions) {
@@ -153,9 +165,47 @@ export class Run {
     emit({ type: "file-done", result });
   }
 
+  /**
+   * True for a file left out on purpose rather than failed: a DICOMDIR (skipped, unless it
+   * could not be read for its references) or, with `ignoreNonDicom`, a file that is not DICOM.
+   */
+  leavesOut(item: Item): boolean {
+    if (!("bad" in item)) return false;
+    if (item.code === "dicomdir") return !this.#dicomdirError(item.path);
+    return item.code === "not-dicom" && this.options.ignoreNonDicom === true;
+  }
+
+  #dicomdirError(path: string): string | undefined {
+    const read = this.dicomdirs.get(path);
+    return read && "error" in read ? read.error : undefined;
+  }
+
+  /** Ends a DICOMDIR (skipped) or an ignored non-DICOM file (left out of the account). */
+  #leaveOut(item: BadItem, emit: Emit): void {
+    if (item.code !== "dicomdir") {
+      this.ignored.add(item.path);
+      emit({ type: "file-ignored", path: item.path, reason: item.bad });
+      return;
+    }
+    this.skippedDicomdirs++;
+    const read = this.dicomdirs.get(item.path);
+    const reason = read && "files" in read
+      ? `DICOMDIR: read for the ${read.files} file${read.files === 1 ? "" : "s"} it references`
+      : "DICOMDIR (a media directory, not an instance): --dicomdir sends the files it references";
+    this.finish({ path: item.path, outcome: "skipped", reason }, undefined, emit);
+  }
+
   /** Ends an item that was never sent: a bad file, or one no association could take. */
   notSent(item: Item, reason: string, err?: Error, emit: Emit = this.emit): void {
-    if ("bad" in item) {
+    if (this.leavesOut(item)) return this.#leaveOut(item as BadItem, emit);
+    if ("bad" in item && item.code === "dicomdir") {
+      const why = this.#dicomdirError(item.path);
+      this.finish(
+        { path: item.path, outcome: "not-sent", reason: `Bad DICOMDIR: ${why}` },
+        undefined,
+        emit,
+      );
+    } else if ("bad" in item) {
       this.finish(
         { path: item.path, outcome: "not-sent", reason: badReason(item) },
         undefined,

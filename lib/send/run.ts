@@ -5,7 +5,7 @@
  * @module
  */
 
-import { compareCodePoints, findFiles, type FoundFiles } from "../files.ts";
+import { compareCodePoints } from "../files.ts";
 import {
   type AssociationPlan,
   defaultContexts,
@@ -15,7 +15,6 @@ import {
 } from "../plan.ts";
 import {
   type BadItem,
-  badReason,
   examineFile,
   ExaminingQueue,
   type FileQueue,
@@ -27,6 +26,7 @@ import { Run, Sequencer } from "./account.ts";
 import { reasonOf } from "./reasons.ts";
 import { validateStoreOptions } from "./options.ts";
 import { type AssociationOutcome, worker } from "./worker.ts";
+import { findInputs, type Inputs, whyNothingToSend } from "./inputs.ts";
 import {
   DEFAULT_TRANSFER_SYNTAXES,
   type FileResult,
@@ -53,15 +53,20 @@ import {
 export async function storeFiles(options: StoreOptions): Promise<StoreReport> {
   validateStoreOptions(options);
   const run = new Run(options);
-  const found = await findFiles(options.paths, options.recurse ?? false);
-  for (const b of found.bad) run.emit({ type: "bad-path", path: b.path, reason: b.reason });
-  for (const d of found.skippedDirectories) run.emit({ type: "skipped-directory", path: d });
+  const found = await findInputs(options, run.emit);
+  run.dicomdirs = found.dicomdirs;
   const planOptions: PlanOptions = {
     requiredContexts: options.requiredContexts ?? false,
     transferSyntaxes: options.transferSyntaxes ?? DEFAULT_TRANSFER_SYNTAXES,
   };
-  await sendRounds(run, await firstPlans(run, found.files, planOptions), planOptions);
+  await sendRounds(run, await firstPlans(run, found, planOptions), planOptions);
   return account(run, found);
+}
+
+/** Why nothing at all could be sent (see {@link whyNothingToSend}), from what the run left out. */
+function nothingToSend(run: Run, found: Inputs): string | undefined {
+  const left = { dicomdirs: run.skippedDicomdirs, ignored: run.ignored.size };
+  return whyNothingToSend(found, left, run.options);
 }
 
 /** What the first round sends. */
@@ -83,9 +88,10 @@ interface FirstPlans {
  */
 async function firstPlans(
   run: Run,
-  files: string[],
+  found: Inputs,
   planOptions: PlanOptions,
 ): Promise<FirstPlans> {
+  const files = found.files;
   let bad: BadItem[] = [];
   let plans: AssociationPlan<DicomFileInfo>[] = [];
   if (!planOptions.requiredContexts) {
@@ -114,12 +120,14 @@ async function firstPlans(
   // association, as the reference does; otherwise at their place in the send order.
   if (planOptions.requiredContexts || plans.length === 0) {
     for (const b of bad) {
-      run.emit({ type: "bad-file", path: b.path, reason: b.bad, code: b.code, phase: "scan" });
-      run.finish({ path: b.path, outcome: "not-sent", reason: badReason(b) });
+      if (!run.leavesOut(b)) {
+        run.emit({ type: "bad-file", path: b.path, reason: b.bad, code: b.code, phase: "scan" });
+      }
+      run.notSent(b, "");
     }
     bad = [];
   }
-  if (plans.length === 0) run.emit({ type: "no-files" });
+  if (plans.length === 0) run.emit({ type: "no-files", reason: nothingToSend(run, found) });
   return { plans, bad };
 }
 
@@ -217,22 +225,33 @@ function countFruitless(run: Run, outcomes: AssociationOutcome[]): boolean {
   return true;
 }
 
-/** The report: unusable paths first, then every file in sorted path order. */
-function account(run: Run, found: FoundFiles): StoreReport {
+/**
+ * The report: unusable paths first, then every file in sorted path order (ignored non-DICOM
+ * files left out).
+ */
+function account(run: Run, found: Inputs): StoreReport {
   const ordered: FileResult[] = [
     ...found.bad.map((b): FileResult => ({
       path: b.path,
       outcome: "not-sent",
       reason: `Cannot access path: ${b.reason}`,
     })),
-    ...found.files.map((p) => run.results.get(p)!),
   ];
-  const counts: Record<Outcome, number> = { success: 0, warning: 0, failure: 0, "not-sent": 0 };
+  for (const p of found.files) if (!run.ignored.has(p)) ordered.push(run.results.get(p)!);
+  const counts: Record<Outcome, number> = {
+    success: 0,
+    warning: 0,
+    failure: 0,
+    "not-sent": 0,
+    skipped: 0,
+  };
   for (const r of ordered) counts[r.outcome]++;
   return {
     results: ordered,
     counts,
     associations: run.associations,
     noAssociation: run.wanted > 0 && run.associations === 0,
+    ignored: run.ignored.size,
+    nothingToSend: nothingToSend(run, found),
   };
 }

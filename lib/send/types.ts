@@ -11,8 +11,11 @@ import type { DicomFileInfo } from "../part10/types.ts";
 import type { CStoreRQ, CStoreRSP } from "../dimse/messages.ts";
 import { UNCOMPRESSED_TRANSFER_SYNTAXES } from "../uids.ts";
 
-/** How a file's run ended. */
-export type Outcome = "success" | "warning" | "failure" | "not-sent";
+/**
+ * How a file's run ended. `skipped`: left out on purpose and not a failure (a DICOMDIR, which
+ * is a media directory rather than an instance to store).
+ */
+export type Outcome = "success" | "warning" | "failure" | "not-sent" | "skipped";
 
 /** The account of one input file. */
 export interface FileResult {
@@ -52,7 +55,12 @@ export type StoreEvent =
   | { type: "bad-path"; path: string; reason: string }
   | { type: "skipped-directory"; path: string }
   | { type: "bad-file"; path: string; reason: string; code?: string; phase: "scan" | "send" }
-  | { type: "no-files" }
+  /** Nothing can be sent; `reason` says why when no file at all was a candidate. */
+  | { type: "no-files"; reason?: string }
+  /** A DICOMDIR read for the files it references (`dicomdir` option). */
+  | { type: "dicomdir-read"; path: string; files: number; error?: string }
+  /** A non-DICOM file left out of the account (`ignoreNonDicom` option). */
+  | { type: "file-ignored"; path: string; reason: string }
   | { type: "association-requesting"; plan: AssociationPlan<DicomFileInfo> }
   | { type: "association-accepted"; association: Association }
   | { type: "association-failed"; error: Error }
@@ -91,6 +99,18 @@ export interface StoreOptions {
   paths: string[];
   /** Descend into subdirectories. */
   recurse?: boolean;
+  /**
+   * Wildcard patterns (`*`, `?`, `[...]`): a file found in a directory is taken only when its
+   * base name matches one of them; files named in `paths` are always taken. Default: all.
+   */
+  patterns?: string[];
+  /**
+   * Send the files each DICOMDIR references (like dcmsend `+rd`); every input file is checked
+   * for being a DICOMDIR first. Either way a DICOMDIR itself is never sent (outcome `skipped`).
+   */
+  dicomdir?: boolean;
+  /** Leave files that are not DICOM at all out of the account instead of counting them. */
+  ignoreNonDicom?: boolean;
   /** Default `STORESCU`. */
   callingAeTitle?: string;
   /** Default `ANY-SCP`. */
@@ -134,6 +154,13 @@ export interface StoreReport {
   associations: number;
   /** True when at least one association was wanted and none could be established. */
   noAssociation: boolean;
+  /** Non-DICOM files left out of the account (`ignoreNonDicom`). */
+  ignored: number;
+  /**
+   * Set when the run had nothing at all to send and nothing failed: why (no file found, only
+   * subdirectories without `recurse`, no name matching `patterns`, only DICOMDIRs...).
+   */
+  nothingToSend?: string;
 }
 
 /** The default proposal order: Explicit LE, Implicit LE, Deflated Explicit LE, Explicit BE. */

@@ -68,7 +68,16 @@ export async function worker(
   return { established: true, stored: sender.stored, error };
 }
 
-async function requestAssociation(
+/**
+ * Opens one association proposing `plan`'s contexts (and an asynchronous operations window above 1).
+ *
+ * @example
+ * ```ts ignore
+ * import { requestAssociation } from "./worker.ts";
+ * const assoc = await requestAssociation(run, plan, 1);
+ * ```
+ */
+export async function requestAssociation(
   run: Run,
   plan: AssociationPlan<DicomFileInfo>,
   window: number,
@@ -180,6 +189,10 @@ class Sender {
       }
       const { item, index } = q;
       const emit = this.#emitFor(index);
+      if (run.leavesOut(item)) {
+        run.notSent(item, "", undefined, emit);
+        continue;
+      }
       run.tried(item.path);
       emit({ type: "file-sending", path: item.path });
       if ("bad" in item) {
