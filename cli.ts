@@ -9,7 +9,7 @@
  * @module
  */
 
-import { storeFiles, type StoreReport } from "./lib/send.ts";
+import { storeFiles, type StoreOptions, type StoreReport } from "./lib/send.ts";
 import { type Level, Logger, LogHandlers, stderrWriter } from "./lib/log.ts";
 import { AeTitleError, validateAeTitle } from "./lib/acse.ts";
 import {
@@ -21,6 +21,10 @@ import {
 import { type CliOptions, parseArgs, UsageError } from "./lib/cli/options.ts";
 import { HELP, USAGE } from "./lib/cli/help.ts";
 import { openReport, reportLine, type ReportWriter } from "./lib/cli/report.ts";
+import { applyDestination, DestinationError } from "./lib/cli/destinations.ts";
+import { runEcho, unsentAfterEcho } from "./lib/cli/echo.ts";
+import { planReportLine, planSummaryLine, planText } from "./lib/cli/dry_run.ts";
+import { dryRun } from "./lib/dry_run.ts";
 
 export { type CliOptions, parseArgs, reportLine, UsageError };
 
@@ -39,6 +43,8 @@ export const ExitCode = {
   SomeNotStored: 3,
   /** An unexpected internal error. */
   Internal: 4,
+  /** Nothing to send: no file found, or every file found was left out (the reason is printed). */
+  NothingToSend: 5,
 } as const;
 
 function logLevelOf(o: CliOptions): Level | "quiet" {
@@ -64,19 +70,29 @@ function transferSyntaxesOf(o: CliOptions): string[] {
 }
 
 /**
- * The one-line account printed at the end of every run.
+ * The one-line account printed at the end of every run. Skipped files (DICOMDIRs) and ignored
+ * non-DICOM files are mentioned only when there are some.
  *
  * @example
  * ```ts
  * import { summaryLine } from "jsr:@x/storescu/cli";
  * summaryLine({ success: 2, warning: 0, failure: 1, "not-sent": 0 });
  * // "Summary: 3 files: 2 success, 0 warning, 1 failed, 0 not sent"
+ * summaryLine({ success: 2, warning: 0, failure: 0, "not-sent": 0, skipped: 1 }, 3);
+ * // "Summary: 3 files: 2 success, 0 warning, 0 failed, 0 not sent, 1 skipped; 3 non-DICOM files ignored"
  * ```
  */
-export function summaryLine(counts: StoreReport["counts"]): string {
-  const total = counts.success + counts.warning + counts.failure + counts["not-sent"];
-  return `Summary: ${total} file${total === 1 ? "" : "s"}: ${counts.success} success, ` +
+export function summaryLine(
+  counts: Omit<StoreReport["counts"], "skipped"> & { skipped?: number },
+  ignored = 0,
+): string {
+  const skipped = counts.skipped ?? 0;
+  const total = counts.success + counts.warning + counts.failure + counts["not-sent"] + skipped;
+  let line = `Summary: ${total} file${total === 1 ? "" : "s"}: ${counts.success} success, ` +
     `${counts.warning} warning, ${counts.failure} failed, ${counts["not-sent"]} not sent`;
+  if (skipped > 0) line += `, ${skipped} skipped`;
+  if (ignored > 0) line += `; ${ignored} non-DICOM file${ignored === 1 ? "" : "s"} ignored`;
+  return line;
 }
 
 /**
@@ -89,11 +105,16 @@ export function summaryLine(counts: StoreReport["counts"]): string {
  * // 0
  * ```
  */
-export function exitCodeFor(report: Pick<StoreReport, "counts" | "noAssociation">): number {
+export function exitCodeFor(
+  report:
+    & Pick<StoreReport, "noAssociation" | "nothingToSend">
+    & { counts: Pick<StoreReport["counts"], "success" | "warning" | "failure" | "not-sent"> },
+): number {
   const { counts } = report;
   const stored = counts.success + counts.warning;
   if (report.noAssociation && stored === 0) return ExitCode.NoAssociation;
   if (counts.failure + counts["not-sent"] > 0) return ExitCode.SomeNotStored;
+  if (report.nothingToSend !== undefined) return ExitCode.NothingToSend;
   return ExitCode.Ok;
 }
 
@@ -135,13 +156,19 @@ function checkAeTitle(option: string, value: string): void {
  */
 export async function main(args: string[], io: CliIO = defaultIO): Promise<number> {
   let opts: CliOptions;
+  let configPath: string | undefined;
   try {
     opts = parseArgs(args);
     if (!opts.help && !opts.version) {
+      configPath = applyDestination(opts);
       checkAeTitle("-aet/--calling-aet", opts.callingAet);
       checkAeTitle("-aec/--called-aet", opts.calledAet);
     }
   } catch (err) {
+    if (err instanceof DestinationError) {
+      io.stderrLine(`storescu: error: ${err.message}`);
+      return ExitCode.Usage;
+    }
     if (err instanceof UsageError) {
       io.stderrLine(USAGE);
       io.stderrLine(`storescu: error: ${err.message}`);
@@ -172,12 +199,17 @@ export async function main(args: string[], io: CliIO = defaultIO): Promise<numbe
   const handlers = new LogHandlers(log);
   log.debug(`storescu v${VERSION}`);
   log.debug("");
+  if (configPath !== undefined) {
+    log.info(
+      `Destination ${opts.dest}: ${opts.addr}:${opts.port} (${opts.calledAet}), from ${configPath}`,
+    );
+  }
   const fixTimeout = (v: number, name: string) => {
     if (v >= 0) return v;
     log.warn(`${name} set to 30 seconds`);
     return 30;
   };
-  const result = await storeFiles({
+  const options: StoreOptions = {
     address: opts.addr,
     port: opts.port,
     paths: opts.paths,
@@ -196,17 +228,64 @@ export async function main(args: string[], io: CliIO = defaultIO): Promise<numbe
     asyncWindow: opts.asyncWindow,
     retries: opts.retry,
     retryDelay: opts.retryDelay,
+    patterns: opts.patterns,
+    dicomdir: opts.dicomdir,
+    ignoreNonDicom: opts.ignoreNonDicom,
     onEvent: (e) => {
       handlers.onStoreEvent(e);
       if (e.type === "file-done") report?.write(e.result);
     },
     associationListener: handlers.onAssociationEvent,
-  });
+  };
+  const say = (line: string) => level !== "quiet" && io.stderrLine(line);
+  let result: StoreReport;
+  const echoFailed = opts.echo ? await runEcho(options, log, handlers, say) : undefined;
+  if (opts.echo && opts.paths.length === 0) {
+    return echoFailed === undefined ? ExitCode.Ok : ExitCode.NoAssociation;
+  }
+  if (echoFailed !== undefined) result = await unsentAfterEcho(options, echoFailed);
+  else if (opts.dryRun) return await planOnly(options, opts, report, io, say);
+  else result = await storeFiles(options);
   // Unusable paths never reach the sender: report them too.
   for (const r of result.results) if (r.reason?.startsWith("Cannot access path")) report?.write(r);
   report?.close();
-  if (level !== "quiet") io.stderrLine(summaryLine(result.counts));
+  say(summaryLine(result.counts, result.ignored));
   return exitCodeFor(result);
+}
+
+/** `--dry-run`/`--probe`: the plan on stdout (or as JSON lines with `--report`), no data sent. */
+async function planOnly(
+  options: StoreOptions,
+  opts: CliOptions,
+  report: ReportWriter | undefined,
+  io: CliIO,
+  say: (line: string) => void,
+): Promise<number> {
+  const { onEvent, ...rest } = options;
+  const plan = await dryRun({
+    ...rest,
+    probe: opts.probe,
+    // The plan says what happens to each file: only the association steps are logged.
+    onEvent: (e) => e.type.startsWith("association") && onEvent?.(e),
+  });
+  for (const r of plan.results) report?.line(planReportLine(r, plan.probed));
+  report?.close();
+  if (opts.report !== "-" && opts.logType !== "q") {
+    io.stdout(
+      planText(plan, `${opts.addr}:${opts.port} (${opts.calledAet}) as ${opts.callingAet}`),
+    );
+  }
+  say(planSummaryLine(plan));
+  return exitCodeFor({
+    counts: {
+      success: plan.counts.planned,
+      warning: 0,
+      failure: 0,
+      "not-sent": plan.counts["not-sent"],
+    },
+    noAssociation: plan.noAssociation,
+    nothingToSend: plan.nothingToSend,
+  });
 }
 
 if (import.meta.main) {

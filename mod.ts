@@ -4,10 +4,13 @@
  * Run it: `deno run -N -R jsr:@x/storescu ADDR PORT PATH... [options]`.
  *
  * Use it: {@link storeFiles} sends every DICOM file under the given paths and resolves one
- * {@link FileResult} per file; it never throws for network or input problems.
+ * {@link FileResult} per file; it never throws for network or input problems. {@link echo}
+ * checks that a peer answers (C-ECHO); {@link dryRun} plans a send (and, with `probe`, asks
+ * the peer what it accepts) without sending anything.
  *
  * ```ts ignore
- * import { storeFiles } from "jsr:@x/storescu";
+ * import { echo, storeFiles } from "jsr:@x/storescu";
+ * await echo({ address: "127.0.0.1", port: 11112 }); // throws if the peer can't be reached
  * const report = await storeFiles({ address: "127.0.0.1", port: 11112, paths: ["study/"] });
  * for (const r of report.results) console.log(r.path, r.outcome, r.reason ?? "");
  * ```
@@ -42,6 +45,15 @@ export {
   ProtocolError,
 } from "./lib/association.ts";
 export { ConnectError } from "./lib/transport.ts";
+export { echo, type EchoEvent, type EchoOptions, type EchoResult } from "./lib/echo.ts";
+export {
+  dryRun,
+  type DryRunOptions,
+  type DryRunReport,
+  type PlannedAssociation,
+  type PlannedResult,
+  type PlanOutcome,
+} from "./lib/dry_run.ts";
 
 if (import.meta.main) {
   const { main, ExitCode } = await import("./cli.ts");

@@ -12,7 +12,11 @@ import type { AssociateRQ } from "./pdu/types.ts";
 import { encodeCommand } from "./dimse/messages.ts";
 import type { CStoreRQ } from "./dimse/messages.ts";
 import { wrapConn } from "./transport.ts";
-import { TRANSFER_SYNTAXES, UNCOMPRESSED_TRANSFER_SYNTAXES } from "./uids.ts";
+import {
+  TRANSFER_SYNTAXES,
+  UNCOMPRESSED_TRANSFER_SYNTAXES,
+  VERIFICATION_SOP_CLASS,
+} from "./uids.ts";
 
 /** One object the SCP received. */
 export interface ReceivedObject {
@@ -46,8 +50,10 @@ export interface ScpOptions {
   aeTitle?: string;
   /** Calling AE titles allowed (others rejected); default all. */
   allowedCallingAeTitles?: string[];
-  /** Abstract syntaxes accepted (default: all). */
+  /** Abstract syntaxes accepted (default: all); Verification (C-ECHO) is always accepted. */
   sopClasses?: Iterable<string>;
+  /** The status to answer each C-ECHO with (default 0x0000). */
+  echoStatus?: number;
   /** Transfer syntaxes accepted, in preference order (default: the four uncompressed). */
   transferSyntaxes?: readonly string[];
   /** Choose by our order instead of the proposer's. */
@@ -121,7 +127,9 @@ export function startStorageScp(options: ScpOptions = {}): StorageScp {
   const policy: AcceptorPolicy = {
     aeTitle: options.aeTitle,
     allowedCallingAeTitles: options.allowedCallingAeTitles,
-    abstractSyntaxes: options.sopClasses ? new Set(options.sopClasses) : undefined,
+    abstractSyntaxes: options.sopClasses
+      ? new Set([VERIFICATION_SOP_CLASS, ...options.sopClasses])
+      : undefined,
     transferSyntaxes: options.transferSyntaxes ?? UNCOMPRESSED_TRANSFER_SYNTAXES,
     preferOwnOrder: options.preferOwnOrder,
     maxPduLength: options.maxPduLength ?? 16382,
@@ -152,7 +160,8 @@ export function startStorageScp(options: ScpOptions = {}): StorageScp {
           const rsp = {
             kind: "C-ECHO-RSP",
             messageIdBeingRespondedTo: cmd.messageId,
-            status: 0,
+            affectedSopClassUid: cmd.affectedSopClassUid,
+            status: options.echoStatus ?? 0,
           } as const;
           await assoc.sendMessage(msg.contextId, encodeCommand(rsp), rsp).catch(() => {});
         } else if (cmd.kind === "C-STORE-RQ") {

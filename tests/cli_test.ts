@@ -257,7 +257,7 @@ Deno.test("summaryLine: wording and pluralisation", () => {
   );
 });
 
-Deno.test("exitCodeFor: 0 stored (warnings too), 1 no association, 3 some not stored", () => {
+Deno.test("exitCodeFor: 0 stored (warnings too), 1 no association, 3 some not stored, 5 nothing", () => {
   const c = (success: number, warning: number, failure: number, notSent: number) => ({
     success,
     warning,
@@ -273,7 +273,17 @@ Deno.test("exitCodeFor: 0 stored (warnings too), 1 no association, 3 some not st
   assert.equal(exitCodeFor({ counts: c(0, 0, 0, 1), noAssociation: false }), 3);
   // Something stored although an (extra) association failed: 3, not 1.
   assert.equal(exitCodeFor({ counts: c(1, 0, 0, 1), noAssociation: true }), 3);
-  assert.deepEqual(ExitCode, { Ok: 0, NoAssociation: 1, Usage: 2, SomeNotStored: 3, Internal: 4 });
+  // Nothing to send at all (no file found, or only DICOMDIRs / ignored files): 5.
+  const none = { counts: c(0, 0, 0, 0), noAssociation: false, nothingToSend: "empty" };
+  assert.equal(exitCodeFor(none), ExitCode.NothingToSend);
+  assert.deepEqual(ExitCode, {
+    Ok: 0,
+    NoAssociation: 1,
+    Usage: 2,
+    SomeNotStored: 3,
+    Internal: 4,
+    NothingToSend: 5,
+  });
 });
 
 // ---------------------------------------------------------------------------------------------

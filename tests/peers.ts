@@ -129,12 +129,25 @@ export interface CliRun {
 }
 
 /**
- * Runs `cli.ts` in a subprocess with only `-N -R --no-prompt`, as a user would.
+ * Runs `cli.ts` in a subprocess with only `-N -R --no-prompt` (plus `denoFlags`), as a user
+ * would, with `env` added to the environment.
  */
-export async function runCli(args: string[], opts: { cwd?: string } = {}): Promise<CliRun> {
+export async function runCli(
+  args: string[],
+  opts: { cwd?: string; denoFlags?: string[]; env?: Record<string, string> } = {},
+): Promise<CliRun> {
   const r = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-N", "-R", "--no-prompt", `${repoRoot}/cli.ts`, ...args],
+    args: [
+      "run",
+      "-N",
+      "-R",
+      "--no-prompt",
+      ...(opts.denoFlags ?? []),
+      `${repoRoot}/cli.ts`,
+      ...args,
+    ],
     cwd: opts.cwd ?? repoRoot,
+    env: opts.env,
     stdout: "piped",
     stderr: "piped",
   }).output();

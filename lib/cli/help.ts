@@ -9,6 +9,8 @@ export const USAGE = "usage: storescu [options] addr port path";
 
 /** The `--help` text. */
 export const HELP = `${USAGE}
+       storescu [options] --echo addr port
+       storescu [options] --dest name path
 
 The storescu application implements a Service Class User (SCU) for the Storage
 Service Class. For each DICOM file on the command line it sends a C-STORE
@@ -73,10 +75,41 @@ Our additions:
   --report [f]ile       write one JSON line per file to f ('-' for stdout);
                         needs write permission for f (-W)
 
+Checks (nothing sent):
+  --echo                send a C-ECHO first; alone (no path) it is the whole
+                        run: storescu --echo addr port. If it fails, nothing
+                        is sent and every file is reported not sent (exit 1)
+  --dry-run             print the plan (associations, contexts, the transfer
+                        syntax each file would be sent in, what can't go)
+                        without connecting; --report writes it as JSON lines
+  --probe               like --dry-run, and request each planned association
+                        from the peer to show what it accepts, then release
+
+Destinations:
+  --dest [n]ame         take addr, port and AE titles from destination n of
+                        the destinations file (every positional is then a
+                        path); -aet/-aec still override it
+  --config [f]ile       the destinations file (default:
+                        $XDG_CONFIG_HOME/storescu/destinations.json or
+                        ~/.config/storescu/destinations.json, which needs
+                        --allow-env=XDG_CONFIG_HOME,HOME to be found)
+
+Input selection:
+  --pattern [g]lob      take only files whose name matches g (*, ?, [...])
+                        when scanning directories; may be repeated; files
+                        named on the command line are always taken
+  --dicomdir            send the files each DICOMDIR references (like
+                        dcmsend +rd); a DICOMDIR itself is never sent: it is
+                        skipped either way
+  --ignore-non-dicom    leave files that are not DICOM at all out of the
+                        account (by default each is reported not sent)
+
 Exit status:
-  0  every file was stored (Success or Warning status)
-  1  no association could be established; nothing was stored
-  2  bad command line
+  0  every file was stored (Success or Warning status), or skipped (DICOMDIR)
+  1  no association could be established (or --echo failed); nothing stored
+  2  bad command line or destinations file
   3  some files were not stored (each is named on stderr with its reason)
   4  internal error
+  5  nothing to send: no file found, or every file found was left out (why
+     is printed)
 `;

@@ -6,6 +6,7 @@
 
 import type { Level } from "../log.ts";
 import { type OptionSpec, parseCommandLine, UsageError } from "./argparse.ts";
+import { compileGlob } from "../glob.ts";
 
 export { UsageError };
 
@@ -53,6 +54,24 @@ export interface CliOptions {
   retryDelay: number;
   /** `--report`: JSON-lines report file, `-` for stdout. */
   report?: string;
+  /** `--echo`: a C-ECHO first (alone when no path is given). */
+  echo: boolean;
+  /** `--dry-run` (or `--probe`): show the plan, send nothing. */
+  dryRun: boolean;
+  /** `--probe`: with the dry run, negotiate with the peer. */
+  probe: boolean;
+  /** `--dest`: a named destination from the config file (every positional is then a path). */
+  dest?: string;
+  /** `--config`: the destinations file. */
+  config?: string;
+  /** `--dicomdir`: send the files DICOMDIRs reference. */
+  dicomdir: boolean;
+  /** `--pattern`: wildcard patterns for file names met in directories. */
+  patterns: string[];
+  /** `--ignore-non-dicom`: leave non-DICOM files out of the account. */
+  ignoreNonDicom: boolean;
+  /** The `dest` keys given on the command line (a destination doesn't override them). */
+  given?: ReadonlySet<string>;
 }
 
 const SPECS: OptionSpec[] = [
@@ -93,6 +112,14 @@ const SPECS: OptionSpec[] = [
   { dest: "retry", flags: ["--retry"], kind: "int" },
   { dest: "retryDelay", flags: ["--retry-delay"], kind: "float" },
   { dest: "report", flags: ["--report"], kind: "string" },
+  { dest: "echo", flags: ["--echo"], kind: "flag" },
+  { dest: "dryRun", flags: ["--dry-run"], kind: "flag" },
+  { dest: "probe", flags: ["--probe"], kind: "flag" },
+  { dest: "dest", flags: ["--dest"], kind: "string" },
+  { dest: "config", flags: ["--config"], kind: "string" },
+  { dest: "dicomdir", flags: ["--dicomdir"], kind: "flag" },
+  { dest: "patterns", flags: ["--pattern"], kind: "list" },
+  { dest: "ignoreNonDicom", flags: ["--ignore-non-dicom"], kind: "flag" },
 ];
 
 /**
@@ -139,21 +166,19 @@ export function parseArgs(args: string[]): CliOptions {
     retry: (values.retry as number | undefined) ?? 0,
     retryDelay: (values.retryDelay as number | undefined) ?? 1,
     report: values.report as string | undefined,
+    echo: values.echo === true,
+    dryRun: values.dryRun === true || values.probe === true,
+    probe: values.probe === true,
+    dest: values.dest as string | undefined,
+    config: values.config as string | undefined,
+    dicomdir: values.dicomdir === true,
+    patterns: (values.patterns as string[] | undefined) ?? [],
+    ignoreNonDicom: values.ignoreNonDicom === true,
+    given: new Set(Object.keys(values)),
   };
   if (opts.help || opts.version) return opts;
-  const missing = ["addr", "port", "path"].slice(Math.min(positionals.length, 3));
-  if (positionals.length < 3) {
-    throw new UsageError(`the following arguments are required: ${missing.join(", ")}`);
-  }
-  opts.addr = positionals[0];
-  const port = positionals[1];
-  if (!/^[-+]?\d+$/.test(port.trim())) {
-    throw new UsageError(`argument port: invalid int value: '${port}'`);
-  }
-  opts.port = Number(port);
-  if (opts.port < 1 || opts.port > 65535) {
-    throw new UsageError(`argument port: must be 1-65535, not ${opts.port}`);
-  }
+  const rest = peerPositionals(opts, positionals);
+  checkModes(opts);
   if (opts.maxPdu < 0) {
     throw new UsageError(
       `argument -pdu/--max-pdu: must be 0 (unlimited) or more, not ${opts.maxPdu}`,
@@ -174,6 +199,50 @@ export function parseArgs(args: string[]): CliOptions {
     }
   }
   if (opts.retryDelay < 0) throw new UsageError(`argument --retry-delay: must be 0 or more`);
-  opts.paths = positionals.slice(2);
+  opts.paths = rest;
+  for (const p of opts.patterns) {
+    try {
+      compileGlob(p);
+    } catch (err) {
+      throw new UsageError(`argument --pattern: ${(err as Error).message}: '${p}'`);
+    }
+  }
   return opts;
+}
+
+/**
+ * Takes `addr` and `port` from the positionals (unless a destination gives them: then every
+ * positional is a path) and returns the paths; at least one path is needed unless `--echo`.
+ */
+function peerPositionals(opts: CliOptions, positionals: string[]): string[] {
+  const needed = [...(opts.dest === undefined ? ["addr", "port"] : []), "path"];
+  const pathsNeeded = opts.echo ? 0 : 1;
+  const have = positionals.length;
+  if (have < needed.length - 1 + pathsNeeded) {
+    const missing = needed.slice(Math.min(have, needed.length)).filter((n) =>
+      n !== "path" || pathsNeeded > 0
+    );
+    throw new UsageError(`the following arguments are required: ${missing.join(", ")}`);
+  }
+  if (opts.dest !== undefined) return positionals;
+  opts.addr = positionals[0];
+  const port = positionals[1];
+  if (!/^[-+]?\d+$/.test(port.trim())) {
+    throw new UsageError(`argument port: invalid int value: '${port}'`);
+  }
+  opts.port = Number(port);
+  if (opts.port < 1 || opts.port > 65535) {
+    throw new UsageError(`argument port: must be 1-65535, not ${opts.port}`);
+  }
+  return positionals.slice(2);
+}
+
+/** Options that only make sense together. */
+function checkModes(opts: CliOptions): void {
+  if (opts.config !== undefined && opts.dest === undefined) {
+    throw new UsageError("argument --config: only with --dest");
+  }
+  if (opts.echo && opts.dryRun && !opts.probe) {
+    throw new UsageError("argument --echo: not allowed with --dry-run (it connects; use --probe)");
+  }
 }

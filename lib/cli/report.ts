@@ -8,7 +8,11 @@ import type { FileResult } from "../send.ts";
 
 /** Writes one JSON object per line. */
 export interface ReportWriter {
+  /** Writes a file's result as one line. */
   write(r: FileResult): void;
+  /** Writes one line of text (a `--dry-run` line, say). */
+  line(text: string): void;
+  /** Closes the file. */
   close(): void;
 }
 
@@ -54,7 +58,11 @@ export async function openReport(
   stdout: (text: string) => void,
 ): Promise<ReportWriter> {
   if (path === "-") {
-    return { write: (r) => stdout(reportLine(r) + "\n"), close: () => {} };
+    return {
+      write: (r) => stdout(reportLine(r) + "\n"),
+      line: (text) => stdout(text + "\n"),
+      close: () => {},
+    };
   }
   const perm = await Deno.permissions.query({ name: "write", path });
   if (perm.state !== "granted") {
@@ -70,12 +78,10 @@ export async function openReport(
     throw new Error(`--report ${path}: ${err instanceof Error ? err.message : String(err)}`);
   }
   const enc = new TextEncoder();
-  return {
-    write: (r) => {
-      const b = enc.encode(reportLine(r) + "\n");
-      let off = 0;
-      while (off < b.length) off += file.writeSync(b.subarray(off));
-    },
-    close: () => file.close(),
+  const line = (text: string) => {
+    const b = enc.encode(text + "\n");
+    let off = 0;
+    while (off < b.length) off += file.writeSync(b.subarray(off));
   };
+  return { write: (r) => line(reportLine(r)), line, close: () => file.close() };
 }

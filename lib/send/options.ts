@@ -7,6 +7,7 @@
 
 import { AeTitleError, validateAeTitle } from "../acse.ts";
 import type { StoreOptions } from "./types.ts";
+import { compileGlob, GlobError } from "../glob.ts";
 
 /** An option given to `storeFiles` (or `echo`) is out of range or of the wrong type. */
 export class StoreOptionsError extends Error {
@@ -107,5 +108,18 @@ export function validateStoreOptions(options: StoreOptions): void {
   secondsOrNull("retryDelay", options.retryDelay);
   if (options.retryDelay === null) {
     throw new StoreOptionsError("retryDelay", "must be a number of seconds (0 or more)");
+  }
+  if (options.patterns !== undefined) {
+    if (!Array.isArray(options.patterns) || options.patterns.some((p) => typeof p !== "string")) {
+      throw new StoreOptionsError("patterns", "must be an array of wildcard patterns");
+    }
+    for (const p of options.patterns) {
+      try {
+        compileGlob(p);
+      } catch (e) {
+        if (e instanceof GlobError) throw new StoreOptionsError("patterns", `${e.message}: '${p}'`);
+        throw e;
+      }
+    }
   }
 }
