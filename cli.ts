@@ -21,10 +21,6 @@ import {
 import { type CliOptions, parseArgs, UsageError } from "./lib/cli/options.ts";
 import { HELP, USAGE } from "./lib/cli/help.ts";
 import { openReport, reportLine, type ReportWriter } from "./lib/cli/report.ts";
-import { applyDestination, DestinationError } from "./lib/cli/destinations.ts";
-import { runEcho, unsentAfterEcho } from "./lib/cli/echo.ts";
-import { planReportLine, planSummaryLine, planText } from "./lib/cli/dry_run.ts";
-import { dryRun } from "./lib/dry_run.ts";
 
 export { type CliOptions, parseArgs, reportLine, UsageError };
 
@@ -160,12 +156,16 @@ export async function main(args: string[], io: CliIO = defaultIO): Promise<numbe
   try {
     opts = parseArgs(args);
     if (!opts.help && !opts.version) {
-      configPath = applyDestination(opts);
+      // Destinations, echo and dry runs are loaded only when asked for: a plain send doesn't
+      // pay for parsing them.
+      if (opts.dest !== undefined) {
+        configPath = (await import("./lib/cli/destinations.ts")).applyDestination(opts);
+      }
       checkAeTitle("-aet/--calling-aet", opts.callingAet);
       checkAeTitle("-aec/--called-aet", opts.calledAet);
     }
   } catch (err) {
-    if (err instanceof DestinationError) {
+    if (err instanceof Error && err.name === "DestinationError") {
       io.stderrLine(`storescu: error: ${err.message}`);
       return ExitCode.Usage;
     }
@@ -239,11 +239,12 @@ export async function main(args: string[], io: CliIO = defaultIO): Promise<numbe
   };
   const say = (line: string) => level !== "quiet" && io.stderrLine(line);
   let result: StoreReport;
-  const echoFailed = opts.echo ? await runEcho(options, log, handlers, say) : undefined;
+  const echoCli = opts.echo ? await import("./lib/cli/echo.ts") : undefined;
+  const echoFailed = await echoCli?.runEcho(options, log, handlers, say);
   if (opts.echo && opts.paths.length === 0) {
     return echoFailed === undefined ? ExitCode.Ok : ExitCode.NoAssociation;
   }
-  if (echoFailed !== undefined) result = await unsentAfterEcho(options, echoFailed);
+  if (echoFailed !== undefined) result = await echoCli!.unsentAfterEcho(options, echoFailed);
   else if (opts.dryRun) return await planOnly(options, opts, report, io, say);
   else result = await storeFiles(options);
   // Unusable paths never reach the sender: report them too.
@@ -261,6 +262,8 @@ async function planOnly(
   io: CliIO,
   say: (line: string) => void,
 ): Promise<number> {
+  const { dryRun } = await import("./lib/dry_run.ts");
+  const { planReportLine, planSummaryLine, planText } = await import("./lib/cli/dry_run.ts");
   const { onEvent, ...rest } = options;
   const plan = await dryRun({
     ...rest,

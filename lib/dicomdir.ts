@@ -16,10 +16,9 @@ import {
   SEQUENCE_DELIMITATION,
   UNDEFINED_LENGTH,
 } from "./part10/encoding.ts";
-import { TRANSFER_SYNTAXES } from "./uids.ts";
+import { MEDIA_STORAGE_DIRECTORY_STORAGE, TRANSFER_SYNTAXES } from "./uids.ts";
 
-/** Media Storage Directory Storage: the SOP class of a DICOMDIR. */
-export const MEDIA_STORAGE_DIRECTORY_STORAGE = "1.2.840.10008.1.3.10";
+export { MEDIA_STORAGE_DIRECTORY_STORAGE };
 
 const DIRECTORY_RECORD_SEQUENCE = 0x00041220;
 const RECORD_IN_USE_FLAG = 0x00041410;

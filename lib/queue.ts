@@ -11,7 +11,7 @@
 
 import { forgetExaminedDataset, readDicomFileInfo } from "./part10/file.ts";
 import { DicomFileError } from "./part10/errors.ts";
-import { MEDIA_STORAGE_DIRECTORY_STORAGE } from "./dicomdir.ts";
+import { MEDIA_STORAGE_DIRECTORY_STORAGE } from "./uids.ts";
 import type { DicomFileInfo } from "./part10/types.ts";
 
 /** A file that can't be sent (not DICOM, unreadable...), kept at its place in the order. */

@@ -19,6 +19,8 @@ export const DEFLATED_EXPLICIT_VR_LE = "1.2.840.10008.1.2.1.99";
 export const EXPLICIT_VR_BE = "1.2.840.10008.1.2.2";
 /** Verification SOP Class (C-ECHO). */
 export const VERIFICATION_SOP_CLASS = "1.2.840.10008.1.1";
+/** Media Storage Directory Storage: the SOP class of a DICOMDIR (never sent). */
+export const MEDIA_STORAGE_DIRECTORY_STORAGE = "1.2.840.10008.1.3.10";
 
 /** How a transfer syntax encodes a data set. */
 export interface TransferSyntaxInfo {

@@ -6,7 +6,7 @@
  */
 
 import { compareCodePoints, findFiles, type FoundFiles } from "../files.ts";
-import { MEDIA_STORAGE_DIRECTORY_STORAGE, readDicomdir } from "../dicomdir.ts";
+import { MEDIA_STORAGE_DIRECTORY_STORAGE } from "../uids.ts";
 import { readDicomFileInfo } from "../part10/file.ts";
 import type { StoreEvent, StoreOptions } from "./types.ts";
 
@@ -48,6 +48,7 @@ export async function findInputs(
   });
   const dicomdirs = new Map<string, DicomdirRead>();
   if (options.dicomdir) {
+    const { readDicomdir } = await import("../dicomdir.ts");
     const added: string[] = [];
     for (const path of found.files) {
       if (!(await isDicomdir(path))) continue;
