@@ -141,6 +141,48 @@ function checkAeTitle(option: string, value: string): void {
   }
 }
 
+/** The library's options for a command line; events go to the log and the report. */
+function storeOptionsOf(
+  opts: CliOptions,
+  log: Logger,
+  handlers: LogHandlers,
+  report: ReportWriter | undefined,
+): StoreOptions {
+  const fixTimeout = (v: number, name: string) => {
+    if (v >= 0) return v;
+    log.warn(`${name} set to 30 seconds`);
+    return 30;
+  };
+  return {
+    address: opts.addr,
+    port: opts.port,
+    paths: opts.paths,
+    recurse: opts.recurse,
+    callingAeTitle: opts.callingAet,
+    calledAeTitle: opts.calledAet,
+    timeouts: {
+      acse: fixTimeout(opts.acseTimeout, "ACSE timeout"),
+      dimse: fixTimeout(opts.dimseTimeout, "DIMSE timeout"),
+      network: fixTimeout(opts.networkTimeout, "Network timeout"),
+    },
+    maxPduLength: opts.maxPdu,
+    requiredContexts: opts.requiredContexts,
+    transferSyntaxes: transferSyntaxesOf(opts),
+    parallel: opts.parallel,
+    asyncWindow: opts.asyncWindow,
+    retries: opts.retry,
+    retryDelay: opts.retryDelay,
+    patterns: opts.patterns,
+    dicomdir: opts.dicomdir,
+    ignoreNonDicom: opts.ignoreNonDicom,
+    onEvent: (e) => {
+      handlers.onStoreEvent(e);
+      if (e.type === "file-done") report?.write(e.result);
+    },
+    associationListener: handlers.onAssociationEvent,
+  };
+}
+
 /**
  * Runs the CLI with `args` and resolves the exit status (does not exit).
  *
@@ -204,44 +246,13 @@ export async function main(args: string[], io: CliIO = defaultIO): Promise<numbe
       `Destination ${opts.dest}: ${opts.addr}:${opts.port} (${opts.calledAet}), from ${configPath}`,
     );
   }
-  const fixTimeout = (v: number, name: string) => {
-    if (v >= 0) return v;
-    log.warn(`${name} set to 30 seconds`);
-    return 30;
-  };
-  const options: StoreOptions = {
-    address: opts.addr,
-    port: opts.port,
-    paths: opts.paths,
-    recurse: opts.recurse,
-    callingAeTitle: opts.callingAet,
-    calledAeTitle: opts.calledAet,
-    timeouts: {
-      acse: fixTimeout(opts.acseTimeout, "ACSE timeout"),
-      dimse: fixTimeout(opts.dimseTimeout, "DIMSE timeout"),
-      network: fixTimeout(opts.networkTimeout, "Network timeout"),
-    },
-    maxPduLength: opts.maxPdu,
-    requiredContexts: opts.requiredContexts,
-    transferSyntaxes: transferSyntaxesOf(opts),
-    parallel: opts.parallel,
-    asyncWindow: opts.asyncWindow,
-    retries: opts.retry,
-    retryDelay: opts.retryDelay,
-    patterns: opts.patterns,
-    dicomdir: opts.dicomdir,
-    ignoreNonDicom: opts.ignoreNonDicom,
-    onEvent: (e) => {
-      handlers.onStoreEvent(e);
-      if (e.type === "file-done") report?.write(e.result);
-    },
-    associationListener: handlers.onAssociationEvent,
-  };
+  const options = storeOptionsOf(opts, log, handlers, report);
   const say = (line: string) => level !== "quiet" && io.stderrLine(line);
   let result: StoreReport;
   const echoCli = opts.echo ? await import("./lib/cli/echo.ts") : undefined;
   const echoFailed = await echoCli?.runEcho(options, log, handlers, say);
   if (opts.echo && opts.paths.length === 0) {
+    report?.close();
     return echoFailed === undefined ? ExitCode.Ok : ExitCode.NoAssociation;
   }
   if (echoFailed !== undefined) result = await echoCli!.unsentAfterEcho(options, echoFailed);
