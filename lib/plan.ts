@@ -9,11 +9,15 @@ import type { PresentationContextRQ } from "./pdu/types.ts";
 import type { AcceptedContext } from "./association.ts";
 import {
   DEFAULT_STORAGE_SOP_CLASSES,
+  EXPLICIT_VR_LE,
+  IMPLICIT_VR_LE,
   isConvertible,
   TRANSFER_SYNTAXES,
+  uidNameOrUid,
   UNCOMPRESSED_TRANSFER_SYNTAXES,
 } from "./uids.ts";
 import { canConvert } from "./part10/source.ts";
+import { canDecode, canEncode, isLossy } from "./codecs/mod.ts";
 
 /** The most presentation contexts one A-ASSOCIATE-RQ may carry (odd ids 1..255). */
 export const MAX_CONTEXTS = 128;
@@ -40,12 +44,65 @@ export interface AssociationPlan<F extends PlannedFile> {
   kind: "default" | "required";
 }
 
+/** `--decompress`: which compressed files may be sent decoded. */
+export type DecompressPolicy = "never" | "lossless" | "lossy";
+
+/** What may happen to compressed pixel data on the way (`--decompress`, `--compress`). */
+export interface TranscodePolicy {
+  /**
+   * "never": compressed files go in their own syntax only; "lossless" (default): files whose
+   * syntax is lossless may be decoded; "lossy": any decodable file may be.
+   */
+  decompress: DecompressPolicy;
+  /** `--compress`: the lossless syntax uncompressed files are encoded to when accepted. */
+  compress?: string;
+}
+
+/** The default: decode lossless-compressed files when the peer refuses their syntax. */
+export const DEFAULT_POLICY: TranscodePolicy = { decompress: "lossless" };
+
 /** How to propose. */
 export interface PlanOptions {
   /** `-cx`: one context per (SOP class, transfer syntax) pair found in the files. */
   requiredContexts: boolean;
   /** The transfer syntaxes each default context proposes, in order. */
   transferSyntaxes: readonly string[];
+  /** What may be decoded or encoded (default {@link DEFAULT_POLICY}). */
+  policy?: TranscodePolicy;
+}
+
+/**
+ * True when `policy` lets a file stored in `transferSyntaxUid` be decoded.
+ *
+ * @example
+ * ```ts
+ * import { mayDecode } from "./plan.ts";
+ * mayDecode("1.2.840.10008.1.2.4.70", { decompress: "lossless" }); // true
+ * mayDecode("1.2.840.10008.1.2.4.50", { decompress: "lossless" }); // false: JPEG Baseline is lossy
+ * ```
+ */
+export function mayDecode(transferSyntaxUid: string, policy: TranscodePolicy): boolean {
+  if (policy.decompress === "never" || !canDecode(transferSyntaxUid)) return false;
+  return policy.decompress === "lossy" || !isLossy(transferSyntaxUid);
+}
+
+/**
+ * The default proposal's transfer syntaxes under `policy`: with `--compress`, its syntax
+ * first, then `transferSyntaxes`.
+ *
+ * @example
+ * ```ts
+ * import { proposedSyntaxes } from "./plan.ts";
+ * proposedSyntaxes(["1.2.840.10008.1.2.1"], { decompress: "lossless", compress: "1.2.840.10008.1.2.5" });
+ * // ["1.2.840.10008.1.2.5", "1.2.840.10008.1.2.1"]
+ * ```
+ */
+export function proposedSyntaxes(
+  transferSyntaxes: readonly string[],
+  policy: TranscodePolicy = DEFAULT_POLICY,
+): string[] {
+  const c = policy.compress;
+  return c ? [c, ...transferSyntaxes.filter((t) => t !== c)] : [...transferSyntaxes];
 }
 
 /**
@@ -86,43 +143,80 @@ export function fitsDefault(f: PlannedFile, ts: readonly string[]): boolean {
   return ts.some((t) => t === f.transferSyntaxUid || canConvert(f.transferSyntaxUid, t));
 }
 
-/** Groups (SOP class, TS-list) proposals into chunks of at most 128 contexts. */
+/**
+ * The second context proposed for a SOP class beside its files' own: the uncompressed
+ * syntaxes its compressed files may be decoded to, and the `--compress` syntax.
+ */
+function alternatives<F extends PlannedFile>(files: F[], policy: TranscodePolicy): string[] {
+  const decoded = files.some((f) =>
+    !isConvertible(f.transferSyntaxUid) && mayDecode(f.transferSyntaxUid, policy)
+  );
+  const c = policy.compress;
+  const encoded = c !== undefined && canEncode(c) &&
+    files.some((f) =>
+      f.transferSyntaxUid !== c &&
+      (isConvertible(f.transferSyntaxUid) || mayDecode(f.transferSyntaxUid, policy))
+    );
+  return [...(decoded ? [EXPLICIT_VR_LE, IMPLICIT_VR_LE] : []), ...(encoded ? [c!] : [])];
+}
+
+/**
+ * Groups (SOP class, TS-list) proposals into associations of at most 128 contexts: per SOP
+ * class (in order of first appearance) one context per transfer syntax of its files, then one
+ * for {@link alternatives}; a class's contexts stay in one association when they fit.
+ */
 function requiredPlans<F extends PlannedFile>(
   files: F[],
   proposal: (f: F) => string[],
+  policy: TranscodePolicy,
 ): AssociationPlan<F>[] {
   const keyOf = (f: F) => `${f.sopClassUid}\u0000${f.transferSyntaxUid}`;
-  const order: string[] = [];
-  const bySop = new Map<string, string[]>();
+  const bySop = new Map<string, { keys: string[]; files: F[] }>();
   const tsFor = new Map<string, string[]>();
   for (const f of files) {
+    let entry = bySop.get(f.sopClassUid);
+    if (!entry) bySop.set(f.sopClassUid, entry = { keys: [], files: [] });
+    entry.files.push(f);
     const k = keyOf(f);
     if (tsFor.has(k)) continue;
     tsFor.set(k, proposal(f));
-    const list = bySop.get(f.sopClassUid) ?? [];
-    if (list.length === 0) {
-      bySop.set(f.sopClassUid, list);
-      order.push(f.sopClassUid);
-    }
-    list.push(k);
+    entry.keys.push(k);
   }
   // Grouped by SOP class in order of first appearance, then by TS (reference order).
-  const keys = order.flatMap((sop) => bySop.get(sop)!);
+  const groups: { sop: string; lists: string[][]; keys: string[] }[] = [];
+  for (const [sop, entry] of bySop) {
+    const lists = entry.keys.map((k) => tsFor.get(k)!);
+    const alt = alternatives(entry.files, policy);
+    const same = (l: string[]) => l.length === alt.length && l.every((t, i) => t === alt[i]);
+    if (alt.length > 0 && !lists.some(same)) lists.push(alt);
+    groups.push({ sop, lists, keys: entry.keys });
+  }
   const plans: AssociationPlan<F>[] = [];
   const planOf = new Map<string, AssociationPlan<F>>();
-  for (let i = 0; i < keys.length; i += MAX_CONTEXTS) {
-    const chunk = keys.slice(i, i + MAX_CONTEXTS);
-    const plan: AssociationPlan<F> = {
-      kind: "required",
-      files: [],
-      contexts: chunk.map((k, j) => ({
-        id: 2 * j + 1,
-        abstractSyntax: k.split("\u0000")[0],
-        transferSyntaxes: tsFor.get(k)!,
-      })),
-    };
-    for (const k of chunk) planOf.set(k, plan);
-    plans.push(plan);
+  let plan: AssociationPlan<F> | undefined;
+  const context = (sop: string, ts: string[]) => {
+    if (!plan || plan.contexts.length === MAX_CONTEXTS) {
+      plan = { kind: "required", files: [], contexts: [] };
+      plans.push(plan);
+    }
+    plan.contexts.push({
+      id: 2 * plan.contexts.length + 1,
+      abstractSyntax: sop,
+      transferSyntaxes: ts,
+    });
+    return plan;
+  };
+  for (const g of groups) {
+    // A class that fits in a fresh association doesn't straddle two.
+    if (
+      plan && g.lists.length <= MAX_CONTEXTS && plan.contexts.length + g.lists.length > MAX_CONTEXTS
+    ) {
+      plan = undefined;
+    }
+    g.lists.forEach((ts, i) => {
+      const p = context(g.sop, ts);
+      if (i < g.keys.length) planOf.set(g.keys[i], p);
+    });
   }
   for (const f of files) planOf.get(keyOf(f))!.files.push(f);
   return plans;
@@ -151,16 +245,19 @@ export function planAssociations<F extends PlannedFile>(
   options: PlanOptions,
 ): AssociationPlan<F>[] {
   if (files.length === 0) return [];
-  if (options.requiredContexts) return requiredPlans(files, (f) => [f.transferSyntaxUid]);
+  const policy = options.policy ?? DEFAULT_POLICY;
+  if (options.requiredContexts) {
+    return requiredPlans(files, (f) => [f.transferSyntaxUid], policy);
+  }
   const ts = options.transferSyntaxes;
   const fit: F[] = [];
   const rest: F[] = [];
   for (const f of files) (fitsDefault(f, ts) ? fit : rest).push(f);
   const plans: AssociationPlan<F>[] = [];
   if (fit.length > 0) plans.push({ kind: "default", contexts: defaultContexts(ts), files: fit });
-  // Extra association(s): the file's own TS first, then (when it converts) the proposal's TSs.
   // Extra association(s): a compressed file proposes its own transfer syntax; an uncompressed
   // one the proposal's list (so -xe/-xb/-xi still hold), its own first when the list has it.
+  // Each SOP class also gets a context for what its files may be decoded or encoded to.
   plans.push(...requiredPlans(rest, (f) => {
     const own = f.transferSyntaxUid;
     if (!isConvertible(own)) return [own];
@@ -168,7 +265,7 @@ export function planAssociations<F extends PlannedFile>(
       canConvert(own, t)
     );
     return list.includes(own) ? [own, ...list.filter((t) => t !== own)] : list;
-  }));
+  }, policy));
   return plans;
 }
 
@@ -190,11 +287,38 @@ export interface ContextChoice {
   context: AcceptedContext;
   /** The data set must be converted to the context's transfer syntax. */
   convert: boolean;
+  /** Set when the Pixel Data is decoded (sent uncompressed) or encoded (compressed). */
+  transcode?: "decode" | "encode";
 }
 
 /**
- * Picks the accepted context for a file: the file's own transfer syntax if accepted (its
- * bytes are sent unchanged), else the cheapest conversion; lowest id breaks ties.
+ * How sending a file stored in `from` as `to` ranks (lower is better), or `undefined` when it
+ * can't be done under `policy`: with `--compress`, encoding an uncompressed file; its own
+ * syntax; a conversion among the uncompressed syntaxes; decoding; decoding then encoding.
+ */
+function rank(
+  from: string,
+  to: string,
+  policy: TranscodePolicy,
+): { cost: number; transcode?: "decode" | "encode" } | undefined {
+  const encodeTo = policy.compress !== undefined && to === policy.compress && canEncode(to);
+  if (from === to) return { cost: -1 };
+  if (canConvert(from, to)) return { cost: conversionCost(from, to) };
+  if (isConvertible(from)) return encodeTo ? { cost: -2, transcode: "encode" } : undefined;
+  if (!mayDecode(from, policy)) return undefined;
+  if (isConvertible(to)) {
+    return { cost: 10 + conversionCost(EXPLICIT_VR_LE, to), transcode: "decode" };
+  }
+  return encodeTo ? { cost: 100, transcode: "encode" } : undefined;
+}
+
+/**
+ * Picks the accepted context for a file: with `--compress` an uncompressed file is encoded
+ * when the peer accepted that syntax; otherwise the file's own transfer syntax if accepted
+ * (its bytes are sent unchanged), else the cheapest conversion among the uncompressed
+ * syntaxes, else (compressed files, when `policy` allows) decoding to an accepted
+ * uncompressed syntax (Explicit VR LE first), else decoding and encoding to the `--compress`
+ * syntax. Lowest id breaks ties.
  *
  * @example
  * ```ts
@@ -204,26 +328,67 @@ export interface ContextChoice {
  *   [{ id: 1, abstractSyntax: "1.2.3", transferSyntax: "1.2.840.10008.1.2" }],
  * );
  * choice?.convert; // true
+ * const rle = { sopClassUid: "1.2.3", transferSyntaxUid: "1.2.840.10008.1.2.5" };
+ * chooseContext(rle, [{ id: 1, abstractSyntax: "1.2.3", transferSyntax: "1.2.840.10008.1.2.1" }])
+ *   ?.transcode; // "decode"
  * ```
  */
 export function chooseContext(
   file: PlannedFile,
   accepted: Iterable<AcceptedContext>,
+  policy: TranscodePolicy = DEFAULT_POLICY,
 ): ContextChoice | undefined {
   // One pass, no copy: this runs for every file.
   let best: AcceptedContext | undefined;
   let bestCost = Infinity;
+  let bestTranscode: "decode" | "encode" | undefined;
   for (const c of accepted) {
     if (c.abstractSyntax !== file.sopClassUid) continue;
-    let cost: number;
-    if (c.transferSyntax === file.transferSyntaxUid) cost = -1;
-    else if (canConvert(file.transferSyntaxUid, c.transferSyntax)) {
-      cost = conversionCost(file.transferSyntaxUid, c.transferSyntax);
-    } else continue;
-    if (cost < bestCost || (cost === bestCost && c.id < best!.id)) {
+    const r = rank(file.transferSyntaxUid, c.transferSyntax, policy);
+    if (!r) continue;
+    if (r.cost < bestCost || (r.cost === bestCost && c.id < best!.id)) {
       best = c;
-      bestCost = cost;
+      bestCost = r.cost;
+      bestTranscode = r.transcode;
     }
   }
-  return best ? { context: best, convert: bestCost >= 0 } : undefined;
+  if (!best) return undefined;
+  const choice: ContextChoice = { context: best, convert: bestCost !== -1 };
+  if (bestTranscode) choice.transcode = bestTranscode;
+  return choice;
+}
+
+/**
+ * Why `policy` kept a compressed file from the accepted contexts of its SOP class that it
+ * could have been decoded to (for the failure line), or `undefined` when it didn't.
+ *
+ * @example
+ * ```ts
+ * import { policyRefusal } from "./plan.ts";
+ * policyRefusal(
+ *   { sopClassUid: "1.2.3", transferSyntaxUid: "1.2.840.10008.1.2.4.50" },
+ *   [{ id: 1, abstractSyntax: "1.2.3", transferSyntax: "1.2.840.10008.1.2.1" }],
+ *   { decompress: "lossless" },
+ * ); // "JPEG Baseline (Process 1) is lossy: it is sent decoded only with --decompress lossy"
+ * ```
+ */
+export function policyRefusal(
+  file: PlannedFile,
+  accepted: Iterable<AcceptedContext>,
+  policy: TranscodePolicy = DEFAULT_POLICY,
+): string | undefined {
+  const ts = file.transferSyntaxUid;
+  if (isConvertible(ts) || !canDecode(ts) || mayDecode(ts, policy)) return undefined;
+  let decodable = false;
+  for (const c of accepted) {
+    if (c.abstractSyntax === file.sopClassUid && isConvertible(c.transferSyntax)) decodable = true;
+  }
+  if (!decodable) return undefined;
+  const name = uidNameOrUid(ts);
+  if (policy.decompress === "never") {
+    return `${name} is not decoded with --decompress never (--decompress ${
+      isLossy(ts) ? "lossy" : "lossless"
+    } allows it)`;
+  }
+  return `${name} is lossy: it is sent decoded only with --decompress lossy`;
 }

@@ -8,8 +8,11 @@ import {
   chooseContext,
   defaultContexts,
   MAX_CONTEXTS,
+  mayDecode,
   planAssociations,
   type PlannedFile,
+  policyRefusal,
+  proposedSyntaxes,
 } from "../lib/plan.ts";
 import type { AcceptedContext } from "../lib/association.ts";
 import {
@@ -27,6 +30,9 @@ const SC = "1.2.840.10008.5.1.4.1.1.7";
 const PRIVATE = "1.3.6.1.4.1.9590.100.1.2.1234567";
 const RLE = "1.2.840.10008.1.2.5";
 const JPEG = "1.2.840.10008.1.2.4.50";
+const JLS = "1.2.840.10008.1.2.4.80";
+const SV1 = "1.2.840.10008.1.2.4.70";
+const MPEG2 = "1.2.840.10008.1.2.4.100";
 
 interface F extends PlannedFile {
   path: string;
@@ -93,10 +99,13 @@ Deno.test("planAssociations: default mode adds an association for compressed and
   assert.deepEqual(plans[0].files, [ct]);
   assert.equal(plans[1].kind, "required");
   assert.deepEqual(plans[1].files, [rle, priv, jpeg, rle2]);
+  // RLE (lossless) may be decoded: CT gets a second context with the uncompressed syntaxes.
+  // JPEG Baseline is lossy: with the default --decompress lossless, nothing more for SC.
   assert.deepEqual(plans[1].contexts, [
     { id: 1, abstractSyntax: CT, transferSyntaxes: [RLE] },
-    { id: 3, abstractSyntax: PRIVATE, transferSyntaxes: [ELE, ILE, DEFL, BE] },
-    { id: 5, abstractSyntax: SC, transferSyntaxes: [JPEG] },
+    { id: 3, abstractSyntax: CT, transferSyntaxes: [ELE, ILE] },
+    { id: 5, abstractSyntax: PRIVATE, transferSyntaxes: [ELE, ILE, DEFL, BE] },
+    { id: 7, abstractSyntax: SC, transferSyntaxes: [JPEG] },
   ]);
   // Nothing the default proposal can carry: no default association at all.
   const only = planAssociations([rle], { requiredContexts: false, transferSyntaxes: DEFAULT_TS });
@@ -130,8 +139,9 @@ Deno.test("planAssociations: -cx, one context per (SOP class, TS), grouped by cl
     { id: 1, abstractSyntax: CT, transferSyntaxes: [ILE] },
     { id: 3, abstractSyntax: CT, transferSyntaxes: [ELE] },
     { id: 5, abstractSyntax: CT, transferSyntaxes: [RLE] },
-    { id: 7, abstractSyntax: MR, transferSyntaxes: [ELE] },
-    { id: 9, abstractSyntax: PRIVATE, transferSyntaxes: [ELE] },
+    { id: 7, abstractSyntax: CT, transferSyntaxes: [ELE, ILE] }, // RLE may be sent decoded
+    { id: 9, abstractSyntax: MR, transferSyntaxes: [ELE] },
+    { id: 11, abstractSyntax: PRIVATE, transferSyntaxes: [ELE] },
   ]);
   // Files keep their order.
   assert.deepEqual(plans[0].files, files);
@@ -175,11 +185,26 @@ Deno.test("planAssociations: default mode, >128 unknown classes split as well", 
     requiredContexts: false,
     transferSyntaxes: DEFAULT_TS,
   });
+  // Two contexts per class (RLE, and the syntaxes it may be decoded to), never split apart.
   assert.deepEqual(plans.map((p) => [p.kind, p.contexts.length]), [
     ["default", 120],
     ["required", 128],
-    ["required", 2],
+    ["required", 128],
+    ["required", 4],
   ]);
+  for (const p of plans.slice(1)) {
+    for (let i = 0; i < p.contexts.length; i += 2) {
+      assert.deepEqual(p.contexts[i].transferSyntaxes, [RLE]);
+      assert.deepEqual(p.contexts[i + 1].transferSyntaxes, [ELE, ILE]);
+      assert.equal(p.contexts[i + 1].abstractSyntax, p.contexts[i].abstractSyntax);
+    }
+  }
+  const never = planAssociations(files, {
+    requiredContexts: false,
+    transferSyntaxes: DEFAULT_TS,
+    policy: { decompress: "never" },
+  });
+  assert.deepEqual(never.map((p) => p.contexts.length), [128, 2]);
 });
 
 const ctx = (id: number, abstractSyntax: string, transferSyntax: string): AcceptedContext => ({
@@ -210,8 +235,9 @@ Deno.test("chooseContext: otherwise the cheapest conversion, lowest id on ties",
   assert.deepEqual(chooseContext(f(CT, DEFL), [ctx(1, CT, ELE)])?.convert, true);
 });
 
-Deno.test("chooseContext: compressed files need an exact match; other classes never match", () => {
-  assert.equal(chooseContext(f(CT, RLE), [ctx(1, CT, ELE), ctx(3, CT, ILE)]), undefined);
+Deno.test("chooseContext: compressed files need an exact match with --decompress never; other classes never match", () => {
+  const never = { decompress: "never" } as const;
+  assert.equal(chooseContext(f(CT, RLE), [ctx(1, CT, ELE), ctx(3, CT, ILE)], never), undefined);
   assert.equal(chooseContext(f(CT, ELE), [ctx(1, CT, RLE), ctx(3, CT, JPEG)]), undefined);
   assert.deepEqual(chooseContext(f(CT, RLE), [ctx(1, CT, ELE), ctx(3, CT, RLE)]), {
     context: ctx(3, CT, RLE),
@@ -219,4 +245,113 @@ Deno.test("chooseContext: compressed files need an exact match; other classes ne
   });
   assert.equal(chooseContext(f(MR, ELE), [ctx(1, CT, ELE)]), undefined);
   assert.equal(chooseContext(f(MR, ELE), []), undefined);
+});
+
+Deno.test("mayDecode: the --decompress policy by transfer syntax", () => {
+  for (const ts of [RLE, SV1, JLS, "1.2.840.10008.1.2.4.57", "1.2.840.10008.1.2.4.90"]) {
+    assert.equal(mayDecode(ts, { decompress: "lossless" }), true, ts);
+    assert.equal(mayDecode(ts, { decompress: "never" }), false, ts);
+  }
+  for (
+    const ts of [JPEG, "1.2.840.10008.1.2.4.51", "1.2.840.10008.1.2.4.81", "1.2.840.10008.1.2.4.91"]
+  ) {
+    assert.equal(mayDecode(ts, { decompress: "lossless" }), false, ts);
+    assert.equal(mayDecode(ts, { decompress: "lossy" }), true, ts);
+  }
+  // No decoder at all.
+  assert.equal(mayDecode(MPEG2, { decompress: "lossy" }), false);
+});
+
+Deno.test("chooseContext: a refused compressed syntax is decoded to an accepted uncompressed one", () => {
+  // Explicit VR LE first, whatever the ids.
+  const a = [ctx(1, CT, ILE), ctx(3, CT, ELE)];
+  assert.deepEqual(chooseContext(f(CT, RLE), a), {
+    context: a[1],
+    convert: true,
+    transcode: "decode",
+  });
+  assert.deepEqual(chooseContext(f(CT, RLE), [ctx(1, CT, BE)])?.transcode, "decode");
+  // Its own syntax, when accepted, wins: bytes unchanged.
+  assert.deepEqual(chooseContext(f(CT, RLE), [ctx(1, CT, ELE), ctx(3, CT, RLE)]), {
+    context: ctx(3, CT, RLE),
+    convert: false,
+  });
+  // Lossy: only with --decompress lossy.
+  assert.equal(chooseContext(f(CT, JPEG), a), undefined);
+  assert.equal(chooseContext(f(CT, JPEG), a, { decompress: "lossy" })?.transcode, "decode");
+  assert.equal(chooseContext(f(CT, MPEG2), a, { decompress: "lossy" }), undefined);
+});
+
+Deno.test("chooseContext: --compress encodes uncompressed files when its syntax was accepted", () => {
+  const policy = { decompress: "lossless", compress: JLS } as const;
+  const a = [ctx(1, CT, ELE), ctx(3, CT, JLS)];
+  assert.deepEqual(chooseContext(f(CT, ELE), a, policy), {
+    context: a[1],
+    convert: true,
+    transcode: "encode",
+  });
+  assert.equal(chooseContext(f(CT, ILE), a, policy)?.transcode, "encode");
+  // Refused: the uncompressed syntaxes as before.
+  assert.deepEqual(chooseContext(f(CT, ILE), [ctx(1, CT, ELE)], policy), {
+    context: ctx(1, CT, ELE),
+    convert: true,
+  });
+  // A compressed file: its own syntax, else decoded, else decoded and encoded.
+  assert.deepEqual(chooseContext(f(CT, JLS), a, policy), { context: a[1], convert: false });
+  assert.equal(chooseContext(f(CT, RLE), a, policy)?.transcode, "decode");
+  assert.deepEqual(chooseContext(f(CT, RLE), [ctx(3, CT, JLS)], policy), {
+    context: ctx(3, CT, JLS),
+    convert: true,
+    transcode: "encode",
+  });
+  // ... as far as the decompress policy allows.
+  assert.equal(chooseContext(f(CT, JPEG), [ctx(3, CT, JLS)], policy), undefined);
+  // No --compress: an accepted compressed syntax is no use to an uncompressed file.
+  assert.equal(chooseContext(f(CT, ELE), [ctx(3, CT, JLS)]), undefined);
+});
+
+Deno.test("policyRefusal: names the syntax and the option that would send the file decoded", () => {
+  const a = [ctx(1, CT, ELE)];
+  assert.equal(
+    policyRefusal(f(CT, JPEG), a),
+    "JPEG Baseline (Process 1) is lossy: it is sent decoded only with --decompress lossy",
+  );
+  assert.equal(
+    policyRefusal(f(CT, RLE), a, { decompress: "never" }),
+    "RLE Lossless is not decoded with --decompress never (--decompress lossless allows it)",
+  );
+  assert.match(policyRefusal(f(CT, JPEG), a, { decompress: "never" })!, /--decompress lossy/);
+  // Nothing the policy stopped: no uncompressed context, a decodable file, no decoder at all.
+  assert.equal(policyRefusal(f(CT, JPEG), [ctx(1, CT, RLE)]), undefined);
+  assert.equal(policyRefusal(f(CT, RLE), a), undefined);
+  assert.equal(policyRefusal(f(CT, MPEG2), a, { decompress: "never" }), undefined);
+  assert.equal(policyRefusal(f(CT, ELE), a), undefined);
+});
+
+Deno.test("planAssociations: --compress proposes its syntax first and for each class of the extra association", () => {
+  const policy = { decompress: "lossless", compress: RLE } as const;
+  assert.deepEqual(proposedSyntaxes(DEFAULT_TS, policy), [RLE, ...DEFAULT_TS]);
+  assert.deepEqual(proposedSyntaxes(DEFAULT_TS), DEFAULT_TS);
+  assert.deepEqual(proposedSyntaxes([RLE, ILE], policy), [RLE, ILE]);
+  const files = [f(CT, ELE), f(CT, JLS), f(PRIVATE, ILE), f(SC, JPEG)];
+  const cx = planAssociations(files, { requiredContexts: true, transferSyntaxes: [], policy });
+  assert.deepEqual(cx[0].contexts.map((c) => [c.abstractSyntax, c.transferSyntaxes]), [
+    [CT, [ELE]],
+    [CT, [JLS]],
+    [CT, [ELE, ILE, RLE]],
+    [PRIVATE, [ILE]],
+    [PRIVATE, [RLE]],
+    [SC, [JPEG]], // lossy: neither decoded nor re-encoded under --decompress lossless
+  ]);
+  const ts = proposedSyntaxes(DEFAULT_TS, policy);
+  const plans = planAssociations(files, { requiredContexts: false, transferSyntaxes: ts, policy });
+  assert.equal(plans[0].kind, "default");
+  assert.deepEqual(plans[0].contexts[34].transferSyntaxes, [RLE, ELE, ILE, DEFL, BE]);
+  assert.deepEqual(plans[1].contexts.map((c) => [c.abstractSyntax, c.transferSyntaxes]), [
+    [CT, [JLS]],
+    [CT, [ELE, ILE, RLE]],
+    [PRIVATE, [ILE, ELE, DEFL, BE]],
+    [PRIVATE, [RLE]],
+    [SC, [JPEG]],
+  ]);
 });

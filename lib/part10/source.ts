@@ -6,6 +6,7 @@
  */
 
 import { isConvertible, TRANSFER_SYNTAXES } from "../uids.ts";
+import { canDecode, canEncode } from "../codecs/mod.ts";
 import { convertDataset } from "./convert.ts";
 import { deflateChunks, inflateReader, readFnFromChunks } from "./deflate.ts";
 import { encodingOf } from "./encoding.ts";
@@ -32,6 +33,25 @@ const DIRECT = 64 * 1024;
  */
 export function canConvert(from: string, to: string): boolean {
   return from === to || (isConvertible(from) && isConvertible(to));
+}
+
+/**
+ * True when a data set stored in `from` can be sent as `to` by decoding and/or encoding its
+ * Pixel Data: `from` is uncompressed or has a decoder, `to` is uncompressed or has an encoder,
+ * and at least one of them is compressed.
+ *
+ * @example
+ * ```ts
+ * import { canTranscode } from "./source.ts";
+ * canTranscode("1.2.840.10008.1.2.4.80", "1.2.840.10008.1.2"); // true (JPEG-LS → Implicit LE)
+ * canTranscode("1.2.840.10008.1.2.1", "1.2.840.10008.1.2.4.50"); // false: no lossy encoding
+ * ```
+ */
+export function canTranscode(from: string, to: string): boolean {
+  if (from === to || canConvert(from, to)) return false;
+  const decodable = isConvertible(from) || canDecode(from);
+  const encodable = isConvertible(to) || canEncode(to);
+  return decodable && encodable;
 }
 
 /**
@@ -173,8 +193,6 @@ function openAt(info: DicomFileInfo): Deno.FsFile {
  * src.close();
  * ```
  */
-// Async by contract (other sources may need it); local files are read with sync calls.
-// deno-lint-ignore require-await
 export async function openDataset(
   info: DicomFileInfo,
   targetTransferSyntax: string,
@@ -196,6 +214,11 @@ export async function openDataset(
     );
   }
   if (!canConvert(from, targetTransferSyntax)) {
+    // Pixel Data to decode or encode: loaded only when a file needs it.
+    if (canTranscode(from, targetTransferSyntax)) {
+      const { openTranscoded } = await import("./transcode_source.ts");
+      return await openTranscoded(open(), from, targetTransferSyntax);
+    }
     throw new ConversionError(
       "unsupported",
       `can't convert ${from} to ${targetTransferSyntax} (only between uncompressed syntaxes)`,

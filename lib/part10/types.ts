@@ -13,6 +13,16 @@ export interface ByteSource {
   read(p: Uint8Array): Promise<number | null>;
   /** Releases the underlying file handle. Safe to call more than once. */
   close(): void;
+  /** Set when the Pixel Data is decoded or encoded on the way: how, and by which codec. */
+  readonly transcoding?: Transcoding;
+}
+
+/** How a data set's Pixel Data was transcoded on its way out. */
+export interface Transcoding {
+  /** "decoded": sent uncompressed; "encoded": compressed on the way (perhaps after decoding). */
+  direction: "decoded" | "encoded";
+  /** The codec(s) that ran, for `-d` ("CharLS 2.3.4 (WebAssembly, ...)"). */
+  codec: string;
 }
 
 /** What storescu needs to know about one input file, learnt from its first bytes only. */

@@ -1,0 +1,608 @@
+/**
+ * Decoding or encoding a data set's Pixel Data as it streams past, one frame at a time.
+ *
+ * Input and output are Explicit VR Little Endian (every encapsulated syntax is; an
+ * uncompressed file in another syntax is converted to it first, and the result converted on
+ * to the syntax the peer accepted). Every element is passed on byte for byte except:
+ *
+ * - (0028,0004) Photometric Interpretation and (0028,0006) Planar Configuration: set to what
+ *   the frames now are (the codec says which);
+ * - (0028,2110) Lossy Image Compression: "01" after decoding a lossy syntax (added if absent);
+ * - group lengths (0028,0000) (recomputed) and (7FE0,0000) (recomputed after decoding,
+ *   dropped after encoding: an encapsulated element has no length to count);
+ * - (7FE0,0001)/(7FE0,0002) Extended Offset Table and its lengths: used to find the frames,
+ *   then dropped (native Pixel Data has no offset tables; encoded frames get an empty Basic
+ *   Offset Table, since offsets can't be known before every frame is encoded);
+ * - (7FE0,0010) Pixel Data itself.
+ *
+ * Pixel Data inside a sequence (an icon image) is left alone in neither direction: the data
+ * set is refused, so nothing is ever sent under a transfer syntax its bytes don't match.
+ *
+ * @module
+ */
+
+import { FrameSplitter, opensJpeg, opensJpeg2000 } from "../codecs/frames.ts";
+import {
+  CodecError,
+  type Colour,
+  type FrameCodec,
+  frameLength,
+  type ImageInfo,
+} from "../codecs/types.ts";
+import {
+  encodeHeader,
+  type Encoding,
+  ITEM,
+  ITEM_DELIMITATION,
+  KNOWN_VRS,
+  LONG_VRS,
+  PIXEL_DATA,
+  SEQUENCE_DELIMITATION,
+  tagString,
+  UNDEFINED_LENGTH,
+} from "./encoding.ts";
+import { ConversionError } from "./errors.ts";
+import { BufferedInput, type ReadFn } from "./input.ts";
+
+/** What to do with the Pixel Data. */
+export interface TranscodeSpec {
+  /** "decode": encapsulated → native; "encode": native → encapsulated. */
+  direction: "decode" | "encode";
+  /** Decode: the syntax the pixel data is stored in; encode: the syntax to encode to. */
+  transferSyntaxUid: string;
+  /** The codec for that syntax. */
+  codec: FrameCodec;
+  /** Decode: the stored syntax may be lossy, so (0028,2110) must say "01". */
+  lossy?: boolean;
+}
+
+const LE: Encoding = { explicitVr: true, littleEndian: true };
+const IMPLICIT_LE: Encoding = { explicitVr: false, littleEndian: true };
+const CHUNK = 256 * 1024;
+
+const SAMPLES = 0x00280002;
+const PHOTOMETRIC = 0x00280004;
+const PLANAR = 0x00280006;
+const FRAMES = 0x00280008;
+const ROWS = 0x00280010;
+const COLUMNS = 0x00280011;
+const BITS_ALLOCATED = 0x00280100;
+const BITS_STORED = 0x00280101;
+const PIXEL_REPRESENTATION = 0x00280103;
+const LOSSY_COMPRESSION = 0x00282110;
+const EXTENDED_OFFSETS = 0x7fe00001;
+const EXTENDED_LENGTHS = 0x7fe00002;
+const FLOAT_PIXEL_DATA = 0x7fe00008;
+const DOUBLE_PIXEL_DATA = 0x7fe00009;
+
+interface Header {
+  tag: number;
+  vr: string | undefined;
+  length: number;
+  headerLength: number;
+}
+
+/** An element of group 0028, held until the group ends. */
+interface Held {
+  tag: number;
+  bytes: Uint8Array;
+}
+
+const ASCII = new TextDecoder("latin1");
+
+function text(bytes: Uint8Array): string {
+  return ASCII.decode(bytes).replace(/[\0 ]+$/, "").replace(/^ +/, "");
+}
+
+function element(tag: number, vr: string, value: Uint8Array): Uint8Array {
+  const h = encodeHeader(LE, tag, vr, value.length);
+  const out = new Uint8Array(h.length + value.length);
+  out.set(h);
+  out.set(value, h.length);
+  return out;
+}
+
+function csValue(s: string): Uint8Array {
+  const b = new TextEncoder().encode(s.length % 2 ? `${s} ` : s);
+  return b;
+}
+
+function usValue(v: number): Uint8Array {
+  return new Uint8Array([v & 0xff, v >> 8]);
+}
+
+/** Concatenates 1-bit frames bit by bit (native multi-frame 1-bit data isn't byte-aligned). */
+class BitPacker {
+  #carry = 0;
+  #bits = 0;
+  /** Appends `bits` bits of `frame` (LSB first); returns the whole bytes completed. */
+  push(frame: Uint8Array, bits: number): Uint8Array {
+    if (this.#bits === 0 && bits % 8 === 0) return frame.subarray(0, bits / 8);
+    const out = new Uint8Array(Math.floor((this.#bits + bits) / 8));
+    let o = 0;
+    let acc = this.#carry;
+    let have = this.#bits;
+    for (let i = 0; i < bits;) {
+      const take = Math.min(8 - have, bits - i, 8 - (i % 8));
+      const v = (frame[i >> 3] >> (i % 8)) & ((1 << take) - 1);
+      acc |= v << have;
+      have += take;
+      i += take;
+      if (have === 8) {
+        out[o++] = acc;
+        acc = 0;
+        have = 0;
+      }
+    }
+    this.#carry = acc;
+    this.#bits = have;
+    return out.subarray(0, o);
+  }
+  /** The last, partial byte (if any). */
+  end(): Uint8Array {
+    return this.#bits > 0 ? new Uint8Array([this.#carry]) : new Uint8Array(0);
+  }
+}
+
+class Transcoder {
+  readonly #in: BufferedInput;
+  readonly #spec: TranscodeSpec;
+  /** Values of the Image Pixel attributes seen at the top level. */
+  #values = new Map<number, Uint8Array>();
+  /** Colour model after transcoding, or why the codec can't deliver one. */
+  #colour: Colour | CodecError | undefined;
+  #extendedOffsets: number[] = [];
+  /** Set once the first frame is through (or there was no Pixel Data): what could be refused has been. */
+  ready = false;
+
+  constructor(read: ReadFn, spec: TranscodeSpec) {
+    this.#in = new BufferedInput(read, CHUNK);
+    this.#spec = spec;
+  }
+
+  #truncated(): never {
+    throw new ConversionError("truncated", `data set ends unexpectedly at byte ${this.#in.pos}`);
+  }
+
+  #malformed(what: string): never {
+    throw new ConversionError("malformed", `${what} at data set byte ${this.#in.pos}`);
+  }
+
+  async #header(enc: Encoding): Promise<Header | null> {
+    const input = this.#in;
+    if (!(await input.ensure(8))) {
+      if (input.available === 0) return null;
+      this.#truncated();
+    }
+    const tag = ((input.u16(0, true) << 16) | input.u16(2, true)) >>> 0;
+    if (!enc.explicitVr || tag >>> 16 === 0xfffe) {
+      return { tag, vr: undefined, length: input.u32(4, true), headerLength: 8 };
+    }
+    const vr = String.fromCharCode(input.u8(4), input.u8(5));
+    if (!KNOWN_VRS.has(vr)) {
+      this.#malformed(`invalid VR ${JSON.stringify(vr)} in ${tagString(tag)}`);
+    }
+    if (LONG_VRS.has(vr)) {
+      if (!(await input.ensure(12))) this.#truncated();
+      return { tag, vr, length: input.u32(8, true), headerLength: 12 };
+    }
+    return { tag, vr, length: input.u16(6, true), headerLength: 8 };
+  }
+
+  /** The whole element (header and value) as one copy; for small elements only. */
+  async #whole(h: Header): Promise<Uint8Array> {
+    const n = h.headerLength + h.length;
+    if (!(await this.#in.ensure(n))) this.#truncated();
+    return this.#in.take(n).slice();
+  }
+
+  async *run(): AsyncGenerator<Uint8Array> {
+    let held: Held[] | null = null;
+    for (;;) {
+      const h = await this.#header(LE);
+      if (h === null) break;
+      const group = h.tag >>> 16;
+      if (held && group !== 0x0028) {
+        yield* this.#flushImageGroup(held);
+        held = null;
+      }
+      if (group === 0x0028) {
+        held ??= [];
+        if (h.length === UNDEFINED_LENGTH || h.vr === "SQ") {
+          const parts: Uint8Array[] = [];
+          for await (const c of this.#copy(h, 0, LE)) parts.push(c.slice());
+          held.push({ tag: h.tag, bytes: concat(parts) });
+        } else {
+          const bytes = await this.#whole(h);
+          this.#values.set(h.tag, bytes.subarray(h.headerLength));
+          held.push({ tag: h.tag, bytes });
+        }
+        continue;
+      }
+      if (group === 0x7fe0 && (h.tag & 0xffff) === 0 && h.length === 4) {
+        // (7FE0,0000): the group's new length is only known after decoding; see #pixelGroup.
+        const bytes = await this.#whole(h);
+        if (this.#spec.direction === "decode") yield* this.#pixelGroupLength(bytes);
+        continue;
+      }
+      if (h.tag === EXTENDED_OFFSETS || h.tag === EXTENDED_LENGTHS) {
+        const bytes = await this.#whole(h);
+        if (h.tag === EXTENDED_OFFSETS) {
+          const dv = new DataView(bytes.buffer, h.headerLength);
+          this.#extendedOffsets = [];
+          for (let i = 0; i + 8 <= h.length; i += 8) {
+            this.#extendedOffsets.push(Number(dv.getBigUint64(i, true)));
+          }
+        }
+        continue;
+      }
+      if (h.tag === PIXEL_DATA) {
+        if (this.#spec.direction === "decode") yield* this.#decodePixelData(h);
+        else yield* this.#encodePixelData(h);
+        continue;
+      }
+      if (
+        this.#spec.direction === "encode" &&
+        (h.tag === FLOAT_PIXEL_DATA || h.tag === DOUBLE_PIXEL_DATA)
+      ) {
+        throw new CodecError("unsupported", "float pixel data can't be encoded");
+      }
+      yield* this.#copy(h, 0, LE);
+    }
+    if (held) yield* this.#flushImageGroup(held);
+    this.ready = true;
+  }
+
+  /** Writes group 0028 with the new colour attributes (and group length, if it had one). */
+  *#flushImageGroup(held: Held[]): Generator<Uint8Array> {
+    const v = this.#values;
+    const us = (tag: number, otherwise: number) => {
+      const b = v.get(tag);
+      return b && b.length >= 2 ? b[0] | (b[1] << 8) : otherwise;
+    };
+    const stored: Colour = {
+      samplesPerPixel: us(SAMPLES, 1),
+      photometricInterpretation: text(v.get(PHOTOMETRIC) ?? new Uint8Array()),
+      planarConfiguration: us(PLANAR, 0),
+    };
+    const { codec, direction } = this.#spec;
+    try {
+      this.#colour = direction === "decode"
+        ? codec.decodedColour(stored)
+        : codec.encodedColour?.(stored) ?? stored;
+    } catch (e) {
+      // Raised when the Pixel Data comes: a data set without any is sent all the same.
+      this.#colour = e instanceof CodecError ? e : new CodecError("unsupported", String(e));
+    }
+    const out = new Map(held.map((e) => [e.tag, e.bytes]));
+    const colour = this.#colour instanceof CodecError ? undefined : this.#colour;
+    if (colour && v.has(PHOTOMETRIC)) {
+      out.set(PHOTOMETRIC, element(PHOTOMETRIC, "CS", csValue(colour.photometricInterpretation)));
+    }
+    if (colour && (v.has(PLANAR) || colour.samplesPerPixel > 1)) {
+      out.set(PLANAR, element(PLANAR, "US", usValue(colour.planarConfiguration)));
+    }
+    if (direction === "decode" && this.#spec.lossy && v.has(ROWS)) {
+      const was = v.get(LOSSY_COMPRESSION);
+      if (!was || text(was) !== "01") {
+        out.set(LOSSY_COMPRESSION, element(LOSSY_COMPRESSION, "CS", csValue("01")));
+      }
+    }
+    const tags = [...out.keys()].sort((a, b) => a - b);
+    const groupLength = out.has(0x00280000);
+    if (groupLength) {
+      let size = 0;
+      for (const t of tags) if (t !== 0x00280000) size += out.get(t)!.length;
+      const value = new Uint8Array(4);
+      new DataView(value.buffer).setUint32(0, size, true);
+      out.set(0x00280000, element(0x00280000, "UL", value));
+    }
+    for (const t of tags) yield out.get(t)!;
+  }
+
+  /** The image attributes, once Pixel Data comes. */
+  #image(): ImageInfo {
+    const v = this.#values;
+    const us = (tag: number, name: string): number => {
+      const b = v.get(tag);
+      if (!b || b.length < 2) {
+        throw new CodecError("corrupt", `${name} ${tagString(tag)} is missing`);
+      }
+      return b[0] | (b[1] << 8);
+    };
+    const framesText = text(v.get(FRAMES) ?? new Uint8Array());
+    const frames = framesText === "" ? 1 : Number(framesText);
+    if (!Number.isInteger(frames) || frames < 1) {
+      throw new CodecError(
+        "corrupt",
+        `Number of Frames ${JSON.stringify(framesText)} is not a count`,
+      );
+    }
+    const b = v.get(PLANAR);
+    const image: ImageInfo = {
+      rows: us(ROWS, "Rows"),
+      columns: us(COLUMNS, "Columns"),
+      samplesPerPixel: v.has(SAMPLES) ? us(SAMPLES, "Samples per Pixel") : 1,
+      bitsAllocated: us(BITS_ALLOCATED, "Bits Allocated"),
+      bitsStored: v.has(BITS_STORED) ? us(BITS_STORED, "Bits Stored") : 0,
+      pixelRepresentation: v.has(PIXEL_REPRESENTATION)
+        ? us(PIXEL_REPRESENTATION, "Pixel Representation")
+        : 0,
+      planarConfiguration: b && b.length >= 2 ? b[0] | (b[1] << 8) : 0,
+      photometricInterpretation: text(v.get(PHOTOMETRIC) ?? new Uint8Array()),
+      frames,
+    };
+    if (image.bitsStored === 0) image.bitsStored = image.bitsAllocated;
+    if (this.#colour instanceof CodecError) throw this.#colour;
+    if (!this.#colour) {
+      throw new CodecError("corrupt", "no Image Pixel attributes before Pixel Data");
+    }
+    return image;
+  }
+
+  /** (7FE0,0000) after decoding: the native Pixel Data element is all the group keeps. */
+  *#pixelGroupLength(_bytes: Uint8Array): Generator<Uint8Array> {
+    const image = this.#image();
+    const value = new Uint8Array(4);
+    new DataView(value.buffer).setUint32(0, 12 + evenLength(nativeLength(image)), true);
+    yield element(0x7fe00000, "UL", value);
+  }
+
+  async *#decodePixelData(h: Header): AsyncGenerator<Uint8Array> {
+    const input = this.#in;
+    if (h.length !== UNDEFINED_LENGTH) {
+      // Native Pixel Data in a compressed syntax: already what the target wants.
+      yield* this.#copy(h, 0, LE);
+      return;
+    }
+    const image = this.#image();
+    const colour = this.#colour as Colour;
+    const out: ImageInfo = { ...image, ...colour };
+    input.skip(h.headerLength);
+    // Basic Offset Table: the first item.
+    const bot = await this.#header(IMPLICIT_LE);
+    if (!bot || bot.tag !== ITEM) this.#malformed("no Basic Offset Table item in Pixel Data");
+    const botValue = (await this.#whole(bot)).subarray(8);
+    const offsets: number[] = [];
+    const dv = new DataView(botValue.buffer, botValue.byteOffset, botValue.byteLength);
+    for (let i = 0; i + 4 <= botValue.length; i += 4) offsets.push(dv.getUint32(i, true));
+    const family = this.#spec.transferSyntaxUid;
+    const split = new FrameSplitter({
+      frames: image.frames,
+      offsets: offsets.length > 0 ? offsets : this.#extendedOffsets,
+      opensFrame: family === "1.2.840.10008.1.2.5"
+        ? undefined
+        : /\.4\.(9\d|20\d)$/.test(family)
+        ? opensJpeg2000
+        : opensJpeg,
+    });
+    const total = nativeLength(image);
+    const packer = image.bitsAllocated === 1 ? new BitPacker() : undefined;
+    let index = 0;
+    const emit = (frame: Uint8Array): Uint8Array => {
+      const pixels = this.#decodeFrame(frame, image, out, index++);
+      return packer
+        ? packer.push(pixels, image.rows * image.columns * image.samplesPerPixel)
+        : pixels;
+    };
+    let pos = 0;
+    for (;;) {
+      const item = await this.#header(IMPLICIT_LE);
+      if (!item) this.#truncated();
+      if (item.tag === SEQUENCE_DELIMITATION) {
+        input.skip(8);
+        break;
+      }
+      if (item.tag !== ITEM || item.length === UNDEFINED_LENGTH) {
+        this.#malformed(`expected a fragment item in Pixel Data, found ${tagString(item.tag)}`);
+      }
+      if (!(await input.ensure(8 + item.length))) this.#truncated();
+      input.skip(8);
+      const frame = split.push(pos, input.take(item.length));
+      pos += 8 + item.length;
+      if (!frame) continue;
+      const bytes = emit(frame);
+      if (!this.ready) {
+        this.ready = true;
+        yield encodeHeader(
+          LE,
+          PIXEL_DATA,
+          image.bitsAllocated <= 8 ? "OB" : "OW",
+          evenLength(total),
+        );
+      }
+      yield bytes;
+    }
+    const last = split.finish();
+    if (last) {
+      const bytes = emit(last);
+      if (!this.ready) {
+        this.ready = true;
+        yield encodeHeader(
+          LE,
+          PIXEL_DATA,
+          image.bitsAllocated <= 8 ? "OB" : "OW",
+          evenLength(total),
+        );
+      }
+      yield bytes;
+    }
+    if (packer) yield packer.end();
+    if (total % 2) yield new Uint8Array(1);
+  }
+
+  #decodeFrame(frame: Uint8Array, image: ImageInfo, out: ImageInfo, index: number): Uint8Array {
+    const where = image.frames > 1 ? `frame ${index + 1} of ${image.frames}: ` : "";
+    let pixels: Uint8Array;
+    try {
+      pixels = this.#spec.codec.decode(frame, image);
+    } catch (e) {
+      if (e instanceof CodecError) throw new CodecError(e.code, where + e.message, { cause: e });
+      throw e;
+    }
+    const want = frameLength(out);
+    if (pixels.length !== want) {
+      throw new CodecError(
+        "length",
+        `${where}the decoder returned ${pixels.length} bytes, the frame holds ${want}`,
+      );
+    }
+    return pixels;
+  }
+
+  async *#encodePixelData(h: Header): AsyncGenerator<Uint8Array> {
+    const input = this.#in;
+    if (h.length === UNDEFINED_LENGTH) {
+      this.#malformed("encapsulated Pixel Data in an uncompressed data set");
+    }
+    const image = this.#image();
+    if (image.bitsAllocated % 8 !== 0) {
+      throw new CodecError("unsupported", `Bits Allocated ${image.bitsAllocated} isn't encoded`);
+    }
+    const each = frameLength(image);
+    const total = each * image.frames;
+    if (h.length !== total && h.length !== total + 1) {
+      throw new CodecError(
+        "corrupt",
+        `Pixel Data holds ${h.length} bytes; ${image.frames} frame(s) of ${each} make ${total}`,
+      );
+    }
+    input.skip(h.headerLength);
+    const { codec } = this.#spec;
+    for (let f = 0; f < image.frames; f++) {
+      if (!(await input.ensure(each))) this.#truncated();
+      let encoded: Uint8Array;
+      try {
+        encoded = codec.encode!(input.take(each), image);
+      } catch (e) {
+        const where = image.frames > 1 ? `frame ${f + 1} of ${image.frames}: ` : "";
+        if (e instanceof CodecError) throw new CodecError(e.code, where + e.message, { cause: e });
+        throw e;
+      }
+      if (f === 0) {
+        this.ready = true;
+        yield encodeHeader(LE, PIXEL_DATA, "OB", UNDEFINED_LENGTH);
+        yield encodeHeader(LE, ITEM, undefined, 0); // empty Basic Offset Table
+      }
+      const odd = encoded.length % 2;
+      yield encodeHeader(LE, ITEM, undefined, encoded.length + odd);
+      yield encoded;
+      if (odd) yield new Uint8Array(1);
+    }
+    if (image.frames === 0) this.ready = true;
+    yield encodeHeader(LE, SEQUENCE_DELIMITATION, undefined, 0);
+    if (h.length > total) {
+      if (!(await input.ensure(h.length - total))) this.#truncated();
+      input.skip(h.length - total);
+    }
+  }
+
+  /**
+   * Passes one element on unchanged (header `h` not yet consumed), following sequences to
+   * their end and refusing Pixel Data nested in them.
+   */
+  async *#copy(h: Header, depth: number, enc: Encoding): AsyncGenerator<Uint8Array> {
+    const input = this.#in;
+    if (depth > 0 && h.tag === PIXEL_DATA) {
+      throw new CodecError(
+        "unsupported",
+        "Pixel Data inside a sequence (an icon image?) isn't transcoded",
+      );
+    }
+    yield input.take(h.headerLength);
+    if (h.length === UNDEFINED_LENGTH) {
+      if (h.vr === "UN") yield* this.#items(null, depth, IMPLICIT_LE);
+      else if (h.vr === "SQ" || h.vr === undefined) yield* this.#items(null, depth, enc);
+      else this.#malformed(`undefined length in ${h.vr} element ${tagString(h.tag)}`);
+      return;
+    }
+    if (h.vr === "SQ") {
+      yield* this.#items(input.pos + h.length, depth, enc);
+      return;
+    }
+    let remaining = h.length;
+    while (remaining > 0) {
+      if (input.available === 0 && !(await input.ensure(1))) this.#truncated();
+      const n = Math.min(input.available, remaining, CHUNK);
+      remaining -= n;
+      yield input.take(n);
+    }
+  }
+
+  async *#items(end: number | null, depth: number, enc: Encoding): AsyncGenerator<Uint8Array> {
+    const input = this.#in;
+    for (;;) {
+      if (end !== null && input.pos >= end) return;
+      const h = await this.#header(enc);
+      if (!h) this.#truncated();
+      if (h.tag === SEQUENCE_DELIMITATION && end === null) {
+        yield input.take(8);
+        return;
+      }
+      if (h.tag !== ITEM) this.#malformed(`expected an item, found ${tagString(h.tag)}`);
+      yield input.take(8);
+      const itemEnd = h.length === UNDEFINED_LENGTH ? null : input.pos + h.length;
+      for (;;) {
+        if (itemEnd !== null && input.pos >= itemEnd) break;
+        const e = await this.#header(enc);
+        if (!e) this.#truncated();
+        if (e.tag === ITEM_DELIMITATION && itemEnd === null) {
+          yield input.take(8);
+          break;
+        }
+        yield* this.#copy(e, depth + 1, enc);
+      }
+    }
+  }
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+function evenLength(n: number): number {
+  return n + (n % 2);
+}
+
+/** Bytes of all frames of native pixel data (1-bit frames packed together), unpadded. */
+function nativeLength(image: ImageInfo): number {
+  if (image.bitsAllocated === 1) {
+    return Math.ceil((image.rows * image.columns * image.samplesPerPixel * image.frames) / 8);
+  }
+  return frameLength(image) * image.frames;
+}
+
+/**
+ * A data set stream (Explicit VR Little Endian) with its Pixel Data decoded or encoded; see
+ * the module notes for what changes. `ready` turns true once the first frame is through, so
+ * a caller can run the stream that far before committing to send it.
+ *
+ * @example
+ * ```ts ignore
+ * import { transcodeDataset } from "./transcode.ts";
+ * import { loadCodec } from "../codecs/mod.ts";
+ * const codec = await loadCodec("1.2.840.10008.1.2.5");
+ * const t = transcodeDataset(read, { direction: "decode", transferSyntaxUid: "1.2.840.10008.1.2.5", codec });
+ * for await (const chunk of t.chunks) send(chunk);
+ * ```
+ */
+export function transcodeDataset(
+  read: ReadFn,
+  spec: TranscodeSpec,
+): { chunks: AsyncGenerator<Uint8Array>; readonly ready: boolean } {
+  const t = new Transcoder(read, spec);
+  return {
+    chunks: t.run(),
+    get ready() {
+      return t.ready;
+    },
+  };
+}

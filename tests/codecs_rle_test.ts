@@ -1,0 +1,183 @@
+/**
+ * RLE Lossless in TypeScript (lib/codecs/rle.ts), byte layouts pinned from PS3.5 Annex G:
+ * the 64-byte header (G.5), the segment order (G.2: one per byte of each sample, most
+ * significant first), PackBits runs (G.3.1: replicate `-count+1, byte`, literal
+ * `count-1, bytes`, three-byte repeats as replicate runs, rows encoded separately, segments
+ * padded to even length) and the decoder (G.3.2: -128 is a no-op).
+ */
+import assert from "node:assert/strict";
+import { decodeRleFrame, encodeRleFrame, rleCodec } from "../lib/codecs/rle.ts";
+import { CodecError, type ImageInfo } from "../lib/codecs/types.ts";
+
+function image(over: Partial<ImageInfo> = {}): ImageInfo {
+  return {
+    rows: 1,
+    columns: 4,
+    samplesPerPixel: 1,
+    bitsAllocated: 8,
+    bitsStored: 8,
+    pixelRepresentation: 0,
+    planarConfiguration: 0,
+    photometricInterpretation: "MONOCHROME2",
+    frames: 1,
+    ...over,
+  };
+}
+
+/** A frame: the header for `segments`, then the segments. */
+function frame(...segments: number[][]): Uint8Array {
+  const body = segments.flat();
+  const out = new Uint8Array(64 + body.length);
+  const dv = new DataView(out.buffer);
+  dv.setUint32(0, segments.length, true);
+  let off = 64;
+  segments.forEach((s, i) => {
+    dv.setUint32(4 + 4 * i, off, true);
+    off += s.length;
+  });
+  out.set(body, 64);
+  return out;
+}
+
+function header(rle: Uint8Array): number[] {
+  const dv = new DataView(rle.buffer, rle.byteOffset);
+  return Array.from({ length: 16 }, (_, i) => dv.getUint32(4 * i, true));
+}
+
+Deno.test("RLE header (G.5): segment count, offsets from the header's start (first 64), unused 0", () => {
+  const rle = encodeRleFrame(
+    new Uint8Array([1, 2, 3, 4, 5, 6]),
+    image({ columns: 2, samplesPerPixel: 3 }),
+  );
+  // 3 segments (R, G, B), each a 2-byte literal run + 1 pad byte... here: "01 r1 r2" + pad.
+  assert.deepEqual(header(rle), [3, 64, 68, 72, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+  assert.equal(rle.length, 76);
+  assert.deepEqual([...rle.subarray(64)], [1, 1, 4, 0, 1, 2, 5, 0, 1, 3, 6, 0]);
+});
+
+Deno.test("RLE runs (G.3.1): replicate -count+1, literal count-1, three-byte repeats replicate", () => {
+  const enc = (
+    bytes: number[],
+  ) => [...encodeRleFrame(new Uint8Array(bytes), image({ columns: bytes.length })).subarray(64)];
+  assert.deepEqual(enc([7, 7, 7, 7]), [0xfd, 7]); // -3: 4 × 07
+  assert.deepEqual(enc([1, 2, 3, 4]), [3, 1, 2, 3, 4, 0]); // 4 literal bytes, padded to even
+  assert.deepEqual(enc([1, 2, 9, 9, 9, 3]), [1, 1, 2, 0xfe, 9, 0, 3, 0]); // 3 × 09 replicate
+  // A two-byte repeat between literals joins them; alone, it is a replicate run.
+  assert.deepEqual(enc([1, 5, 5, 2]), [3, 1, 5, 5, 2, 0]);
+  assert.deepEqual(enc([5, 5]), [0xff, 5]);
+  // Runs longer than 128 split; so do literal runs.
+  const long = enc(Array(130).fill(4));
+  assert.deepEqual(long, [0x81, 4, 0xff, 4]); // 128 + 2
+  const lit = Array.from({ length: 130 }, (_, i) => i % 2);
+  const out = enc(lit);
+  assert.equal(out[0], 127);
+  assert.equal(out[129], 1);
+  assert.deepEqual(out.slice(129), [1, 0, 1]); // then 2 literals (132 bytes: no pad)
+});
+
+Deno.test("RLE: each row is encoded separately, never one run across rows", () => {
+  const rle = encodeRleFrame(new Uint8Array(8).fill(7), image({ rows: 2, columns: 4 }));
+  assert.deepEqual([...rle.subarray(64)], [0xfd, 7, 0xfd, 7]);
+});
+
+Deno.test("RLE segment order (G.2): most significant byte first, sample by sample", () => {
+  // Two 16-bit pixels 0x1234, 0xABCD (little endian in native data).
+  const img = image({ columns: 2, bitsAllocated: 16, bitsStored: 16 });
+  const rle = encodeRleFrame(new Uint8Array([0x34, 0x12, 0xcd, 0xab]), img);
+  assert.equal(header(rle)[0], 2);
+  assert.deepEqual([...rle.subarray(64)], [1, 0x12, 0xab, 0, 1, 0x34, 0xcd, 0]);
+  assert.deepEqual([...decodeRleFrame(rle, img)], [0x34, 0x12, 0xcd, 0xab]);
+  // 32-bit: four segments.
+  const img32 = image({ columns: 1, bitsAllocated: 32, bitsStored: 32 });
+  const r32 = encodeRleFrame(new Uint8Array([1, 2, 3, 4]), img32);
+  assert.equal(header(r32)[0], 4);
+  assert.deepEqual([...r32.subarray(64)], [0, 4, 0, 3, 0, 2, 0, 1]);
+});
+
+Deno.test("RLE colour: segments by plane; decoded as the Planar Configuration says", () => {
+  // R, G, B segments of 2 pixels each.
+  const rle = frame([1, 10, 11], [1, 20, 21], [1, 30, 31]);
+  const rgb = image({ columns: 2, samplesPerPixel: 3, photometricInterpretation: "RGB" });
+  assert.deepEqual([...decodeRleFrame(rle, rgb)], [10, 20, 30, 11, 21, 31]);
+  assert.deepEqual([...decodeRleFrame(rle, { ...rgb, planarConfiguration: 1 })], [
+    10,
+    11,
+    20,
+    21,
+    30,
+    31,
+  ]);
+  // Encoded colour is labelled colour-by-plane (as DCMTK's encoder does).
+  assert.equal(
+    rleCodec.encodedColour!({
+      samplesPerPixel: 3,
+      photometricInterpretation: "RGB",
+      planarConfiguration: 0,
+    })
+      .planarConfiguration,
+    1,
+  );
+  assert.deepEqual(rleCodec.decodedColour(rgb), {
+    samplesPerPixel: 3,
+    photometricInterpretation: "RGB",
+    planarConfiguration: 0,
+  });
+});
+
+Deno.test("RLE decoder: -128 is a no-op; runs are cut at the frame's size", () => {
+  const img = image({ columns: 4 });
+  assert.deepEqual([...decodeRleFrame(frame([0x80, 1, 1, 2, 0x80, 0xff, 3]), img)], [1, 2, 3, 3]);
+  // A run longer than what is left of the segment stops at the frame's end.
+  assert.deepEqual([...decodeRleFrame(frame([0x81, 9]), img)], [9, 9, 9, 9]);
+});
+
+Deno.test("RLE decoder: a short segment, a wrong segment count or a bad header is refused", () => {
+  const img = image({ columns: 4 });
+  assert.throws(
+    () => decodeRleFrame(frame([0xfe, 7]), img),
+    (e: unknown) =>
+      e instanceof CodecError && e.code === "length" && /3 bytes, 4 expected/.test(e.message),
+  );
+  assert.throws(
+    () => decodeRleFrame(frame([0xfd, 7], [0xfd, 7]), img),
+    (e: unknown) => e instanceof CodecError && e.code === "corrupt" && /2 segments/.test(e.message),
+  );
+  assert.throws(() => decodeRleFrame(new Uint8Array(10), img), /no 64-byte header/);
+  const bad = frame([0xfd, 7]);
+  new DataView(bad.buffer).setUint32(4, 20, true);
+  assert.throws(() => decodeRleFrame(bad, img), /out of order/);
+  // More than 15 segments can't be: 16 samples of 8 bits.
+  assert.throws(() => decodeRleFrame(frame([0]), image({ samplesPerPixel: 16 })), /at most 15/);
+});
+
+Deno.test("RLE: encode then decode gives the pixels back (8/16/32-bit, grey and colour, both layouts)", () => {
+  let seed = 7;
+  const rand = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) >> 16;
+  for (const bits of [8, 16, 32]) {
+    for (const spp of [1, 3]) {
+      for (const pc of [0, 1]) {
+        const img = image({
+          rows: 7,
+          columns: 13,
+          bitsAllocated: bits,
+          bitsStored: bits,
+          samplesPerPixel: spp,
+          planarConfiguration: pc,
+          photometricInterpretation: spp === 3 ? "RGB" : "MONOCHROME2",
+        });
+        const pixels = new Uint8Array(7 * 13 * spp * (bits / 8));
+        // Runs and noise.
+        for (let i = 0; i < pixels.length; i++) pixels[i] = rand() % 4 === 0 ? rand() & 0xff : 5;
+        const rle = encodeRleFrame(pixels, img);
+        assert.equal(rle.length % 2, 0);
+        assert.deepEqual(decodeRleFrame(rle, img), pixels, `${bits}-bit, ${spp} samples, PC ${pc}`);
+      }
+    }
+  }
+});
+
+Deno.test("RLE 1-bit: one segment of the frame's packed bytes; not encoded", () => {
+  const img = image({ rows: 2, columns: 10, bitsAllocated: 1, bitsStored: 1 });
+  assert.deepEqual([...decodeRleFrame(frame([2, 0xff, 0x03, 0xaa, 0]), img)], [0xff, 0x03, 0xaa]);
+  assert.throws(() => encodeRleFrame(new Uint8Array(3), img), /1-bit/);
+});
