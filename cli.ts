@@ -175,6 +175,8 @@ function storeOptionsOf(
     patterns: opts.patterns,
     dicomdir: opts.dicomdir,
     ignoreNonDicom: opts.ignoreNonDicom,
+    decompress: opts.decompress,
+    compress: opts.compress,
     onEvent: (e) => {
       handlers.onStoreEvent(e);
       if (e.type === "file-done") report?.write(e.result);

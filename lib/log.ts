@@ -114,6 +114,8 @@ export function stderrWriter(): (line: string) => void {
 export class LogHandlers {
   #log: Logger;
   #heldDump: string[] | undefined;
+  /** "Sending file:" waits for the file's next event, to say how it was transcoded. */
+  #sending: string | undefined;
   #lastRequest?: AssociateRQ;
   #reported = new WeakSet<Error>();
 
@@ -130,8 +132,14 @@ export class LogHandlers {
   }
 
   #flushHeld(): void {
+    this.#flushSending();
     if (this.#heldDump) this.#debugLines(this.#heldDump);
     this.#heldDump = undefined;
+  }
+
+  #flushSending(how = ""): void {
+    if (this.#sending !== undefined) this.#log.info(`Sending file: ${this.#sending}${how}`);
+    this.#sending = undefined;
   }
 
   /** Handles one association event. */
@@ -190,6 +198,7 @@ export class LogHandlers {
   /** Handles one store event with the reference tool's wording. */
   onStoreEvent = (e: StoreEvent): void => {
     const log = this.#log;
+    if (e.type !== "store-request") this.#flushSending();
     switch (e.type) {
       case "bad-path":
         log.error(`Cannot access path: ${e.path}`);
@@ -246,7 +255,7 @@ export class LogHandlers {
         return;
       }
       case "file-sending":
-        log.info(`Sending file: ${e.path}`);
+        if (log.enabled("info")) this.#sending = e.path;
         return;
       case "no-context":
         log.error(
@@ -261,11 +270,28 @@ export class LogHandlers {
           : cls === "1.2.840.10008.5.1.4.1.1.4"
           ? ", (MR)"
           : "";
+        const t = e.transcoding;
+        this.#flushSending(
+          t
+            ? ` (${t.direction}: ${uidNameOrUid(e.fileTransferSyntaxUid)} → ${
+              uidNameOrUid(e.transferSyntaxUid)
+            })`
+            : "",
+        );
+        if (e.notEncoded) {
+          log.warn(
+            `Not encoded: ${e.path}: ${e.notEncoded}; sent as ${uidNameOrUid(e.transferSyntaxUid)}`,
+          );
+        }
         log.info(`Sending Store Request: MsgID ${e.request.messageId}${suffix}`);
         if (log.enabled("debug")) {
           log.debug(
             `Presentation context ${e.contextId} (${uidNameOrUid(e.transferSyntaxUid)}): ` +
-              (e.converted
+              (t
+                ? `Pixel Data ${t.direction} from ${
+                  uidNameOrUid(e.fileTransferSyntaxUid)
+                } by ${t.codec}`
+                : e.converted
                 ? `data set converted from ${uidNameOrUid(e.fileTransferSyntaxUid)}`
                 : "file's data set sent unchanged"),
           );

@@ -145,12 +145,13 @@ export function fitsDefault(f: PlannedFile, ts: readonly string[]): boolean {
 
 /**
  * The second context proposed for a SOP class beside its files' own: the uncompressed
- * syntaxes its compressed files may be decoded to, and the `--compress` syntax.
+ * syntaxes its compressed files could be decoded to (unless `--decompress never`; also for
+ * lossy files under "lossless", so that a refusal can say which option would send them), and
+ * the `--compress` syntax.
  */
 function alternatives<F extends PlannedFile>(files: F[], policy: TranscodePolicy): string[] {
-  const decoded = files.some((f) =>
-    !isConvertible(f.transferSyntaxUid) && mayDecode(f.transferSyntaxUid, policy)
-  );
+  const decoded = policy.decompress !== "never" &&
+    files.some((f) => !isConvertible(f.transferSyntaxUid) && canDecode(f.transferSyntaxUid));
   const c = policy.compress;
   const encoded = c !== undefined && canEncode(c) &&
     files.some((f) =>

@@ -372,7 +372,13 @@ Deno.test("canConvert, datasetLength and unconvertible data", async () => {
     (await readAll(await openDataset(jpeg, jpeg.transferSyntaxUid))).length,
     datasetLength(jpeg),
   );
-  await rejects(() => openDataset(jpeg, IMPLICIT_VR_LE), (e: unknown) => {
+  // Compressed to uncompressed is a transcode (tests/part10_transcode_test.ts); lossy encoding
+  // isn't one.
+  const decoded = await openDataset(jpeg, IMPLICIT_VR_LE);
+  equal(decoded.transcoding?.direction, "decoded");
+  decoded.close();
+  const ct = await readDicomFileInfo(new URL("pydicom/test_files/CT_small.dcm", CORPUS).pathname);
+  await rejects(() => openDataset(ct, "1.2.840.10008.1.2.4.50"), (e: unknown) => {
     ok(e instanceof ConversionError);
     equal((e as ConversionError).code, "unsupported");
     return true;

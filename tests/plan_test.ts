@@ -99,14 +99,23 @@ Deno.test("planAssociations: default mode adds an association for compressed and
   assert.deepEqual(plans[0].files, [ct]);
   assert.equal(plans[1].kind, "required");
   assert.deepEqual(plans[1].files, [rle, priv, jpeg, rle2]);
-  // RLE (lossless) may be decoded: CT gets a second context with the uncompressed syntaxes.
-  // JPEG Baseline is lossy: with the default --decompress lossless, nothing more for SC.
+  // Each class of compressed files gets a second context with the uncompressed syntaxes
+  // (also for lossy JPEG Baseline: if the peer takes only those, the failure line can say
+  // that --decompress lossy would send the file).
   assert.deepEqual(plans[1].contexts, [
     { id: 1, abstractSyntax: CT, transferSyntaxes: [RLE] },
     { id: 3, abstractSyntax: CT, transferSyntaxes: [ELE, ILE] },
     { id: 5, abstractSyntax: PRIVATE, transferSyntaxes: [ELE, ILE, DEFL, BE] },
     { id: 7, abstractSyntax: SC, transferSyntaxes: [JPEG] },
+    { id: 9, abstractSyntax: SC, transferSyntaxes: [ELE, ILE] },
   ]);
+  // --decompress never: today's proposal, the compressed syntaxes alone.
+  const never = planAssociations([ct, rle, jpeg], {
+    requiredContexts: false,
+    transferSyntaxes: DEFAULT_TS,
+    policy: { decompress: "never" },
+  });
+  assert.deepEqual(never[1].contexts.map((c) => c.transferSyntaxes), [[RLE], [JPEG]]);
   // Nothing the default proposal can carry: no default association at all.
   const only = planAssociations([rle], { requiredContexts: false, transferSyntaxes: DEFAULT_TS });
   assert.equal(only.length, 1);
@@ -341,7 +350,8 @@ Deno.test("planAssociations: --compress proposes its syntax first and for each c
     [CT, [ELE, ILE, RLE]],
     [PRIVATE, [ILE]],
     [PRIVATE, [RLE]],
-    [SC, [JPEG]], // lossy: neither decoded nor re-encoded under --decompress lossless
+    [SC, [JPEG]], // lossy: not re-encoded under --decompress lossless
+    [SC, [ELE, ILE]],
   ]);
   const ts = proposedSyntaxes(DEFAULT_TS, policy);
   const plans = planAssociations(files, { requiredContexts: false, transferSyntaxes: ts, policy });
@@ -353,5 +363,6 @@ Deno.test("planAssociations: --compress proposes its syntax first and for each c
     [PRIVATE, [ILE, ELE, DEFL, BE]],
     [PRIVATE, [RLE]],
     [SC, [JPEG]],
+    [SC, [ELE, ILE]],
   ]);
 });

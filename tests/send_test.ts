@@ -311,10 +311,12 @@ Deno.test("storeFiles: default mode opens an extra association for a compressed 
     assert.deepEqual(outcomes(report.results), ["success", "success"]);
     assert.equal(report.associations, 2);
     assert.equal(scp.requests[0].presentationContexts.length, 120);
+    // Its own syntax, and in another context what it could be decoded to.
     assert.deepEqual(
       scp.requests[1].presentationContexts.map((c) => [c.id, c.abstractSyntax, c.transferSyntaxes]),
-      [[1, CT_UID, [RLE]]],
+      [[1, CT_UID, [RLE]], [3, CT_UID, [EXPLICIT_VR_LE, IMPLICIT_VR_LE]]],
     );
+    // Both accepted: sent in its own syntax, unchanged.
     assert.deepEqual(scp.received.map((o) => o.transferSyntaxUid), [EXPLICIT_VR_LE, RLE]);
     assert.deepEqual(scp.received[1].dataSet, await storedDataset(CT_RLE));
   } finally {

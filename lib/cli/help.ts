@@ -74,6 +74,17 @@ Our additions:
                         first retry delay, doubled each time (default: 1 s)
   --report [f]ile       write one JSON line per file to f ('-' for stdout);
                         needs write permission for f (-W)
+  --decompress [p]olicy
+                        when the peer refuses a file's compressed transfer
+                        syntax, send it decoded (uncompressed): never,
+                        lossless (only files whose syntax is lossless:
+                        RLE, JPEG Lossless, JPEG-LS Lossless, JPEG 2000
+                        Lossless Only...) or lossy (also JPEG Baseline and
+                        Extended, JPEG-LS near-lossless, JPEG 2000, HTJ2K)
+                        (default: lossless)
+  --compress [s]yntax   propose rle, jpeg-ls, j2k or htj2k first and encode
+                        uncompressed files to it (lossless) when the peer
+                        accepts it; otherwise send them uncompressed
 
 Checks (nothing sent):
   --echo                send a C-ECHO first; alone (no path) it is the whole

@@ -72,6 +72,10 @@ export interface CliOptions {
   ignoreNonDicom: boolean;
   /** The `dest` keys given on the command line (a destination doesn't override them). */
   given?: ReadonlySet<string>;
+  /** `--decompress`: which compressed files may be sent decoded. */
+  decompress: "never" | "lossless" | "lossy";
+  /** `--compress`: encode uncompressed files to this syntax when the peer accepts it. */
+  compress?: "rle" | "jpeg-ls" | "j2k" | "htj2k";
 }
 
 const SPECS: OptionSpec[] = [
@@ -120,6 +124,18 @@ const SPECS: OptionSpec[] = [
   { dest: "dicomdir", flags: ["--dicomdir"], kind: "flag" },
   { dest: "patterns", flags: ["--pattern"], kind: "list" },
   { dest: "ignoreNonDicom", flags: ["--ignore-non-dicom"], kind: "flag" },
+  {
+    dest: "decompress",
+    flags: ["--decompress"],
+    kind: "choice",
+    choices: ["never", "lossless", "lossy"],
+  },
+  {
+    dest: "compress",
+    flags: ["--compress"],
+    kind: "choice",
+    choices: ["rle", "jpeg-ls", "j2k", "htj2k"],
+  },
 ];
 
 /**
@@ -175,6 +191,8 @@ export function parseArgs(args: string[]): CliOptions {
     patterns: (values.patterns as string[] | undefined) ?? [],
     ignoreNonDicom: values.ignoreNonDicom === true,
     given: new Set(Object.keys(values)),
+    decompress: (values.decompress as CliOptions["decompress"] | undefined) ?? "lossless",
+    compress: values.compress as CliOptions["compress"],
   };
   if (opts.help || opts.version) return opts;
   const rest = peerPositionals(opts, positionals);

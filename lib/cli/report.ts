@@ -34,6 +34,7 @@ export function reportLine(r: FileResult): string {
     sopInstanceUid: r.sopInstanceUid ?? null,
     transferSyntaxUid: r.transferSyntaxUid ?? null,
     sentTransferSyntaxUid: r.sentTransferSyntaxUid ?? null,
+    transcoded: r.transcoded ?? null,
     contextId: r.contextId ?? null,
     status: r.status ?? null,
     reason: r.reason ?? null,

@@ -130,6 +130,14 @@ export function decodeRleFrame(frame: Uint8Array, image: ImageInfo): Uint8Array 
   for (let s = 0; s < segments; s++) offsets.push(dv.getUint32(4 + 4 * s, true));
   offsets.push(frame.length);
   for (let s = 0; s < segments; s++) {
+    if (offsets[s] > frame.length) {
+      throw new CodecError(
+        "corrupt",
+        `RLE: segment ${s + 1} starts at byte ${
+          offsets[s]
+        }, past the end of the ${frame.length}-byte frame`,
+      );
+    }
     if (offsets[s] < HEADER || offsets[s] > offsets[s + 1]) {
       throw new CodecError("corrupt", `RLE: segment ${s + 1} offset ${offsets[s]} is out of order`);
     }

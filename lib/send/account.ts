@@ -6,10 +6,12 @@
  */
 
 import type { Timeouts } from "../association.ts";
+import type { TranscodePolicy } from "../plan.ts";
 import type { DicomFileInfo } from "../part10/types.ts";
 import { type BadItem, badReason, type Item } from "../queue.ts";
 import type { DicomdirRead } from "./inputs.ts";
 import { isTransient } from "./reasons.ts";
+import { policyOf } from "./options.ts";
 import type { FileResult, StoreEvent, StoreOptions } from "./types.ts";
 
 /** Emits one file's events (through the {@link Sequencer} when associations run in parallel). */
@@ -109,6 +111,8 @@ export class Run {
   readonly emit: Emit;
   /** ACSE, DIMSE and network timeouts in seconds (`null`: none). */
   readonly timeouts: Timeouts;
+  /** What may be decoded or encoded (`decompress`, `compress`). */
+  readonly policy: TranscodePolicy;
   /** Final results by path. */
   readonly results: Map<string, FileResult> = new Map();
   /** Attempts so far of files not yet final. */
@@ -136,6 +140,7 @@ export class Run {
   constructor(options: StoreOptions) {
     this.options = options;
     this.emit = options.onEvent ?? (() => {});
+    this.policy = policyOf(options);
     this.timeouts = {
       acse: options.timeouts?.acse === undefined ? 30 : options.timeouts.acse,
       dimse: options.timeouts?.dimse === undefined ? 30 : options.timeouts.dimse,

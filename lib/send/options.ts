@@ -6,6 +6,8 @@
  */
 
 import { AeTitleError, validateAeTitle } from "../acse.ts";
+import { COMPRESSIONS } from "../codecs/mod.ts";
+import type { TranscodePolicy } from "../plan.ts";
 import type { StoreOptions } from "./types.ts";
 import { compileGlob, GlobError } from "../glob.ts";
 
@@ -122,4 +124,30 @@ export function validateStoreOptions(options: StoreOptions): void {
       }
     }
   }
+  const d = options.decompress;
+  if (d !== undefined && d !== "never" && d !== "lossless" && d !== "lossy") {
+    throw new StoreOptionsError("decompress", `must be "never", "lossless" or "lossy", not ${d}`);
+  }
+  const c = options.compress;
+  if (c !== undefined && !Object.hasOwn(COMPRESSIONS, c)) {
+    throw new StoreOptionsError(
+      "compress",
+      `must be one of ${Object.keys(COMPRESSIONS).map((k) => `"${k}"`).join(", ")}, not ${c}`,
+    );
+  }
+}
+
+/**
+ * The transcoding policy of a run's options (`decompress` defaults to "lossless").
+ *
+ * @example
+ * ```ts
+ * import { policyOf } from "./options.ts";
+ * policyOf({ compress: "rle" }); // { decompress: "lossless", compress: "1.2.840.10008.1.2.5" }
+ * ```
+ */
+export function policyOf(options: Pick<StoreOptions, "decompress" | "compress">): TranscodePolicy {
+  const policy: TranscodePolicy = { decompress: options.decompress ?? "lossless" };
+  if (options.compress) policy.compress = COMPRESSIONS[options.compress];
+  return policy;
 }

@@ -16,6 +16,7 @@ import {
 import type { AssociateRJ } from "../pdu/types.ts";
 import { ConnectError } from "../transport.ts";
 import { uidNameOrUid } from "../uids.ts";
+import { policyRefusal, type TranscodePolicy } from "../plan.ts";
 import { NoAcceptedContextsError } from "./types.ts";
 
 function describeRejection(rj: AssociateRJ): string {
@@ -122,8 +123,16 @@ function fewOf(names: string[], few = 3): string {
 export function refusedReason(
   assoc: Association,
   f: { sopClassUid: string; transferSyntaxUid: string },
+  policy?: TranscodePolicy,
 ): string {
-  return `${uidNameOrUid(f.sopClassUid)} in ${uidNameOrUid(f.transferSyntaxUid)}: ${
-    describeRefusal(assoc, f.sopClassUid)
-  }`;
+  const what = `${uidNameOrUid(f.sopClassUid)} in ${uidNameOrUid(f.transferSyntaxUid)}`;
+  // A decodable file the policy kept from an uncompressed context the peer accepted.
+  const kept = policy && policyRefusal(f, assoc.contexts.values(), policy);
+  if (kept) {
+    const names = [...assoc.contexts.values()]
+      .filter((c) => c.abstractSyntax === f.sopClassUid)
+      .map((c) => uidNameOrUid(c.transferSyntax));
+    return `${what}: the peer accepted it only as ${fewOf([...new Set(names)])}; ${kept}`;
+  }
+  return `${what}: ${describeRefusal(assoc, f.sopClassUid)}`;
 }

@@ -12,6 +12,7 @@ import {
   fitsDefault,
   planAssociations,
   type PlanOptions,
+  proposedSyntaxes,
 } from "../plan.ts";
 import {
   type BadItem,
@@ -57,7 +58,12 @@ export async function storeFiles(options: StoreOptions): Promise<StoreReport> {
   run.dicomdirs = found.dicomdirs;
   const planOptions: PlanOptions = {
     requiredContexts: options.requiredContexts ?? false,
-    transferSyntaxes: options.transferSyntaxes ?? DEFAULT_TRANSFER_SYNTAXES,
+    // With --compress, its syntax is proposed first.
+    transferSyntaxes: proposedSyntaxes(
+      options.transferSyntaxes ?? DEFAULT_TRANSFER_SYNTAXES,
+      run.policy,
+    ),
+    policy: run.policy,
   };
   await sendRounds(run, await firstPlans(run, found, planOptions), planOptions);
   return account(run, found);

@@ -7,7 +7,6 @@
 
 import { type Association, DataSetSourceError } from "../association.ts";
 import { chooseContext } from "../plan.ts";
-import { openDataset } from "../part10/source.ts";
 import { examinedDataset } from "../part10/file.ts";
 import { guardFileChange } from "../part10/guard.ts";
 import type { ByteSource, DicomFileInfo } from "../part10/types.ts";
@@ -15,6 +14,7 @@ import { type CStoreRQ, type CStoreRSP, encodeCommand, Priority } from "../dimse
 import { hexStatus, statusMeaning, storeStatusCategory } from "../dimse/status.ts";
 import { type Emit, resultOf, type Run } from "./account.ts";
 import { isTransient, reasonOf, refusedReason } from "./reasons.ts";
+import { openChosen, type Opened, unreadableReason } from "./open.ts";
 import type { FileResult } from "./types.ts";
 
 /** A C-STORE sent and waiting for its response. */
@@ -55,7 +55,7 @@ export async function sendOne(
   emit: Emit,
 ): Promise<InFlight | Error | "skipped"> {
   const base = resultOf(f);
-  const choice = chooseContext(f, assoc.contexts.values());
+  const choice = chooseContext(f, assoc.contexts.values(), run.policy);
   if (!choice) {
     const accepted = [...assoc.contexts.values()]
       .filter((c) => c.abstractSyntax === f.sopClassUid)
@@ -67,23 +67,22 @@ export async function sendOne(
       transferSyntaxUid: f.transferSyntaxUid,
       accepted,
     });
-    run.finish({ ...base, reason: refusedReason(assoc, f) }, undefined, emit);
+    run.finish({ ...base, reason: refusedReason(assoc, f, run.policy) }, undefined, emit);
     return "skipped";
   }
-  const ctx = choice.context;
-  let source: ByteSource;
+  let opened: Opened;
   try {
-    source = await openDataset(f, ctx.transferSyntax);
-    // Bytes kept from the examination are the file as examined: nothing can change under them.
-    if (!examinedDataset(f)) source = guardFileChange(source, f, !choice.convert);
+    opened = await openChosen(assoc.contexts.values(), f, choice, run.policy);
   } catch (err) {
-    run.finish(
-      { ...base, reason: `cannot read: ${err instanceof Error ? err.message : String(err)}` },
-      undefined,
-      emit,
-    );
+    run.finish({ ...base, reason: unreadableReason(err, choice.transcode) }, undefined, emit);
     return "skipped";
   }
+  const ctx = opened.choice.context;
+  const transcoded = opened.transcoding?.direction;
+  // Bytes kept from the examination are the file as examined: nothing can change under them.
+  const source: ByteSource = examinedDataset(f)
+    ? opened.source
+    : guardFileChange(opened.source, f, !opened.choice.convert);
   const request: CStoreRQ = {
     kind: "C-STORE-RQ",
     messageId,
@@ -95,6 +94,7 @@ export async function sendOne(
     ...base,
     sentTransferSyntaxUid: ctx.transferSyntax,
     contextId: ctx.id,
+    ...(transcoded ? { transcoded } : {}),
   };
   emit({
     type: "store-request",
@@ -103,7 +103,9 @@ export async function sendOne(
     contextId: ctx.id,
     transferSyntaxUid: ctx.transferSyntax,
     fileTransferSyntaxUid: f.transferSyntaxUid,
-    converted: choice.convert,
+    converted: opened.choice.convert,
+    transcoding: opened.transcoding,
+    notEncoded: opened.notEncoded,
   });
   const started = performance.now();
   try {
@@ -120,7 +122,7 @@ export async function sendOne(
         {
           ...sentBase,
           outcome: established ? "not-sent" : "failure",
-          reason: `cannot read: ${e.message}`,
+          reason: unreadableReason(e, transcoded === "encoded" ? "encode" : "decode"),
         },
         undefined,
         emit,

@@ -7,7 +7,7 @@
 import type { Association, AssociationListener, Timeouts } from "../association.ts";
 import type { ConnectOptions, Transport } from "../transport.ts";
 import type { AssociationPlan } from "../plan.ts";
-import type { DicomFileInfo } from "../part10/types.ts";
+import type { DicomFileInfo, Transcoding } from "../part10/types.ts";
 import type { CStoreRQ, CStoreRSP } from "../dimse/messages.ts";
 import { UNCOMPRESSED_TRANSFER_SYNTAXES } from "../uids.ts";
 
@@ -35,6 +35,8 @@ export interface FileResult {
   transferSyntaxUid?: string;
   /** The transfer syntax the data set was sent in. */
   sentTransferSyntaxUid?: string;
+  /** Set when the Pixel Data was decoded (sent uncompressed) or encoded on the way. */
+  transcoded?: "decoded" | "encoded";
   /** Presentation context id used. */
   contextId?: number;
   /** Data set bytes sent. */
@@ -80,6 +82,10 @@ export type StoreEvent =
     transferSyntaxUid: string;
     fileTransferSyntaxUid: string;
     converted: boolean;
+    /** Set when the Pixel Data is decoded or encoded: how, and by which codec. */
+    transcoding?: Transcoding;
+    /** Why the `--compress` syntax the peer accepted wasn't used (the codec refused the image). */
+    notEncoded?: string;
   }
   | { type: "store-response"; path: string; response: CStoreRSP }
   | { type: "store-error"; path: string; error: Error }
@@ -123,6 +129,16 @@ export interface StoreOptions {
   requiredContexts?: boolean;
   /** Transfer syntaxes of the default proposal (default: Explicit LE, Implicit LE, Deflated, BE). */
   transferSyntaxes?: string[];
+  /**
+   * Which compressed files may be sent decoded when the peer refuses their syntax: "never",
+   * "lossless" (default: files whose syntax is lossless) or "lossy" (any).
+   */
+  decompress?: "never" | "lossless" | "lossy";
+  /**
+   * Encode uncompressed files (losslessly) to this syntax when the peer accepts it: "rle",
+   * "jpeg-ls", "j2k" or "htj2k" (default: none).
+   */
+  compress?: "rle" | "jpeg-ls" | "j2k" | "htj2k";
   /** C-STORE priority (default 2, low, like the reference). */
   priority?: number;
   /** Associations opened in parallel for each plan (default 1). */
