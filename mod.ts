@@ -35,6 +35,7 @@ export {
   type StoreOptions,
   StoreOptionsError,
   type StoreReport,
+  type Transcoding,
 } from "./lib/send.ts";
 export {
   AssociationAbortedError,

@@ -5,7 +5,8 @@
  * one {@link FileResult} and the caller gets a typed event stream to show progress.
  *
  * The parts live in `lib/send/`: `run.ts` (planning and retry rounds), `worker.ts` (one
- * association), `store.ts` (one C-STORE), `account.ts` (results and their order),
+ * association), `store.ts` (one C-STORE), `open.ts` (opening its data set, transcoded when
+ * needed), `account.ts` (results and their order),
  * `reasons.ts` (the words of the account) and `types.ts` (the public shapes).
  *
  * @module
@@ -27,3 +28,4 @@ export {
   type StoreOptions,
   type StoreReport,
 } from "./send/types.ts";
+export type { Transcoding } from "./part10/types.ts";

@@ -13,7 +13,7 @@
  * @module
  */
 
-export type { ByteSource, DicomFileInfo } from "./types.ts";
+export type { ByteSource, DicomFileInfo, Transcoding } from "./types.ts";
 export {
   changedSinceExamined,
   examinedDataset,
@@ -21,7 +21,7 @@ export {
   readDicomFileInfo,
   type ReadInfoOptions,
 } from "./file.ts";
-export { canConvert, datasetLength, openDataset } from "./source.ts";
+export { canConvert, canTranscode, datasetLength, openDataset } from "./source.ts";
 export { convertDataset } from "./convert.ts";
 export {
   ConversionError,

@@ -177,9 +177,12 @@ function openAt(info: DicomFileInfo): Deno.FsFile {
 /**
  * Opens the data set of a file for sending in `targetTransferSyntax`: the file's own bytes
  * from `datasetOffset` when the syntax is unchanged, else a streaming converter (memory stays
- * bounded except for one buffered sequence at a time). Throws {@link ConversionError} when
- * the conversion is impossible (see {@link canConvert}); conversion errors found later (e.g.
- * encapsulated pixel data in an uncompressed syntax) reject `read`.
+ * bounded except for one buffered sequence at a time), else (see {@link canTranscode}) a
+ * source that decodes and/or encodes the Pixel Data frame by frame, loaded with its codec
+ * only then; its `transcoding` says how. Throws {@link ConversionError} when the conversion is
+ * impossible, and a codec's error when it refuses the image or its first frame; errors found
+ * later (e.g. encapsulated pixel data in an uncompressed syntax, a corrupt later frame)
+ * reject `read`.
  *
  * @example
  * ```ts

@@ -79,7 +79,11 @@ export async function openChosen(
  * ```
  */
 export function unreadableReason(err: unknown, transcode?: "decode" | "encode"): string {
-  const cause = err instanceof Error && err.cause instanceof CodecError ? err.cause : err;
+  // The data set reader's error (DataSetSourceError) carries the codec's as its cause.
+  const cause = !(err instanceof CodecError) && err instanceof Error &&
+      err.cause instanceof CodecError
+    ? err.cause
+    : err;
   const message = cause instanceof Error ? cause.message : String(cause);
   if (cause instanceof CodecError) return `cannot ${transcode ?? "decode"}: ${message}`;
   return `cannot read: ${message}`;
