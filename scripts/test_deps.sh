@@ -9,6 +9,8 @@ NEEDS=(
   "storescp dcmtk"
   "dcmconv dcmtk"
   "dcmdump dcmtk"
+  "gdcmconv libgdcm-tools"
+  "opj_decompress libopenjp2-tools"
   "Orthanc orthanc --no-install-recommends"
   "cc gcc"
 )

@@ -11,6 +11,7 @@
  * @module
  */
 
+import { readJ2kHeader } from "./markers.ts";
 import { NativeCodecError, NativeCodecs, type NativeKind } from "./native.ts";
 import {
   CodecError,
@@ -106,6 +107,27 @@ function codec(native: NativeCodecs, kind: NativeKind): FrameCodec {
     decodedColour,
     decode(frame: Uint8Array, image: ImageInfo): Uint8Array {
       checkDecodable(kind, image);
+      // The library sizes its output from the data set's Rows and Columns and reads that many
+      // samples whatever the codestream holds: check them first.
+      const h = readJ2kHeader(frame);
+      if (h.rows !== image.rows || h.columns !== image.columns) {
+        throw new CodecError(
+          "corrupt",
+          `${label} frame is ${h.columns}x${h.rows}, the data set says ${image.columns}x${image.rows}`,
+        );
+      }
+      if (h.components !== image.samplesPerPixel) {
+        throw new CodecError(
+          "corrupt",
+          `${label} frame has ${h.components} components, Samples per Pixel is ${image.samplesPerPixel}`,
+        );
+      }
+      if (h.precision > image.bitsAllocated) {
+        throw new CodecError(
+          "corrupt",
+          `${label} frame has ${h.precision}-bit samples, Bits Allocated is ${image.bitsAllocated}`,
+        );
+      }
       // The libraries return nothing at all for some corrupt streams, without an error: the
       // caller checks the length against the frame.
       let pixels: Uint8Array;

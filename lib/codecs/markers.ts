@@ -84,3 +84,62 @@ export function readJpegHeader(frame: Uint8Array): JpegHeader {
   }
   throw new CodecError("corrupt", "no complete JPEG frame header (SOF and SOS) in the frame");
 }
+
+/** What a JPEG 2000 codestream's SIZ segment says. */
+export interface J2kHeader {
+  /** Image width (Xsiz − XOsiz). */
+  columns: number;
+  /** Image height (Ysiz − YOsiz). */
+  rows: number;
+  /** Components (Csiz). */
+  components: number;
+  /** Bit depth of the first component. */
+  precision: number;
+  /** The first component is signed. */
+  signed: boolean;
+}
+
+/**
+ * Reads the SIZ segment of a JPEG 2000 (or HTJ2K) codestream, which may sit inside a JP2
+ * wrapper. Throws {@link CodecError} "corrupt" when there is none.
+ *
+ * @example
+ * ```ts
+ * import { readJ2kHeader } from "./markers.ts";
+ * // SOC, SIZ (Lsiz 41): Rsiz 0, 64x32 at 0,0, tiles 64x32 at 0,0, 1 component of 16 bits, signed
+ * const siz = new Uint8Array([
+ *   0xff, 0x4f, 0xff, 0x51, 0, 41, 0, 0, 0, 0, 0, 64, 0, 0, 0, 32, 0, 0, 0, 0, 0, 0, 0, 0,
+ *   0, 0, 0, 64, 0, 0, 0, 32, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0x8f, 1, 1,
+ * ]);
+ * readJ2kHeader(siz); // { columns: 64, rows: 32, components: 1, precision: 16, signed: true }
+ * ```
+ */
+export function readJ2kHeader(frame: Uint8Array): J2kHeader {
+  const f = frame;
+  // The codestream starts with SOC + SIZ; in a JP2 file it follows the boxes before it.
+  let i = -1;
+  const limit = Math.min(f.length - 4, 64 * 1024);
+  for (let k = 0; k <= limit; k++) {
+    if (f[k] === 0xff && f[k + 1] === 0x4f && f[k + 2] === 0xff && f[k + 3] === 0x51) {
+      i = k + 4;
+      break;
+    }
+  }
+  if (i < 0 || i + 40 > f.length) {
+    throw new CodecError("corrupt", "no JPEG 2000 codestream header (SOC, SIZ) in the frame");
+  }
+  const dv = new DataView(f.buffer, f.byteOffset, f.byteLength);
+  const xsiz = dv.getUint32(i + 4);
+  const ysiz = dv.getUint32(i + 8);
+  const xo = dv.getUint32(i + 12);
+  const yo = dv.getUint32(i + 16);
+  const components = dv.getUint16(i + 36);
+  const ssiz = f[i + 38];
+  return {
+    columns: xsiz - xo,
+    rows: ysiz - yo,
+    components,
+    precision: (ssiz & 0x7f) + 1,
+    signed: (ssiz & 0x80) !== 0,
+  };
+}
