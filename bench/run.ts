@@ -16,7 +16,8 @@
  * deno task bench --only parallel,many              # a subset (report printed only)
  * ```
  *
- * Scenarios (ids for `--only`): small, big, bigreuse, one, untuned, nagle, parallel, many.
+ * Scenarios (ids for `--only`): small, big, bigreuse, one, untuned, nagle, parallel, many, and
+ * the transcoding ones against `dcmsend +dls` (bench/transcode.ts): jls, rle, sv1, j2k, bigrle.
  *
  * Targets (checked on the first of our clients): 1,000 small files wall ≤ 0.9x DCMTK; 1 GiB
  * throughput ≥ 1.2x DCMTK on a sink that keeps up (b2; the plain sink's (b) ratio is shown
@@ -28,6 +29,7 @@
  */
 
 import { randomUidRoot, writeCtSeries, writeMultiFrame } from "./gen.ts";
+import { dcmsendArgs, TRANSCODE_IDS, transcodeSection, writeTranscodeData } from "./transcode.ts";
 
 const HERE = decodeURIComponent(new URL(".", import.meta.url).pathname).replace(/\/$/, "");
 const ROOT = HERE.replace(/\/bench$/, "");
@@ -48,6 +50,7 @@ const SCENARIO_IDS = [
   "nagle",
   "parallel",
   "many",
+  ...TRANSCODE_IDS,
 ] as const;
 type ScenarioId = typeof SCENARIO_IDS[number];
 
@@ -332,6 +335,8 @@ interface Run {
   bytes: number;
   wallS: number;
   timeWallS: number;
+  /** User + system CPU seconds (time -v). */
+  cpuS: number;
   rssKb: number;
   code: number;
 }
@@ -348,14 +353,16 @@ interface Job {
   verify: (code: number, output: string) => void;
 }
 
-function parseTimeV(s: string): { wallS: number; rssKb: number; exit: number } {
+function parseTimeV(s: string): { wallS: number; cpuS: number; rssKb: number; exit: number } {
   const wall = s.match(/Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): ([\d:.]+)/)?.[1];
+  const cpuS = Number(s.match(/User time \(seconds\): ([\d.]+)/)?.[1] ?? 0) +
+    Number(s.match(/System time \(seconds\): ([\d.]+)/)?.[1] ?? 0);
   const rss = s.match(/Maximum resident set size \(kbytes\): (\d+)/)?.[1];
   const exit = s.match(/Exit status: (\d+)/)?.[1];
   if (!wall || !rss || exit === undefined) throw new Error(`cannot parse time -v output:\n${s}`);
   const parts = wall.split(":").map(Number);
   const wallS = parts.reduce((acc, p) => acc * 60 + p, 0);
-  return { wallS, rssKb: Number(rss), exit: Number(exit) };
+  return { wallS, cpuS, rssKb: Number(rss), exit: Number(exit) };
 }
 
 async function measure(
@@ -405,6 +412,7 @@ async function measure(
       bytes: job.bytes ?? counts.bytes,
       wallS,
       timeWallS: t.wallS,
+      cpuS: t.cpuS,
       rssKb: t.rssKb,
       code: status.code,
     };
@@ -539,6 +547,7 @@ interface Summary {
   instPerS: number;
   medianRssMb: number;
   maxRssMb: number;
+  medianCpuS: number;
 }
 
 function median(xs: number[]): number {
@@ -562,6 +571,7 @@ function summarize(scenario: Scenario, client: Client, runs: Run[]): Summary {
     instPerS: runs[0].files / w,
     medianRssMb: median(runs.map((r) => r.rssKb)) / 1024,
     maxRssMb: Math.max(...runs.map((r) => r.rssKb)) / 1024,
+    medianCpuS: median(runs.map((r) => r.cpuS)),
   };
 }
 
@@ -828,6 +838,19 @@ function report(
       } |`
     ),
     "",
+    ...transcodeSection(
+      summaries.map((s) => ({
+        id: s.scenario.id,
+        title: s.scenario.title,
+        client: s.client,
+        files: s.files,
+        bytes: s.scenario.bytes,
+        medianWallS: s.medianWallS,
+        medianCpuS: s.medianCpuS,
+        maxRssMb: s.maxRssMb,
+      })),
+      opts.clis[0].label,
+    ),
     "## Raw runs",
     "",
     "| scenario | client | wall s | time -v wall s | peak RSS KB | exit |",
@@ -890,11 +913,14 @@ async function main(): Promise<number> {
     for (const d of [smallDir, nagleDir, parallelDir, bigDir, manyDir, manyBaseDir]) {
       await Deno.mkdir(d);
     }
+    const transcodeCount = opts.quick ? 10 : 100;
+    const wantTranscode = TRANSCODE_IDS.some(want);
     const smallCount = Math.max(
       1,
       want("small") || want("untuned") ? opts.smallCount : 0,
       want("nagle") ? opts.nagleCount : 0,
       want("parallel") ? opts.parallelCount : 0,
+      wantTranscode ? transcodeCount : 0,
     );
     const small = await writeCtSeries(smallDir, smallCount, root);
     const linkInto = async (dir: string, paths: string[]) => {
@@ -926,6 +952,10 @@ async function main(): Promise<number> {
     if (want("many")) {
       genParts.push(`${many.paths.length} tiny CT images of ${manySize} bytes (64x64x16 bit)`);
     }
+    const tc = wantTranscode
+      ? await writeTranscodeData(tmp, small.paths, transcodeCount, opts.bigFrames, opts.only, root)
+      : undefined;
+    if (tc) genParts.push(tc.description);
     const gen = genParts.join(", ");
     log(`bench: generated ${gen} in ${f2((performance.now() - t) / 1000)} s`);
 
@@ -1059,6 +1089,44 @@ async function main(): Promise<number> {
         ],
       },
     ];
+    // Transcoding: every file sent decoded (the sink takes uncompressed syntaxes only).
+    if (tc) {
+      const dcmsend = (port: number, inputs: string[]): Job => ({
+        ...dcmtkJob(port, inputs, true),
+        cmd: "dcmsend",
+        args: dcmsendArgs(port, inputs),
+      });
+      const names = { jls: "JPEG-LS lossless", rle: "RLE", sv1: "JPEG Lossless SV1" } as const;
+      for (const id of ["jls", "rle", "sv1", "j2k"] as const) {
+        const dir = tc.dirs[id];
+        allScenarios.push({
+          id,
+          title: `(t) ${tc.count} x ${id === "j2k" ? "JPEG 2000 lossless" : names[id]} CT, decoded`,
+          files: tc.count,
+          bytes: tc.bytes[id],
+          reps: opts.reps,
+          sink: "tuned",
+          jobs: (port) => [
+            ...ours((c) => oursJob(c, port, [dir], tc.count)),
+            ...(id === "j2k" ? [] : [dcmsend(port, [dir])]),
+          ],
+        });
+      }
+      if (tc.big) {
+        const big = tc.big;
+        allScenarios.push({
+          id: "bigrle",
+          title: `(t) 1 x ${opts.bigFrames}-frame RLE (${
+            f2(opts.bigFrames * 512 * 512 * 2 / 2 ** 30)
+          } GiB decoded), decoded`,
+          files: 1,
+          bytes: tc.bytes.bigrle,
+          reps: Math.min(opts.reps, 3),
+          sink: "tuned",
+          jobs: (port) => [...ours((c) => oursJob(c, port, [big], 1)), dcmsend(port, [big])],
+        });
+      }
+    }
     const scenarios = allScenarios.filter((sc) => want(sc.id));
 
     const tuned = await startSink(shim, true);

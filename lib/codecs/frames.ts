@@ -73,6 +73,7 @@ export function opensJpeg2000(fragment: Uint8Array): boolean {
  */
 export class FrameSplitter {
   #layout: FrameLayout;
+  #starts: ReadonlySet<number>;
   #parts: Uint8Array[] = [];
   /** Frames begun so far. */
   #begun = 0;
@@ -95,6 +96,19 @@ export class FrameSplitter {
       );
     }
     this.#layout = layout;
+    this.#starts = new Set(o);
+  }
+
+  /**
+   * Whether a fragment at `offset` opening with `head` would begin a frame, by the layout
+   * alone (not where the splitter stands): lets a reader that peeked at the next item know
+   * that the current fragment ends its frame (see {@link FrameSplitter.pushLast}).
+   */
+  wouldOpen(offset: number, head: Uint8Array): boolean {
+    const { frames, offsets, opensFrame } = this.#layout;
+    if (offsets.length > 0) return this.#starts.has(offset);
+    if (frames === 1) return false;
+    return opensFrame ? opensFrame(head) : true;
   }
 
   /** Frames completed and handed out so far. */
@@ -137,6 +151,35 @@ export class FrameSplitter {
       this.#begun++;
     }
     this.#parts.push(fragment.slice());
+    return done;
+  }
+
+  /**
+   * Takes a fragment known to end its frame (the next item opens another frame or ends the
+   * Pixel Data) and returns the frames it completes: a frame wholly in this fragment is the
+   * fragment itself, not a copy (valid as long as `fragment` is).
+   */
+  pushLast(offset: number, fragment: Uint8Array): Uint8Array[] {
+    const done: Uint8Array[] = [];
+    if (fragment.length === 0) {
+      if (this.#parts.length > 0) done.push(concatBytes(this.#parts));
+      this.#parts = [];
+      return done;
+    }
+    if (this.#opens(offset, fragment)) {
+      if (this.#begun === this.#layout.frames) {
+        throw new CodecError(
+          "corrupt",
+          `Pixel Data holds more than the ${this.#layout.frames} frame(s) Number of Frames says`,
+        );
+      }
+      if (this.#parts.length > 0) done.push(concatBytes(this.#parts));
+      this.#begun++;
+      done.push(fragment);
+    } else {
+      done.push(concatBytes([...this.#parts, fragment]));
+    }
+    this.#parts = [];
     return done;
   }
 

@@ -42,7 +42,7 @@ function checkImage(image: ImageInfo): void {
 }
 
 /**
- * Decodes one PackBits segment into `out` at `start`, every `stride` bytes, `count` bytes.
+ * Decodes one PackBits segment (`src[from..to)`) into `out` from `at`, at most `count` bytes.
  * Returns how many bytes were produced (less than `count` when the segment ends early).
  */
 function unpack(
@@ -50,48 +50,36 @@ function unpack(
   from: number,
   to: number,
   out: Uint8Array,
-  start: number,
-  stride: number,
+  at: number,
   count: number,
 ): number {
   let i = from;
-  let n = 0;
-  let o = start;
-  while (i < to && n < count) {
+  let o = at;
+  const end = at + count;
+  while (i < to && o < end) {
     const h = src[i++];
     if (h < 128) {
-      // Literal run of h + 1 bytes.
-      let k = Math.min(h + 1, to - i, count - n);
-      n += k;
-      if (stride === 1) {
-        out.set(src.subarray(i, i + k), o);
-        o += k;
-        i += k;
-      } else {
-        while (k-- > 0) {
-          out[o] = src[i++];
-          o += stride;
-        }
-      }
+      // Literal run of h + 1 bytes (a plain loop: a subarray per run costs more).
+      const k = Math.min(h + 1, to - i, end - o);
+      for (let j = 0; j < k; j++) out[o + j] = src[i + j];
+      o += k;
+      i += k;
     } else if (h > 128) {
       // Replicate run: the next byte 257 - h times.
       if (i >= to) break;
       const v = src[i++];
-      let k = Math.min(257 - h, count - n);
-      n += k;
-      if (stride === 1) {
-        out.fill(v, o, o + k);
-        o += k;
-      } else {
-        while (k-- > 0) {
-          out[o] = v;
-          o += stride;
-        }
-      }
+      const k = Math.min(257 - h, end - o);
+      if (k > 16) out.fill(v, o, o + k);
+      else for (let j = 0; j < k; j++) out[o + j] = v;
+      o += k;
     } // h === 128 (-128): no operation.
   }
-  return n;
+  return o - at;
 }
+
+/** Scratch space for segments that don't decode straight into place. */
+let scratch = new Uint8Array(0);
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /**
  * Decodes one RLE frame into native pixel data (little-endian samples, laid out by the
@@ -147,18 +135,39 @@ export function decodeRleFrame(frame: Uint8Array, image: ImageInfo): Uint8Array 
   const spp = image.samplesPerPixel;
   const pixels = image.bitsAllocated === 1 ? out.length : image.rows * image.columns;
   const planar = image.planarConfiguration === 1;
-  for (let s = 0; s < segments; s++) {
-    const sample = Math.floor(s / bps);
-    const byte = bps - 1 - (s % bps); // segments run MSB first; samples are little endian
-    const start = planar ? sample * pixels * bps + byte : sample * bps + byte;
-    const stride = planar ? bps : spp * bps;
-    const n = unpack(frame, offsets[s], offsets[s + 1], out, start, stride, pixels);
+  const decodeSegment = (s: number, into: Uint8Array, at: number) => {
+    const n = unpack(frame, offsets[s], offsets[s + 1], into, at, pixels);
     if (n < pixels) {
       throw new CodecError(
         "length",
         `RLE: segment ${s + 1} decodes to ${n} bytes, ${pixels} expected`,
       );
     }
+  };
+  if (scratch.length < 2 * pixels) scratch = new Uint8Array(2 * pixels);
+  // Samples of one byte in their own plane (grey 8-bit, 1-bit, colour by plane): in place.
+  if (bps === 1 && (spp === 1 || planar)) {
+    for (let s = 0; s < segments; s++) decodeSegment(s, out, s * pixels);
+    return out;
+  }
+  // 16-bit samples in a plane: both byte segments, then one word each.
+  if (bps === 2 && (spp === 1 || planar) && LITTLE_ENDIAN) {
+    const words = new Uint16Array(out.buffer);
+    for (let sample = 0; sample < spp; sample++) {
+      decodeSegment(2 * sample, scratch, 0); // most significant bytes
+      decodeSegment(2 * sample + 1, scratch, pixels);
+      const base = sample * pixels;
+      for (let i = 0; i < pixels; i++) words[base + i] = (scratch[i] << 8) | scratch[pixels + i];
+    }
+    return out;
+  }
+  for (let s = 0; s < segments; s++) {
+    const sample = Math.floor(s / bps);
+    const byte = bps - 1 - (s % bps); // segments run MSB first; samples are little endian
+    const start = planar ? sample * pixels * bps + byte : sample * bps + byte;
+    const stride = planar ? bps : spp * bps;
+    decodeSegment(s, scratch, 0);
+    for (let i = 0, o = start; i < pixels; i++, o += stride) out[o] = scratch[i];
   }
   return out;
 }

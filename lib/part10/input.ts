@@ -36,10 +36,20 @@ export class BufferedInput {
   /** Bytes consumed so far (absolute position in the stream). */
   pos = 0;
 
-  constructor(read: ReadFn, size = 256 * 1024) {
+  /**
+   * @param read the stream
+   * @param size initial buffer size (it grows to hold what `ensure` asks for)
+   * @param buffer a buffer to use instead of a new one (its contents are overwritten)
+   */
+  constructor(read: ReadFn, size = 256 * 1024, buffer?: Uint8Array) {
     this.#read = read;
-    this.#buf = new Uint8Array(size);
-    this.#dv = new DataView(this.#buf.buffer);
+    this.#buf = buffer ?? new Uint8Array(size);
+    this.#dv = new DataView(this.#buf.buffer, this.#buf.byteOffset, this.#buf.byteLength);
+  }
+
+  /** The buffer in use (grown as needed), for a caller that reuses it once done with this. */
+  get buffer(): Uint8Array {
+    return this.#buf;
   }
 
   /** Bytes buffered and not yet consumed. */

@@ -59,6 +59,9 @@ export interface TranscodeSpec {
 const LE: Encoding = { explicitVr: true, littleEndian: true };
 const IMPLICIT_LE: Encoding = { explicitVr: false, littleEndian: true };
 const CHUNK = 256 * 1024;
+/** A transcoder's input buffer (grown to a frame), kept for the next one; at most this big. */
+const SPARE_LIMIT = 64 * 1024 * 1024;
+let spare: Uint8Array | undefined;
 
 const SAMPLES = 0x00280002;
 const PHOTOMETRIC = 0x00280004;
@@ -156,7 +159,8 @@ class Transcoder {
   ready = false;
 
   constructor(read: ReadFn, spec: TranscodeSpec) {
-    this.#in = new BufferedInput(read, CHUNK);
+    this.#in = new BufferedInput(read, CHUNK, spare);
+    spare = undefined;
     this.#spec = spec;
   }
 
@@ -197,6 +201,16 @@ class Transcoder {
   }
 
   async *run(): AsyncGenerator<Uint8Array> {
+    try {
+      yield* this.#run();
+    } finally {
+      // Done with it (every chunk handed out was consumed): the next file's transcoder reuses it.
+      const b = this.#in.buffer;
+      if (b.length <= SPARE_LIMIT && b.length > (spare?.length ?? 0)) spare = b;
+    }
+  }
+
+  async *#run(): AsyncGenerator<Uint8Array> {
     let held: Held[] | null = null;
     for (;;) {
       const h = await this.#header(LE);
@@ -386,6 +400,15 @@ class Transcoder {
         : pixels;
     };
     let pos = 0;
+    const header = () => {
+      if (!this.ready) {
+        this.ready = true;
+        return [
+          encodeHeader(LE, PIXEL_DATA, image.bitsAllocated <= 8 ? "OB" : "OW", evenLength(total)),
+        ];
+      }
+      return [];
+    };
     for (;;) {
       const item = await this.#header(IMPLICIT_LE);
       if (!item) this.#truncated();
@@ -396,22 +419,26 @@ class Transcoder {
       if (item.tag !== ITEM || item.length === UNDEFINED_LENGTH) {
         this.#malformed(`expected a fragment item in Pixel Data, found ${tagString(item.tag)}`);
       }
-      if (!(await input.ensure(8 + item.length))) this.#truncated();
+      const size = 8 + item.length;
+      // Peek at the next item too: when it opens another frame (or ends the Pixel Data), this
+      // fragment ends its frame and is decoded where it lies, without a copy.
+      await input.ensure(size + 16);
+      if (input.available < size) this.#truncated();
+      const next = input.available >= size + 8
+        ? ((input.u16(size, true) << 16) | input.u16(size + 2, true)) >>> 0
+        : undefined;
+      const closes = next === SEQUENCE_DELIMITATION ||
+        (next === ITEM && split.wouldOpen(pos + size, input.peek(size + 16).subarray(size + 8)));
       input.skip(8);
-      const frame = split.push(pos, input.take(item.length));
-      pos += 8 + item.length;
-      if (!frame) continue;
-      const bytes = emit(frame);
-      if (!this.ready) {
-        this.ready = true;
-        yield encodeHeader(
-          LE,
-          PIXEL_DATA,
-          image.bitsAllocated <= 8 ? "OB" : "OW",
-          evenLength(total),
-        );
+      const fragment = input.take(item.length);
+      const frames = closes ? split.pushLast(pos, fragment) : [split.push(pos, fragment)];
+      pos += size;
+      for (const frame of frames) {
+        if (!frame) continue;
+        const bytes = emit(frame);
+        yield* header();
+        yield bytes;
       }
-      yield bytes;
     }
     const last = split.finish();
     if (last) {
