@@ -76,7 +76,7 @@ export interface PlanOptions {
  *
  * @example
  * ```ts
- * import { mayDecode } from "./plan.ts";
+ * import { mayDecode } from "jsr:@x/storescu/plan";
  * mayDecode("1.2.840.10008.1.2.4.70", { decompress: "lossless" }); // true
  * mayDecode("1.2.840.10008.1.2.4.50", { decompress: "lossless" }); // false: JPEG Baseline is lossy
  * ```
@@ -92,7 +92,7 @@ export function mayDecode(transferSyntaxUid: string, policy: TranscodePolicy): b
  *
  * @example
  * ```ts
- * import { proposedSyntaxes } from "./plan.ts";
+ * import { proposedSyntaxes } from "jsr:@x/storescu/plan";
  * proposedSyntaxes(["1.2.840.10008.1.2.1"], { decompress: "lossless", compress: "1.2.840.10008.1.2.5" });
  * // ["1.2.840.10008.1.2.5", "1.2.840.10008.1.2.1"]
  * ```
@@ -365,7 +365,7 @@ export function chooseContext(
  *
  * @example
  * ```ts
- * import { policyRefusal } from "./plan.ts";
+ * import { policyRefusal } from "jsr:@x/storescu/plan";
  * policyRefusal(
  *   { sopClassUid: "1.2.3", transferSyntaxUid: "1.2.840.10008.1.2.4.50" },
  *   [{ id: 1, abstractSyntax: "1.2.3", transferSyntax: "1.2.840.10008.1.2.1" }],

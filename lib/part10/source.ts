@@ -42,7 +42,7 @@ export function canConvert(from: string, to: string): boolean {
  *
  * @example
  * ```ts
- * import { canTranscode } from "./source.ts";
+ * import { canTranscode } from "jsr:@x/storescu/part10";
  * canTranscode("1.2.840.10008.1.2.4.80", "1.2.840.10008.1.2"); // true (JPEG-LS → Implicit LE)
  * canTranscode("1.2.840.10008.1.2.1", "1.2.840.10008.1.2.4.50"); // false: no lossy encoding
  * ```
