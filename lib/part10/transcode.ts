@@ -21,6 +21,7 @@
  * @module
  */
 
+import { concatBytes } from "../bytes.ts";
 import { FrameSplitter, opensJpeg, opensJpeg2000 } from "../codecs/frames.ts";
 import {
   CodecError,
@@ -225,7 +226,7 @@ class Transcoder {
         if (h.length === UNDEFINED_LENGTH || h.vr === "SQ") {
           const parts: Uint8Array[] = [];
           for await (const c of this.#copy(h, 0, LE)) parts.push(c.slice());
-          held.push({ tag: h.tag, bytes: concat(parts) });
+          held.push({ tag: h.tag, bytes: concatBytes(parts) });
         } else {
           const bytes = await this.#whole(h);
           this.#values.set(h.tag, bytes.subarray(h.headerLength));
@@ -581,18 +582,6 @@ class Transcoder {
       }
     }
   }
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }
 
 function evenLength(n: number): number {
