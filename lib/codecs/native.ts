@@ -1,4 +1,3 @@
-// deno-lint-ignore-file no-import-prefix
 /**
  * The WebAssembly build of IJG libjpeg 6b (8/12/16-bit, the library DCMTK's JPEG codecs are
  * built on), CharLS 2.3.4, OpenJPEG 2.5.0 and OpenJPH 0.18.2 shipped by the npm package
@@ -73,15 +72,20 @@ const PHOTOMETRIC = [
 type Fn = (...args: number[]) => number;
 type Exports = Record<string, Fn> & { memory: WebAssembly.Memory };
 
+/** The npm package whose WebAssembly module this drives. */
+const PACKAGE = "dcmjs-codecs@0.0.8";
+
 let compiled: Promise<WebAssembly.Module> | undefined;
 let shared: NativeCodecs | undefined;
 
 /** Compiles the module once (lazily). */
 function compile(): Promise<WebAssembly.Module> {
-  // The full npm specifier (not an import-map name, see the file's lint rule): published on
-  // JSR, this module must resolve it without the project's deno.json.
+  // The full npm specifier (not an import-map name): published on JSR, this module must
+  // resolve it without the project's deno.json. Built at run time, so that Deno's module graph
+  // doesn't see it: a first run that decodes nothing downloads nothing.
+  const specifier = `npm:${PACKAGE}/build/dcmjs-native-codecs.wasm`;
   // @ts-expect-error TypeScript doesn't know source phase imports yet; Deno does.
-  return compiled ??= import.source("npm:dcmjs-codecs@0.0.8/build/dcmjs-native-codecs.wasm");
+  return compiled ??= import.source(specifier);
 }
 
 /**
