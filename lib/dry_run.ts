@@ -11,7 +11,14 @@
  */
 
 import type { AcceptedContext, Association } from "./association.ts";
-import { type AssociationPlan, chooseContext, planAssociations, type PlanOptions } from "./plan.ts";
+import {
+  type AssociationPlan,
+  chooseContext,
+  planAssociations,
+  type PlanOptions,
+  proposedSyntaxes,
+  type TranscodePolicy,
+} from "./plan.ts";
 import type { PresentationContextRQ } from "./pdu/types.ts";
 import { examineFile } from "./queue.ts";
 import type { DicomFileInfo } from "./part10/types.ts";
@@ -63,6 +70,8 @@ export interface PlannedResult {
   sentTransferSyntaxUid?: string;
   /** The data set would be converted to `sentTransferSyntaxUid`. */
   converted?: boolean;
+  /** Its Pixel Data would be decoded or encoded (`--decompress`, `--compress`). */
+  transcode?: "decode" | "encode";
 }
 
 /** One planned association. */
@@ -127,7 +136,11 @@ export async function dryRun(options: DryRunOptions): Promise<DryRunReport> {
   }
   const planOptions: PlanOptions = {
     requiredContexts: options.requiredContexts ?? false,
-    transferSyntaxes: options.transferSyntaxes ?? DEFAULT_TRANSFER_SYNTAXES,
+    transferSyntaxes: proposedSyntaxes(
+      options.transferSyntaxes ?? DEFAULT_TRANSFER_SYNTAXES,
+      run.policy,
+    ),
+    policy: run.policy,
   };
   const plans = planAssociations(good, planOptions);
   const associations: PlannedAssociation[] = [];
@@ -141,7 +154,7 @@ export async function dryRun(options: DryRunOptions): Promise<DryRunReport> {
     };
     associations.push(entry);
     if (!options.probe) {
-      const choose = proposalChooser(plan.contexts);
+      const choose = proposalChooser(plan.contexts, run.policy);
       for (const f of plan.files) planned.set(f.path, planFile(f, entry, choose(f), plan));
     } else if (fatal) {
       for (const f of plan.files) planned.set(f.path, cannotGo(f, reasonOf(fatal), entry));
@@ -173,10 +186,12 @@ async function probe(
   }
   entry.accepted = [...assoc.contexts.values()];
   for (const f of plan.files) {
-    const choice = chooseContext(f, assoc.contexts.values());
+    const choice = chooseContext(f, assoc.contexts.values(), run.policy);
     planned.set(
       f.path,
-      choice ? planFile(f, entry, choice, plan) : cannotGo(f, refusedReason(assoc, f), entry),
+      choice
+        ? planFile(f, entry, choice, plan)
+        : cannotGo(f, refusedReason(assoc, f, run.policy), entry),
     );
   }
   if (assoc.contexts.size === 0) {
@@ -198,7 +213,7 @@ async function probe(
  * proposed, as most peers do (DCMTK's storescp, Orthanc, ours): with the default proposal, a
  * file in another uncompressed syntax is then converted to Explicit VR Little Endian.
  */
-function proposalChooser(contexts: PresentationContextRQ[]) {
+function proposalChooser(contexts: PresentationContextRQ[], policy: TranscodePolicy) {
   const bySop = new Map<string, AcceptedContext[]>();
   for (const c of contexts) {
     const list = bySop.get(c.abstractSyntax) ?? [];
@@ -209,7 +224,7 @@ function proposalChooser(contexts: PresentationContextRQ[]) {
     });
     bySop.set(c.abstractSyntax, list);
   }
-  return (f: DicomFileInfo) => chooseContext(f, bySop.get(f.sopClassUid) ?? []);
+  return (f: DicomFileInfo) => chooseContext(f, bySop.get(f.sopClassUid) ?? [], policy);
 }
 
 function identity(f: DicomFileInfo) {
@@ -237,6 +252,7 @@ function planFile(
     proposedTransferSyntaxes: proposed?.transferSyntaxes,
     sentTransferSyntaxUid: choice.context.transferSyntax,
     converted: choice.convert,
+    ...(choice.transcode ? { transcode: choice.transcode } : {}),
   };
 }
 

@@ -271,3 +271,20 @@ Deno.test("a corrupt frame in the middle of a big multi-frame file: the associat
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("--probe: the plan says which files would be decoded, and why a lossy one wouldn't go", async () => {
+  await withScp(async (scp) => {
+    const r = await runCli(["127.0.0.1", String(scp.port), LOSSLESS[1], LOSSY[0], "--probe"]);
+    const all = `${r.stdout}\n${r.stderr}`;
+    assert.match(
+      all,
+      new RegExp(
+        `${
+          LOSSLESS[1]
+        }: CT Image Storage, JPEG-LS Lossless Image Compression: context \\d+, decoded to Explicit VR Little Endian`,
+      ),
+    );
+    assert.ok(all.includes(`${LOSSY[0]}: not sent: `) && all.includes("--decompress lossy"), all);
+    assert.deepEqual(await stored(scp), []);
+  });
+});

@@ -20,7 +20,9 @@ function fileLine(r: PlannedResult): string {
   // A refusal's reason names the SOP class and transfer syntax already.
   if (r.outcome !== "planned") return `  ${r.path}: not sent: ${r.reason}`;
   const what = `${uidNameOrUid(r.sopClassUid!)}, ${uidNameOrUid(r.transferSyntaxUid!)}`;
-  const how = r.converted
+  const how = r.transcode
+    ? `${r.transcode}d to ${uidNameOrUid(r.sentTransferSyntaxUid!)}`
+    : r.converted
     ? `converted to ${uidNameOrUid(r.sentTransferSyntaxUid!)}`
     : "sent as it is";
   return `  ${r.path}: ${what}: context ${r.contextId}, ${how}`;
