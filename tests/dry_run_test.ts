@@ -90,6 +90,8 @@ Deno.test("--dry-run: corpus files with -xi: conversion, extra association, what
         `  ${C}/CT_small.dcm: CT Image Storage, Explicit VR Little Endian: context 69, converted to Implicit VR Little Endian`,
         "Association 2 (proposing what the files need): 1 file",
         "  proposes context 1: Secondary Capture Image Storage in JPEG 2000 Image Compression",
+        // What it could be decoded to (here, without the peer, its own syntax is assumed taken).
+        "  proposes context 3: Secondary Capture Image Storage in Explicit VR Little Endian, Implicit VR Little Endian",
         `  ${C}/JPEG2000.dcm: Secondary Capture Image Storage, JPEG 2000 Image Compression: context 1, sent as it is`,
         "Not sent:",
         "  nope.dcm: Cannot access path: no such file or directory",
@@ -243,7 +245,11 @@ Deno.test("--probe against our SCP: what it accepts decides the conversion; noth
     assert.equal(ct.probed, true);
     assert.equal(jpeg.outcome, "not-sent");
     assert.equal(jpeg.association, 2);
-    assert.match(jpeg.reason, /transfer syntaxes not supported: JPEG 2000 Image Compression\)$/);
+    // The peer took it only decoded, which a lossy syntax isn't by default.
+    assert.match(
+      jpeg.reason,
+      /accepted it only as Implicit VR Little Endian; JPEG 2000 Image Compression is lossy: it is sent decoded only with --decompress lossy$/,
+    );
     assert.equal(scp.requests.length, 2, "each planned association requested once");
     assert.equal(scp.received.length, 0);
     assert.deepEqual(r.lines.filter((l) => l.startsWith("I: ")), [
@@ -251,7 +257,9 @@ Deno.test("--probe against our SCP: what it accepts decides the conversion; noth
       "I: Association Accepted",
       "I: Releasing Association",
       "I: Requesting Association",
-      "I: Aborting Association", // nothing accepted: a provider A-ABORT, as a run does
+      // The JPEG 2000 file's class is proposed decoded too, and accepted so: released.
+      "I: Association Accepted",
+      "I: Releasing Association",
     ]);
   } finally {
     await scp.close();
@@ -320,5 +328,28 @@ Deno.test("dryRun(): the library's plan (with and without probe) is what storeFi
     } finally {
       await scp.close();
     }
+  }
+});
+
+Deno.test("--probe: an association where nothing is accepted is aborted, as a run does (--decompress never: the compressed syntax alone)", async () => {
+  const scp = startStorageScp({ transferSyntaxes: ["1.2.840.10008.1.2"] });
+  try {
+    const r = await runCli([
+      "127.0.0.1",
+      String(scp.port),
+      `${C}/JPEG2000.dcm`,
+      "--probe",
+      "--decompress",
+      "never",
+      "-v",
+    ]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.deepEqual(r.lines.filter((l) => l.startsWith("I: ")), [
+      "I: Requesting Association",
+      "I: Aborting Association", // nothing accepted: a provider A-ABORT
+    ]);
+    assert.equal(scp.received.length, 0);
+  } finally {
+    await scp.close();
   }
 });
