@@ -9,7 +9,7 @@
  * @module
  */
 
-import { storeFiles, type StoreOptions, type StoreReport } from "./lib/send.ts";
+import { JournalError, storeFiles, type StoreOptions, type StoreReport } from "./lib/send.ts";
 import { type Level, Logger, LogHandlers, stderrWriter } from "./lib/log.ts";
 import { AeTitleError, validateAeTitle } from "./lib/acse.ts";
 import {
@@ -21,6 +21,8 @@ import {
 import { type CliOptions, parseArgs, UsageError } from "./lib/cli/options.ts";
 import { HELP, USAGE } from "./lib/cli/help.ts";
 import { openReport, reportLine, type ReportWriter } from "./lib/cli/report.ts";
+import { SIGNAL_EXIT, stopOnSignals } from "./lib/cli/signals.ts";
+import { ProgressLine } from "./lib/progress.ts";
 
 export { type CliOptions, parseArgs, reportLine, UsageError };
 
@@ -41,6 +43,10 @@ export const ExitCode = {
   Internal: 4,
   /** Nothing to send: no file found, or every file found was left out (the reason is printed). */
   NothingToSend: 5,
+  /** Interrupted by SIGINT (Ctrl-C); every file accounted for. */
+  Interrupted: 130,
+  /** Stopped by SIGTERM; every file accounted for. */
+  Terminated: 143,
 } as const;
 
 function logLevelOf(o: CliOptions): Level | "quiet" {
@@ -72,7 +78,7 @@ function transferSyntaxesOf(o: CliOptions): string[] {
  * @example
  * ```ts
  * import { summaryLine } from "jsr:@x/storescu/cli";
- * summaryLine({ success: 2, warning: 0, failure: 1, "not-sent": 0 });
+ * summaryLine({ success: 2, warning: 0, failure: 1, "not-sent": 0, skipped: 0 });
  * // "Summary: 3 files: 2 success, 0 warning, 1 failed, 0 not sent"
  * summaryLine({ success: 2, warning: 0, failure: 0, "not-sent": 0, skipped: 1 }, 3);
  * // "Summary: 3 files: 2 success, 0 warning, 0 failed, 0 not sent, 1 skipped; 3 non-DICOM files ignored"
@@ -97,8 +103,9 @@ export function summaryLine(
  * @example
  * ```ts
  * import { exitCodeFor } from "jsr:@x/storescu/cli";
- * exitCodeFor({ counts: { success: 1, warning: 0, failure: 0, "not-sent": 0 }, noAssociation: false });
- * // 0
+ * const counts = { success: 1, warning: 0, failure: 0, "not-sent": 0, skipped: 2 };
+ * exitCodeFor({ counts, noAssociation: false });
+ * // 0: skipped files were stored by an earlier run
  * ```
  */
 export function exitCodeFor(
@@ -120,15 +127,20 @@ export interface CliIO {
   stdout: (text: string) => void;
   /** Writes one line to standard error. */
   stderrLine: (line: string) => void;
+  /** Writes raw text to standard error (the progress line; default: the real stderr). */
+  stderr?: (text: string) => void;
+}
+
+function writeSyncAll(to: { writeSync(p: Uint8Array): number }, text: string): void {
+  const b = new TextEncoder().encode(text);
+  let off = 0;
+  while (off < b.length) off += to.writeSync(b.subarray(off));
 }
 
 const defaultIO: CliIO = {
-  stdout: (text) => {
-    const b = new TextEncoder().encode(text);
-    let off = 0;
-    while (off < b.length) off += Deno.stdout.writeSync(b.subarray(off));
-  },
+  stdout: (text) => writeSyncAll(Deno.stdout, text),
   stderrLine: stderrWriter(),
+  stderr: (text) => writeSyncAll(Deno.stderr, text),
 };
 
 /** An AE title error says which option holds the bad title. */
@@ -147,6 +159,7 @@ function storeOptionsOf(
   log: Logger,
   handlers: LogHandlers,
   report: ReportWriter | undefined,
+  progress: ProgressLine | undefined,
 ): StoreOptions {
   const fixTimeout = (v: number, name: string) => {
     if (v >= 0) return v;
@@ -177,12 +190,30 @@ function storeOptionsOf(
     ignoreNonDicom: opts.ignoreNonDicom,
     decompress: opts.decompress,
     compress: opts.compress,
+    journal: opts.journal,
+    byteProgress: progress !== undefined,
     onEvent: (e) => {
       handlers.onStoreEvent(e);
+      progress?.onEvent(e);
       if (e.type === "file-done") report?.write(e.result);
     },
     associationListener: handlers.onAssociationEvent,
   };
+}
+
+/** The progress line, when wanted: on a terminal (or with --progress), never with -q. */
+function progressFor(opts: CliOptions, quiet: boolean, io: CliIO): ProgressLine | undefined {
+  const tty = Deno.stderr.isTerminal();
+  if (quiet || opts.progress === "off" || (opts.progress !== "on" && !tty)) return undefined;
+  if (opts.dryRun || (opts.echo && opts.paths.length === 0)) return undefined; // nothing sent
+  let columns = 80;
+  try {
+    if (tty) columns = Deno.consoleSize().columns || 80;
+  } catch {
+    // not a console after all
+  }
+  const raw = io.stderr ?? ((text: string) => writeSyncAll(Deno.stderr, text));
+  return new ProgressLine({ write: raw, color: tty && !Deno.noColor, columns });
 }
 
 /**
@@ -239,7 +270,10 @@ export async function main(args: string[], io: CliIO = defaultIO): Promise<numbe
     }
   }
   const level = logLevelOf(opts);
-  const log = new Logger(level, io.stderrLine);
+  const progress = progressFor(opts, level === "quiet", io);
+  // With a progress line, every stderr line is written above it.
+  const stderrLine = progress ? progress.line : io.stderrLine;
+  const log = new Logger(level, stderrLine);
   const handlers = new LogHandlers(log);
   log.debug(`storescu v${VERSION}`);
   log.debug("");
@@ -248,9 +282,10 @@ export async function main(args: string[], io: CliIO = defaultIO): Promise<numbe
       `Destination ${opts.dest}: ${opts.addr}:${opts.port} (${opts.calledAet}), from ${configPath}`,
     );
   }
-  const options = storeOptionsOf(opts, log, handlers, report);
-  const say = (line: string) => level !== "quiet" && io.stderrLine(line);
+  const options = storeOptionsOf(opts, log, handlers, report, progress);
+  const say = (line: string) => level !== "quiet" && stderrLine(line);
   let result: StoreReport;
+  let interruptedBy: "SIGINT" | "SIGTERM" | undefined;
   const echoCli = opts.echo ? await import("./lib/cli/echo.ts") : undefined;
   const echoFailed = await echoCli?.runEcho(options, log, handlers, say);
   if (opts.echo && opts.paths.length === 0) {
@@ -259,12 +294,50 @@ export async function main(args: string[], io: CliIO = defaultIO): Promise<numbe
   }
   if (echoFailed !== undefined) result = await echoCli!.unsentAfterEcho(options, echoFailed);
   else if (opts.dryRun) return await planOnly(options, opts, report, io, say);
-  else result = await storeFiles(options);
+  else {
+    const sent = await send(options, say, progress);
+    if (sent instanceof JournalError) {
+      report?.close();
+      io.stderrLine(USAGE);
+      io.stderrLine(`storescu: error: --${sent.message}`);
+      return ExitCode.Usage;
+    }
+    result = sent.result;
+    interruptedBy = sent.signal;
+  }
   // Unusable paths never reach the sender: report them too.
   for (const r of result.results) if (r.reason?.startsWith("Cannot access path")) report?.write(r);
   report?.close();
+  progress?.end();
   say(summaryLine(result.counts, result.ignored));
+  if (interruptedBy) return SIGNAL_EXIT[interruptedBy];
   return exitCodeFor(result);
+}
+
+/**
+ * The run itself, stopped cleanly by Ctrl-C or SIGTERM (the listeners live for the run only);
+ * a journal that can't be used is handed back (a usage error).
+ */
+async function send(
+  options: StoreOptions,
+  say: (line: string) => void,
+  progress: ProgressLine | undefined,
+): Promise<{ result: StoreReport; signal?: "SIGINT" | "SIGTERM" } | JournalError> {
+  const stop = stopOnSignals(say);
+  try {
+    const result = await storeFiles({
+      ...options,
+      signal: stop.signal,
+      forceSignal: stop.forceSignal,
+    });
+    return { result, signal: result.interrupted ? stop.received : undefined };
+  } catch (err) {
+    if (err instanceof JournalError) return err;
+    throw err;
+  } finally {
+    stop.dispose();
+    progress?.end();
+  }
 }
 
 /** `--dry-run`/`--probe`: the plan on stdout (or as JSON lines with `--report`), no data sent. */

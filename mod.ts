@@ -28,6 +28,8 @@ export {
   DEFAULT_TRANSFER_SYNTAXES,
   type FileResult,
   GaveUpError,
+  InterruptedError,
+  JournalError,
   NoAcceptedContextsError,
   type Outcome,
   type StoreEvent,

@@ -14,7 +14,7 @@ import {
 } from "./association.ts";
 import { ConnectError } from "./transport.ts";
 import type { StoreEvent } from "./send.ts";
-import { NoAcceptedContextsError } from "./send.ts";
+import { InterruptedError, NoAcceptedContextsError } from "./send.ts";
 import { type AssociateRQ, PduType } from "./pdu/types.ts";
 import {
   dumpAbort,
@@ -170,7 +170,8 @@ export class LogHandlers {
       }
       case "aborting":
         this.#flushHeld();
-        if (e.error && !this.#reported.has(e.error)) {
+        // A forced stop was announced by whoever forced it.
+        if (e.error && !this.#reported.has(e.error) && !(e.error instanceof InterruptedError)) {
           this.#reported.add(e.error);
           this.#log.error(e.error.message);
         }
@@ -308,7 +309,7 @@ export class LogHandlers {
       case "store-error": {
         this.#flushHeld();
         const err = e.error;
-        if (this.#reported.has(err)) return;
+        if (this.#reported.has(err) || err instanceof InterruptedError) return;
         this.#reported.add(err);
         // The reference's wording: a peer abort is INFO only; a dropped connection has its own
         // line; anything else says what it is.
@@ -336,11 +337,34 @@ export class LogHandlers {
       case "file-done": {
         const r = e.result;
         if (r.outcome === "failure") log.error(`Store failed: ${r.path}: ${r.reason}`);
-        else if (r.outcome === "not-sent") log.error(`Not sent: ${r.path}: ${r.reason}`);
-        else if (r.outcome === "warning") log.warn(`Stored with warning: ${r.path}: ${r.reason}`);
-        else if (r.outcome === "skipped") log.warn(`Skipped: ${r.path}: ${r.reason}`);
+        else if (r.outcome === "not-sent") {
+          // Files a stopped run never got to: counted in the summary, named with -v.
+          log.log(
+            r.reason === "interrupted" ? "info" : "error",
+            `Not sent: ${r.path}: ${r.reason}`,
+          );
+        } else if (r.outcome === "warning") {
+          log.warn(`Stored with warning: ${r.path}: ${r.reason}`);
+        } else if (r.outcome === "skipped") {
+          // Skipped as stored by an earlier run (the journal; maybe millions): named with -v.
+          const journal = r.reason?.startsWith("already stored at ");
+          log.log(journal ? "info" : "warn", `Skipped: ${r.path}: ${r.reason}`);
+        }
         return;
       }
+      case "journal-loaded":
+        log.info(
+          `Journal ${e.path}: ${e.instances} instance${e.instances === 1 ? "" : "s"} ` +
+            `already stored at ${e.destination}`,
+        );
+        return;
+      case "journal-error":
+        log.error(`${e.error.message}; files stored from now on are not recorded`);
+        return;
+      case "totals":
+      case "file-progress":
+      case "interrupted":
+        return;
     }
   };
 }

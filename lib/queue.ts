@@ -182,6 +182,8 @@ export class ExaminingQueue implements FileQueue {
   readonly diverted: DicomFileInfo[] = [];
   #paths: string[];
   #carry: (f: DicomFileInfo) => boolean;
+  #skip: ((f: DicomFileInfo) => boolean) | undefined;
+  #stopped: (() => boolean) | undefined;
   #nextPath = 0;
   #ahead: Item[] = [];
   /** Items handed out so far (the next index). */
@@ -193,10 +195,19 @@ export class ExaminingQueue implements FileQueue {
   /**
    * @param paths in send order (read, not kept beyond the run)
    * @param carry whether the association being filled can carry a file
+   * @param options `skip` is called for each file examined: one it returns true for is dropped
+   *   (the caller has accounted for it: already stored, say); once `stopped` returns true no
+   *   more paths are examined, as if the list ended there
    */
-  constructor(paths: string[], carry: (f: DicomFileInfo) => boolean) {
+  constructor(
+    paths: string[],
+    carry: (f: DicomFileInfo) => boolean,
+    options: { skip?: (f: DicomFileInfo) => boolean; stopped?: () => boolean } = {},
+  ) {
     this.#paths = paths;
     this.#carry = carry;
+    this.#skip = options.skip;
+    this.#stopped = options.stopped;
   }
 
   take(): Promise<Queued | undefined> {
@@ -256,10 +267,11 @@ export class ExaminingQueue implements FileQueue {
 
   /** Examines one more path into the look-ahead or the diverted list; false at the end. */
   async #examineNext(): Promise<boolean> {
-    if (this.#nextPath >= this.#paths.length) return false;
+    if (this.#nextPath >= this.#paths.length || this.#stopped?.()) return false;
     // Each record handed out lives until its file is sent: small files keep their bytes.
     const item = await examineFile(this.#paths[this.#nextPath++], true);
-    if ("bad" in item || this.#carry(item)) this.#ahead.push(item);
+    if (!("bad" in item) && this.#skip?.(item)) forgetExaminedDataset(item);
+    else if ("bad" in item || this.#carry(item)) this.#ahead.push(item);
     else {
       forgetExaminedDataset(item); // set aside for the rest of the run: facts only
       this.diverted.push(item);

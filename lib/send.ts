@@ -6,13 +6,16 @@
  *
  * The parts live in `lib/send/`: `run.ts` (planning and retry rounds), `worker.ts` (one
  * association), `store.ts` (one C-STORE), `open.ts` (opening its data set, transcoded when
- * needed), `account.ts` (results and their order),
- * `reasons.ts` (the words of the account) and `types.ts` (the public shapes).
+ * needed), `account.ts` (results and their order), `interrupt.ts` (the caller's stop signals),
+ * `byte_progress.ts` (a big file's byte count), `reasons.ts` (the words of the account) and
+ * `types.ts` (the public shapes). The resume journal is `lib/journal.ts`.
  *
  * @module
  */
 
 export { storeFiles } from "./send/run.ts";
+export { InterruptedError } from "./send/interrupt.ts";
+export { JournalError } from "./journal.ts";
 export {
   StoreOptionsError,
   validateConnectionOptions,

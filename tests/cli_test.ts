@@ -244,15 +244,19 @@ Deno.test("parseArgs: -h and --version need no positionals", () => {
 
 Deno.test("summaryLine: wording and pluralisation", () => {
   assert.equal(
-    summaryLine({ success: 2, warning: 1, failure: 1, "not-sent": 3 }),
+    summaryLine({ success: 2, warning: 1, failure: 1, "not-sent": 3, skipped: 0 }),
     "Summary: 7 files: 2 success, 1 warning, 1 failed, 3 not sent",
   );
   assert.equal(
-    summaryLine({ success: 1, warning: 0, failure: 0, "not-sent": 0 }),
+    summaryLine({ success: 2, warning: 0, failure: 0, "not-sent": 0, skipped: 3 }),
+    "Summary: 5 files: 2 success, 0 warning, 0 failed, 0 not sent, 3 skipped",
+  );
+  assert.equal(
+    summaryLine({ success: 1, warning: 0, failure: 0, "not-sent": 0, skipped: 0 }),
     "Summary: 1 file: 1 success, 0 warning, 0 failed, 0 not sent",
   );
   assert.equal(
-    summaryLine({ success: 0, warning: 0, failure: 0, "not-sent": 0 }),
+    summaryLine({ success: 0, warning: 0, failure: 0, "not-sent": 0, skipped: 0 }),
     "Summary: 0 files: 0 success, 0 warning, 0 failed, 0 not sent",
   );
 });
@@ -263,6 +267,7 @@ Deno.test("exitCodeFor: 0 stored (warnings too), 1 no association, 3 some not st
     warning,
     failure,
     "not-sent": notSent,
+    skipped: 0,
   });
   assert.equal(exitCodeFor({ counts: c(3, 0, 0, 0), noAssociation: false }), ExitCode.Ok);
   assert.equal(exitCodeFor({ counts: c(1, 2, 0, 0), noAssociation: false }), 0);
@@ -276,6 +281,11 @@ Deno.test("exitCodeFor: 0 stored (warnings too), 1 no association, 3 some not st
   // Nothing to send at all (no file found, or only DICOMDIRs / ignored files): 5.
   const none = { counts: c(0, 0, 0, 0), noAssociation: false, nothingToSend: "empty" };
   assert.equal(exitCodeFor(none), ExitCode.NothingToSend);
+  // Skipped files (stored by an earlier run, says the journal) count as stored.
+  const skipped = (counts: ReturnType<typeof c>) => ({ counts: { ...counts, skipped: 4 } });
+  assert.equal(exitCodeFor({ ...skipped(c(1, 0, 0, 0)), noAssociation: false }), 0);
+  assert.equal(exitCodeFor({ ...skipped(c(0, 0, 0, 0)), noAssociation: false }), 0);
+  assert.equal(exitCodeFor({ ...skipped(c(0, 0, 1, 0)), noAssociation: false }), 3);
   assert.deepEqual(ExitCode, {
     Ok: 0,
     NoAssociation: 1,
@@ -283,6 +293,8 @@ Deno.test("exitCodeFor: 0 stored (warnings too), 1 no association, 3 some not st
     SomeNotStored: 3,
     Internal: 4,
     NothingToSend: 5,
+    Interrupted: 130,
+    Terminated: 143,
   });
 });
 

@@ -108,5 +108,6 @@ export async function unsentAfterEcho(
     associations: 0,
     noAssociation: true,
     ignored: 0,
+    interrupted: false,
   };
 }

@@ -85,6 +85,14 @@ Our additions:
   --compress [s]yntax   propose rle, jpeg-ls, j2k or htj2k first and encode
                         uncompressed files to it (lossless) when the peer
                         accepts it; otherwise send them uncompressed
+  --journal [f]ile      resume journal: each instance stored is appended to f
+                        at once; files whose instance f lists as stored at
+                        this peer (AE title, address, port) are skipped;
+                        needs read and write permission for f
+  --progress            show the progress line even when stderr is not a
+                        terminal
+  --no-progress         no progress line (default: shown when stderr is a
+                        terminal, unless -q)
 
 Checks (nothing sent):
   --echo                send a C-ECHO first; alone (no path) it is the whole
@@ -123,4 +131,8 @@ Exit status:
   4  internal error
   5  nothing to send: no file found, or every file found was left out (why
      is printed)
+  130, 143
+     interrupted by SIGINT (Ctrl-C) or SIGTERM: no more files were sent, those
+     in flight finished (a second signal aborts them), every file is accounted
+     for and the summary printed
 `;

@@ -76,6 +76,10 @@ export interface CliOptions {
   decompress: "never" | "lossless" | "lossy";
   /** `--compress`: encode uncompressed files to this syntax when the peer accepts it. */
   compress?: "rle" | "jpeg-ls" | "j2k" | "htj2k";
+  /** `--journal`: the resume journal file. */
+  journal?: string;
+  /** `--progress` (on even when stderr is not a terminal) or `--no-progress`. */
+  progress?: "on" | "off";
 }
 
 const SPECS: OptionSpec[] = [
@@ -136,6 +140,9 @@ const SPECS: OptionSpec[] = [
     kind: "choice",
     choices: ["rle", "jpeg-ls", "j2k", "htj2k"],
   },
+  { dest: "journal", flags: ["--journal"], kind: "string" },
+  { dest: "progress", flags: ["--progress"], kind: "flag", group: "progress", value: "on" },
+  { dest: "progress", flags: ["--no-progress"], kind: "flag", group: "progress", value: "off" },
 ];
 
 /**
@@ -193,6 +200,8 @@ export function parseArgs(args: string[]): CliOptions {
     given: new Set(Object.keys(values)),
     decompress: (values.decompress as CliOptions["decompress"] | undefined) ?? "lossless",
     compress: values.compress as CliOptions["compress"],
+    journal: values.journal as string | undefined,
+    progress: values.progress as CliOptions["progress"],
   };
   if (opts.help || opts.version) return opts;
   const rest = peerPositionals(opts, positionals);

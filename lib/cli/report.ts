@@ -39,6 +39,7 @@ export function reportLine(r: FileResult): string {
     status: r.status ?? null,
     reason: r.reason ?? null,
     bytes: r.bytes ?? null,
+    size: r.size ?? null,
     ms: r.ms ?? null,
     attempts: r.attempts ?? 1,
   });

@@ -10,6 +10,8 @@ import type { TranscodePolicy } from "../plan.ts";
 import type { DicomFileInfo } from "../part10/types.ts";
 import { type BadItem, badReason, type Item } from "../queue.ts";
 import type { DicomdirRead } from "./inputs.ts";
+import { type Journal, journalDestination, openJournal } from "../journal.ts";
+import { Interrupt } from "./interrupt.ts";
 import { isTransient } from "./reasons.ts";
 import { policyOf } from "./options.ts";
 import type { FileResult, StoreEvent, StoreOptions } from "./types.ts";
@@ -34,6 +36,7 @@ export function resultOf(f: DicomFileInfo): FileResult {
     sopClassUid: f.sopClassUid,
     sopInstanceUid: f.sopInstanceUid,
     transferSyntaxUid: f.transferSyntaxUid,
+    size: f.size,
   };
 }
 
@@ -78,6 +81,16 @@ export class Sequencer {
     buf.push(e);
     this.#buffers.set(index, buf);
     if (ends(e)) this.#done.add(index);
+  }
+  /**
+   * Passes on everything held back, in file order, without waiting for the files still
+   * missing (an interrupted run: those files are accounted for after the plan).
+   */
+  flush(): void {
+    const held = [...this.#buffers.keys()].sort((a, b) => a - b);
+    for (const index of held) for (const e of this.#buffers.get(index)!) this.#out(e);
+    this.#buffers.clear();
+    this.#done.clear();
   }
   #drain(): void {
     for (;;) {
@@ -135,12 +148,52 @@ export class Run {
   readonly ignored: Set<string> = new Set();
   /** DICOMDIRs skipped. */
   skippedDicomdirs = 0;
+  /** The last failure of each file waiting for a retry (its account if the run is stopped). */
+  readonly retrying: Map<string, FileResult> = new Map();
+  /** The caller's stop signals. */
+  readonly interrupt: Interrupt;
+  /** The resume journal, when one is used. */
+  journal?: Journal;
+  /** Files skipped (already stored, says the journal). */
+  skipped = 0;
+
+  /**
+   * Starts a run: opens its journal (throwing `JournalError` when it can't be used) and
+   * listens to its stop signals until {@link Run.close}.
+   */
+  static async start(options: StoreOptions): Promise<Run> {
+    const journal = options.journal === undefined
+      ? undefined
+      : await openJournal(options.journal, journalDestination(options));
+    const run = new Run(options);
+    run.journal = journal;
+    if (journal) {
+      run.emit({
+        type: "journal-loaded",
+        path: options.journal!,
+        destination: journal.destination,
+        instances: journal.size,
+      });
+    }
+    return run;
+  }
+
+  /** Ends the run: stops listening to its signals, closes its journal. */
+  close(): void {
+    this.interrupt.dispose();
+    this.journal?.close();
+  }
 
   /** @param options the run's options */
   constructor(options: StoreOptions) {
     this.options = options;
     this.emit = options.onEvent ?? (() => {});
     this.policy = policyOf(options);
+    this.interrupt = new Interrupt(
+      options.signal,
+      options.forceSignal,
+      (force) => this.emit({ type: "interrupted", force }),
+    );
     this.timeouts = {
       acse: options.timeouts?.acse === undefined ? 30 : options.timeouts.acse,
       dimse: options.timeouts?.dimse === undefined ? 30 : options.timeouts.dimse,
@@ -159,14 +212,23 @@ export class Run {
    */
   finish(r: FileResult, info?: DicomFileInfo, emit: Emit = this.emit): void {
     const attempts = this.attempts.get(r.path) ?? 0;
-    if (info && r.transient && this.retriesLeft > 0) {
+    if (info && r.transient && this.retriesLeft > 0 && !this.interrupt.stopped) {
       this.deferred.push(info);
+      this.retrying.set(r.path, r);
       emit({ type: "file-retry", path: r.path, reason: r.reason ?? "" });
       return;
     }
     const result = attempts > 0 ? { ...r, attempts } : r;
     this.attempts.delete(r.path);
+    this.retrying.delete(r.path);
     this.results.set(r.path, result);
+    if (this.journal && (result.outcome === "success" || result.outcome === "warning")) {
+      const failed = this.journal.error;
+      this.journal.confirmed(result);
+      if (!failed && this.journal.error) {
+        this.emit({ type: "journal-error", error: this.journal.error });
+      }
+    }
     emit({ type: "file-done", result });
   }
 
@@ -198,6 +260,31 @@ export class Run {
       ? `DICOMDIR: read for the ${read.files} file${read.files === 1 ? "" : "s"} it references`
       : "DICOMDIR (a media directory, not an instance): --dicomdir sends the files it references";
     this.finish({ path: item.path, outcome: "skipped", reason }, undefined, emit);
+  }
+
+  /**
+   * Ends a file the journal lists as already stored at this destination (outcome `skipped`);
+   * false when it is not listed (or there is no journal).
+   */
+  skip(f: DicomFileInfo): boolean {
+    if (!this.journal?.has(f.sopInstanceUid)) return false;
+    this.skipped++;
+    this.finish({
+      ...resultOf(f),
+      outcome: "skipped",
+      reason: `already stored at ${this.journal.destination} (journal)`,
+    });
+    return true;
+  }
+
+  /** Ends a file a stopped run never got to (or whose retry it never sent). */
+  interrupted(path: string): void {
+    const last = this.retrying.get(path);
+    this.finish(
+      last
+        ? { ...last, reason: `${last.reason}; not retried: interrupted`, transient: undefined }
+        : { path, outcome: "not-sent", reason: "interrupted" },
+    );
   }
 
   /** Ends an item that was never sent: a bad file, or one no association could take. */

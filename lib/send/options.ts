@@ -135,6 +135,15 @@ export function validateStoreOptions(options: StoreOptions): void {
       `must be one of ${Object.keys(COMPRESSIONS).map((k) => `"${k}"`).join(", ")}, not ${c}`,
     );
   }
+  for (const name of ["signal", "forceSignal"] as const) {
+    const v = options[name];
+    if (v !== undefined && !(v instanceof AbortSignal)) {
+      throw new StoreOptionsError(name, "must be an AbortSignal");
+    }
+  }
+  if (options.journal !== undefined && (typeof options.journal !== "string" || !options.journal)) {
+    throw new StoreOptionsError("journal", "must be the path of the journal file");
+  }
 }
 
 /**

@@ -18,6 +18,7 @@ import { ConnectError } from "../transport.ts";
 import { uidNameOrUid } from "../uids.ts";
 import { policyRefusal, type TranscodePolicy } from "../plan.ts";
 import { NoAcceptedContextsError } from "./types.ts";
+import { InterruptedError } from "./interrupt.ts";
 
 function describeRejection(rj: AssociateRJ): string {
   const kind = rj.result === 2 ? "transient" : "permanent";
@@ -42,6 +43,7 @@ export function reasonOf(err: Error): string {
   if (err instanceof AssociationReleasedError) return "association released by the peer";
   if (err instanceof ConnectionClosedError) return "connection closed by the peer";
   if (err instanceof NoAcceptedContextsError) return "no accepted presentation contexts";
+  if (err instanceof InterruptedError) return "interrupted (association aborted)";
   return err.message;
 }
 

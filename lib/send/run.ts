@@ -53,9 +53,20 @@ import {
  */
 export async function storeFiles(options: StoreOptions): Promise<StoreReport> {
   validateStoreOptions(options);
-  const run = new Run(options);
+  const run = await Run.start(options);
+  try {
+    return await sendAll(run);
+  } finally {
+    run.close();
+  }
+}
+
+async function sendAll(run: Run): Promise<StoreReport> {
+  const options = run.options;
   const found = await findInputs(options, run.emit);
   run.dicomdirs = found.dicomdirs;
+  const bytes = options.totalBytes ? totalBytes(found.files) : undefined;
+  run.emit({ type: "totals", files: found.files.length, bytes });
   const planOptions: PlanOptions = {
     requiredContexts: options.requiredContexts ?? false,
     // With --compress, its syntax is proposed first.
@@ -65,7 +76,15 @@ export async function storeFiles(options: StoreOptions): Promise<StoreReport> {
     ),
     policy: run.policy,
   };
-  await sendRounds(run, await firstPlans(run, found, planOptions), planOptions);
+  if (!run.interrupt.stopped) {
+    await sendRounds(run, await firstPlans(run, found, planOptions), planOptions);
+  }
+  // A stopped run accounts here for every file it never got to, in path order.
+  if (run.interrupt.stopped) {
+    for (const p of found.files) {
+      if (!run.results.has(p) && !run.ignored.has(p)) run.interrupted(p);
+    }
+  }
   return account(run, found);
 }
 
@@ -73,6 +92,19 @@ export async function storeFiles(options: StoreOptions): Promise<StoreReport> {
 function nothingToSend(run: Run, found: Inputs): string | undefined {
   const left = { dicomdirs: run.skippedDicomdirs, ignored: run.ignored.size };
   return whyNothingToSend(found, left, run.options);
+}
+
+/** The bytes of every file (one stat each; a file gone meanwhile counts 0). */
+function totalBytes(paths: string[]): number {
+  let total = 0;
+  for (const p of paths) {
+    try {
+      total += Deno.statSync(p).size;
+    } catch {
+      // reported when its turn comes
+    }
+  }
+  return total;
 }
 
 /** What the first round sends. */
@@ -102,7 +134,10 @@ async function firstPlans(
   let plans: AssociationPlan<DicomFileInfo>[] = [];
   if (!planOptions.requiredContexts) {
     const ts = planOptions.transferSyntaxes;
-    const queue = new ExaminingQueue(files, (f) => fitsDefault(f, ts));
+    const queue = new ExaminingQueue(files, (f) => fitsDefault(f, ts), {
+      skip: (f) => run.skip(f),
+      stopped: () => run.interrupt.stopped,
+    });
     if (await queue.hasCarriable()) {
       return {
         main: { plan: { kind: "default", contexts: defaultContexts(ts), files: [] }, queue },
@@ -115,12 +150,18 @@ async function firstPlans(
     plans = planAssociations(queue.diverted, planOptions);
   } else {
     const good: DicomFileInfo[] = [];
+    let bytes = 0;
     for (const path of files) {
+      if (run.interrupt.stopped) return { plans: [], bad: [] };
       const item = await examineFile(path);
       if ("bad" in item) bad.push(item);
-      else good.push(item);
+      else {
+        bytes += item.size;
+        if (!run.skip(item)) good.push(item);
+      }
     }
     plans = planAssociations(good, planOptions);
+    run.emit({ type: "totals", files: files.length, bytes });
   }
   // Bad files: with -cx (or when nothing can be sent) they are reported before any
   // association, as the reference does; otherwise at their place in the send order.
@@ -133,7 +174,9 @@ async function firstPlans(
     }
     bad = [];
   }
-  if (plans.length === 0) run.emit({ type: "no-files", reason: nothingToSend(run, found) });
+  if (plans.length === 0 && run.skipped === 0 && !run.interrupt.stopped) {
+    run.emit({ type: "no-files", reason: nothingToSend(run, found) });
+  }
   return { plans, bad };
 }
 
@@ -150,7 +193,7 @@ async function sendRounds(run: Run, first: FirstPlans, planOptions: PlanOptions)
       plans = planAssociations(main.queue.diverted, planOptions);
       main = undefined;
     }
-    for (let i = 0; i < plans.length; i++) {
+    for (let i = 0; i < plans.length && !run.interrupt.stopped; i++) {
       const items: Item[] = [...plans[i].files];
       if (round === 0 && i === 0 && bad.length > 0) {
         items.push(...bad);
@@ -160,10 +203,11 @@ async function sendRounds(run: Run, first: FirstPlans, planOptions: PlanOptions)
       await runPlan(run, plans[i], new ListQueue(items));
       plans[i].files = []; // done: drop the file records (retries keep their own)
     }
-    if (run.deferred.length === 0) return;
+    if (run.deferred.length === 0 || run.interrupt.stopped) return;
     const delay = (run.options.retryDelay ?? 1) * 2 ** round;
     run.emit({ type: "retrying", files: run.deferred.length, attempt: round + 2, delay });
-    await new Promise((r) => setTimeout(r, delay * 1000));
+    await run.interrupt.sleep(delay * 1000);
+    if (run.interrupt.stopped) return;
     run.fatal = undefined;
     plans = planAssociations(run.deferred, planOptions);
   }
@@ -174,6 +218,7 @@ async function runPlan(run: Run, plan: AssociationPlan<DicomFileInfo>, queue: Fi
   const parallel = Math.max(1, Math.min(run.options.parallel ?? 1, queue.maxLeft || 1));
   const seq = parallel > 1 ? new Sequencer(run.emit) : undefined;
   const emitFor = (index: number) => (e: StoreEvent) => seq ? seq.emit(index, e) : run.emit(e);
+  if (run.interrupt.stopped) return;
   if (run.fatal) {
     for (let q; (q = await queue.take());) {
       run.tried(q.item.path);
@@ -202,6 +247,12 @@ async function runPlan(run: Run, plan: AssociationPlan<DicomFileInfo>, queue: Fi
     // never tried: go on with a fresh association while each pass gets somewhere.
     if (established === 0 || queue.taken === before || await queue.isEmpty()) break;
   }
+  if (run.interrupt.stopped) {
+    // What is left is accounted for after the run, without examining it; events held back
+    // for the files before it go out now.
+    seq?.flush();
+    return;
+  }
   if (established === 0 && last && !(last instanceof NoAcceptedContextsError)) run.fatal = last;
   // Whatever no association could take is not sent (this round was an attempt for it).
   for (let q; (q = await queue.take());) {
@@ -220,6 +271,7 @@ export const GIVE_UP_AFTER = 3;
  * one for every file.
  */
 function countFruitless(run: Run, outcomes: AssociationOutcome[]): boolean {
+  if (run.interrupt.stopped) return false; // ended by the caller, not by the peer
   for (const o of outcomes) {
     if (o.stored > 0) run.fruitless = 0;
     else if (o.established && o.error) run.fruitless++;
@@ -259,5 +311,6 @@ function account(run: Run, found: Inputs): StoreReport {
     noAssociation: run.wanted > 0 && run.associations === 0,
     ignored: run.ignored.size,
     nothingToSend: nothingToSend(run, found),
+    interrupted: run.interrupt.stopped,
   };
 }

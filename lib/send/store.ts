@@ -7,6 +7,7 @@
 
 import { type Association, DataSetSourceError } from "../association.ts";
 import { chooseContext } from "../plan.ts";
+import { datasetLength } from "../part10/source.ts";
 import { examinedDataset } from "../part10/file.ts";
 import { guardFileChange } from "../part10/guard.ts";
 import type { ByteSource, DicomFileInfo } from "../part10/types.ts";
@@ -16,6 +17,7 @@ import { type Emit, resultOf, type Run } from "./account.ts";
 import { isTransient, reasonOf, refusedReason } from "./reasons.ts";
 import { openChosen, type Opened, unreadableReason } from "./open.ts";
 import type { FileResult } from "./types.ts";
+import { BYTE_PROGRESS_MIN_SIZE, withByteProgress } from "./byte_progress.ts";
 
 /** A C-STORE sent and waiting for its response. */
 export interface InFlight {
@@ -80,9 +82,16 @@ export async function sendOne(
   const ctx = opened.choice.context;
   const transcoded = opened.transcoding?.direction;
   // Bytes kept from the examination are the file as examined: nothing can change under them.
-  const source: ByteSource = examinedDataset(f)
+  let source: ByteSource = examinedDataset(f)
     ? opened.source
     : guardFileChange(opened.source, f, !opened.choice.convert);
+  if (run.options.byteProgress && f.size >= BYTE_PROGRESS_MIN_SIZE) {
+    const total = datasetLength(f);
+    source = withByteProgress(
+      source,
+      (bytes) => run.emit({ type: "file-progress", path: f.path, bytes, total }),
+    );
+  }
   const request: CStoreRQ = {
     kind: "C-STORE-RQ",
     messageId,

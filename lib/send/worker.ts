@@ -7,7 +7,7 @@
 
 import { Association, AssociationTimeoutError, ProtocolError } from "../association.ts";
 import { buildAssociateRQ } from "../acse.ts";
-import { connectTcp } from "../transport.ts";
+import { connectTcp, type Transport } from "../transport.ts";
 import type { AssociationPlan } from "../plan.ts";
 import type { FileQueue, Queued } from "../queue.ts";
 import type { DicomFileInfo } from "../part10/types.ts";
@@ -16,6 +16,7 @@ import { type Emit, resultOf, type Run } from "./account.ts";
 import { isTransient, reasonOf, refusedReason } from "./reasons.ts";
 import { completed, type InFlight, sendOne } from "./store.ts";
 import { NoAcceptedContextsError } from "./types.ts";
+import { InterruptedError } from "./interrupt.ts";
 
 /** Where each file's events go, by its place in the send order. */
 export type EmitFor = (index: number) => Emit;
@@ -47,6 +48,7 @@ export async function worker(
   queue: FileQueue,
   emitFor: EmitFor,
 ): Promise<AssociationOutcome> {
+  if (run.interrupt.stopped) return { established: false, stored: 0 };
   run.wanted++;
   run.emit({ type: "association-requesting", plan });
   const window = Math.max(1, run.options.asyncWindow ?? 1);
@@ -54,6 +56,11 @@ export async function worker(
   try {
     assoc = await requestAssociation(run, plan, window);
   } catch (err) {
+    if (run.interrupt.stopped) {
+      // Given up on the way: nothing was sent, and the peer is not to blame.
+      run.wanted--;
+      return { established: false, stored: 0 };
+    }
     const e = err instanceof Error ? err : new Error(String(err));
     run.emit({ type: "association-failed", error: e });
     return { established: false, stored: 0, error: e };
@@ -64,12 +71,20 @@ export async function worker(
   run.associations++;
   run.emit({ type: "association-accepted", association: assoc });
   const sender = new Sender(run, assoc, queue, emitFor, window);
-  const error = await sender.drain();
-  return { established: true, stored: sender.stored, error };
+  // A stopped run sends no more files (see Sender); a forced stop aborts whatever is going on.
+  const off = run.interrupt.onForce(() => void assoc.abort(new InterruptedError()));
+  try {
+    const error = await sender.drain();
+    return { established: true, stored: sender.stored, error };
+  } finally {
+    off();
+  }
 }
 
 /**
  * Opens one association proposing `plan`'s contexts (and an asynchronous operations window above 1).
+ * A stop meanwhile gives the attempt up at once (nothing is in flight yet): the connection is
+ * closed, and an association accepted too late is aborted.
  *
  * @example
  * ```ts ignore
@@ -82,6 +97,35 @@ export async function requestAssociation(
   plan: AssociationPlan<DicomFileInfo>,
   window: number,
 ): Promise<Association> {
+  let transport: Transport | undefined;
+  let off = () => {};
+  const stopped = new Promise<never>((_, reject) => {
+    off = run.interrupt.onStop(() => {
+      transport?.close();
+      reject(new InterruptedError());
+    });
+  });
+  stopped.catch(() => {});
+  const requesting = connectAndRequest(run, plan, window, (t) => {
+    transport = t;
+    if (run.interrupt.stopped) t.close();
+  });
+  try {
+    return await Promise.race([requesting, stopped]);
+  } catch (err) {
+    if (run.interrupt.stopped) requesting.then((a) => a.abort(), () => {});
+    throw err;
+  } finally {
+    off();
+  }
+}
+
+async function connectAndRequest(
+  run: Run,
+  plan: AssociationPlan<DicomFileInfo>,
+  window: number,
+  connected: (t: Transport) => void,
+): Promise<Association> {
   const options = run.options;
   const connect = options.connect ?? connectTcp;
   const transport = await connect({
@@ -89,6 +133,7 @@ export async function requestAssociation(
     port: options.port,
     timeoutSeconds: run.timeouts.network,
   });
+  connected(transport);
   const rq = buildAssociateRQ({
     callingAeTitle: options.callingAeTitle ?? "STORESCU",
     calledAeTitle: options.calledAeTitle ?? "ANY-SCP",
@@ -116,7 +161,7 @@ async function refuseAll(
   run.emit({ type: "association-failed", error: e });
   // Like the reference: a provider A-ABORT (source 2).
   await assoc.abort(undefined, 2);
-  for (let q; (q = await queue.take());) {
+  for (let q; !run.interrupt.stopped && (q = await queue.take());) {
     const { item, index } = q;
     if ("bad" in item) run.notSent(item, "", undefined, emitFor(index));
     else {run.finish(
@@ -160,7 +205,7 @@ class Sender {
     while (!this.#ended) {
       await this.#fill();
       if (this.#inFlight.size === 0) break;
-      this.#next ??= this.#queue.take();
+      if (!this.#run.interrupt.stopped) this.#next ??= this.#queue.take();
       await this.#receiveOne();
     }
     // Taken ahead but not sent: back to the queue for the next association.
@@ -178,12 +223,13 @@ class Sender {
   /** Sends files until the window is full, the queue is empty or the association ends. */
   async #fill(): Promise<void> {
     const run = this.#run;
-    while (this.#inFlight.size < this.#limit && this.#assoc.isEstablished) {
+    const stop = run.interrupt;
+    while (this.#inFlight.size < this.#limit && this.#assoc.isEstablished && !stop.stopped) {
       const q = await (this.#next ?? this.#queue.take());
       this.#next = undefined;
       if (!q) return;
-      if (!this.#assoc.isEstablished) {
-        // The association ended while the file was being examined: leave it for the next.
+      if (!this.#assoc.isEstablished || stop.stopped) {
+        // The association ended (or the run was stopped) while the file was being examined.
         this.#queue.putBack(q);
         return;
       }

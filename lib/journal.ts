@@ -1,0 +1,219 @@
+/**
+ * The resume journal (`--journal FILE`): one JSON line appended per instance confirmed stored,
+ * so that a later run to the same destination sends only what is not there yet.
+ *
+ * ```text
+ * {"journal":"storescu","version":1}
+ * {"dest":"ANY-SCP@127.0.0.1:11112","uid":"1.2.3.4","path":"study/ct1.dcm","size":525382,"status":0}
+ * ```
+ *
+ * Crash-safe by construction: each line goes to the file in one `write` (append mode) as soon
+ * as its C-STORE-RSP is in, before the next file is accounted, and the file is only ever
+ * appended to. A process killed at any moment leaves at most a torn last line, which the next
+ * run ignores (and ends with a newline before appending). The kernel holds what was written,
+ * so `kill -9` loses nothing; a power cut may lose the last lines, and those files are then
+ * sent again (the safe way round).
+ *
+ * @module
+ */
+
+import type { FileResult } from "./send/types.ts";
+
+/** The first line of every journal. */
+const HEADER = '{"journal":"storescu","version":1}';
+const READ_CHUNK = 1 << 20;
+
+/** The journal can't be used (no permission, unreadable, not a journal). */
+export class JournalError extends Error {
+  /** The journal's path. */
+  readonly path: string;
+  /**
+   * Creates the error.
+   * @param path the journal's path
+   * @param problem what is wrong, one line
+   */
+  constructor(path: string, problem: string) {
+    super(`journal ${path}: ${problem}`);
+    this.name = "JournalError";
+    this.path = path;
+  }
+}
+
+/** What the sender needs of a journal. */
+export interface Journal {
+  /** Where the instances it lists are stored: `calledAeTitle@address:port`. */
+  readonly destination: string;
+  /** Instances an earlier run confirmed stored at {@link Journal.destination}. */
+  readonly size: number;
+  /** True when an earlier run confirmed `sopInstanceUid` stored at this destination. */
+  has(sopInstanceUid: string): boolean;
+  /** Appends a stored file (Success or Warning status) at once. Never throws. */
+  confirmed(result: FileResult): void;
+  /** The first write error, if appending failed (later instances are then not recorded). */
+  readonly error?: JournalError;
+  /** Flushes to disk and closes the file. */
+  close(): void;
+}
+
+/**
+ * The destination as the journal names it: `calledAeTitle@address:port`, as given (a host name
+ * and its address are two destinations).
+ *
+ * @example
+ * ```ts
+ * import { journalDestination } from "./journal.ts";
+ * journalDestination({ address: "pacs", port: 104, calledAeTitle: "ARCHIVE" });
+ * // "ARCHIVE@pacs:104"
+ * ```
+ */
+export function journalDestination(
+  o: { address: string; port: number; calledAeTitle?: string },
+): string {
+  return `${o.calledAeTitle ?? "ANY-SCP"}@${o.address}:${o.port}`;
+}
+
+async function permitted(name: "read" | "write", path: string): Promise<boolean> {
+  return (await Deno.permissions.query({ name, path })).state === "granted";
+}
+
+function message(err: unknown): string {
+  if (err instanceof Deno.errors.NotFound) return "no such directory";
+  if (err instanceof Deno.errors.PermissionDenied) return "permission denied";
+  if (err instanceof Deno.errors.IsADirectory) return "is a directory";
+  return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * Opens (or creates) the journal at `path` for `destination`: loads the instances it lists as
+ * stored there and appends to it from then on. Needs read and write permission for `path`
+ * (checked first, never prompted for); throws {@link JournalError} otherwise.
+ *
+ * @example
+ * ```ts ignore
+ * import { journalDestination, openJournal } from "./journal.ts";
+ * const journal = await openJournal("sent.jsonl", journalDestination({ address: "pacs", port: 104 }));
+ * journal.has("1.2.3.4"); // false the first time
+ * journal.close();
+ * ```
+ */
+export async function openJournal(path: string, destination: string): Promise<Journal> {
+  for (const name of ["write", "read"] as const) {
+    if (!(await permitted(name, path))) {
+      throw new JournalError(
+        path,
+        `no ${name} permission; run deno with --allow-${name}=${path} (before the script name)`,
+      );
+    }
+  }
+  let file: Deno.FsFile;
+  try {
+    file = Deno.openSync(path, { read: true, append: true, create: true });
+  } catch (err) {
+    throw new JournalError(path, message(err));
+  }
+  try {
+    const { uids, endsTorn, empty } = load(file, path, destination);
+    if (empty) file.truncateSync(0);
+    if (empty || endsTorn) writeAllSync(file, encoder.encode(empty ? HEADER + "\n" : "\n"));
+    return new FileJournal(file, path, destination, uids);
+  } catch (err) {
+    file.close();
+    if (err instanceof JournalError) throw err;
+    throw new JournalError(path, message(err));
+  }
+}
+
+const encoder = new TextEncoder();
+
+function writeAllSync(file: Deno.FsFile, bytes: Uint8Array): void {
+  let off = 0;
+  while (off < bytes.length) off += file.writeSync(bytes.subarray(off));
+}
+
+/**
+ * Reads the journal: the instances stored at `destination`, whether it ends in a torn line,
+ * and whether it is empty (nothing but, at most, a torn header).
+ */
+function load(file: Deno.FsFile, path: string, destination: string) {
+  const uids = new Set<string>();
+  const prefix = `{"dest":${JSON.stringify(destination)},`;
+  const decoder = new TextDecoder();
+  const buf = new Uint8Array(READ_CHUNK);
+  let rest = "";
+  let lineNo = 0;
+  const line = (text: string) => {
+    if (lineNo++ === 0) {
+      if (text !== HEADER) throw new JournalError(path, "not a storescu journal");
+      return;
+    }
+    if (!text.startsWith(prefix)) return;
+    try {
+      const entry = JSON.parse(text) as { uid?: unknown };
+      if (typeof entry.uid === "string") uids.add(entry.uid);
+    } catch {
+      // a line torn by a crash while others were appended after it: not an entry
+    }
+  };
+  for (let n; (n = file.readSync(buf)) !== null;) {
+    const text = rest + decoder.decode(buf.subarray(0, n), { stream: true });
+    const lines = text.split("\n");
+    rest = lines.pop()!;
+    for (const l of lines) line(l);
+  }
+  rest += decoder.decode();
+  // What follows the last newline was being written when a run stopped: ignored. A journal
+  // holding only (part of) its header line was cut short while being created: start afresh.
+  const empty = lineNo === 0 && HEADER.startsWith(rest);
+  if (lineNo === 0 && !empty) throw new JournalError(path, "not a storescu journal");
+  return { uids, endsTorn: rest !== "", empty };
+}
+
+class FileJournal implements Journal {
+  readonly destination: string;
+  error?: JournalError;
+  #file: Deno.FsFile | undefined;
+  #path: string;
+  #uids: Set<string>;
+  #prefix: string;
+
+  constructor(file: Deno.FsFile, path: string, destination: string, uids: Set<string>) {
+    this.#file = file;
+    this.#path = path;
+    this.destination = destination;
+    this.#uids = uids;
+    this.#prefix = `{"dest":${JSON.stringify(destination)},"uid":`;
+  }
+
+  get size(): number {
+    return this.#uids.size;
+  }
+
+  has(uid: string): boolean {
+    return this.#uids.has(uid);
+  }
+
+  confirmed(r: FileResult): void {
+    if (!this.#file || this.error || r.sopInstanceUid === undefined) return;
+    const line = `${this.#prefix}${JSON.stringify(r.sopInstanceUid)},"path":${
+      JSON.stringify(r.path)
+    },"size":${r.size ?? null},"status":${r.status ?? null}}\n`;
+    try {
+      // One write for the whole line (append mode): a crash leaves it whole or torn at the end.
+      writeAllSync(this.#file, encoder.encode(line));
+    } catch (err) {
+      this.error = new JournalError(this.#path, `cannot append: ${message(err)}`);
+    }
+  }
+
+  close(): void {
+    const file = this.#file;
+    if (!file) return;
+    this.#file = undefined;
+    try {
+      file.syncDataSync();
+    } catch {
+      // best effort: what was written is with the kernel already
+    }
+    file.close();
+  }
+}

@@ -1,0 +1,173 @@
+/**
+ * Ctrl-C and kill for the command line (lib/cli/signals.ts), with real signals against DCMTK's
+ * storescp: the run stops taking files, finishes (or, on a second signal, aborts) what is in
+ * flight, writes a report line for every file, prints the summary and exits 130 or 143.
+ */
+
+import assert from "node:assert/strict";
+import { listDir, repoRoot, startStorescp, writeCtFiles } from "./peers.ts";
+
+const COUNT = 60;
+
+interface Row {
+  path: string;
+  outcome: string;
+  sopInstanceUid: string | null;
+  reason: string | null;
+}
+
+/** Runs the CLI against a Nagle storescp (~40 ms a file) and sends `signals` mid-run. */
+async function interrupted(signals: Deno.Signal[]) {
+  const dir = await Deno.makeTempDir({ prefix: "storescu-sig-" });
+  await writeCtFiles(dir, COUNT, { uidRoot: "2.25.6161" });
+  const scp = await startStorescp([], { nagle: true });
+  try {
+    const cli = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-N",
+        "-R",
+        `${repoRoot}/cli.ts`,
+        "127.0.0.1",
+        String(scp.port),
+        dir,
+        "--report",
+        "-",
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const out = cli.output();
+    const deadline = Date.now() + 20_000;
+    while ((await listDir(scp.dir)).length < 5 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    for (const [i, s] of signals.entries()) {
+      // Two signals sent at once would arrive as one.
+      if (i > 0) await new Promise((r) => setTimeout(r, 15));
+      cli.kill(s);
+    }
+    const r = await out;
+    const stderr = new TextDecoder().decode(r.stderr);
+    const rows: Row[] = new TextDecoder().decode(r.stdout).trim().split("\n").map((l) =>
+      JSON.parse(l)
+    );
+    await scp.stop();
+    const onDisk = new Set((await listDir(scp.dir)).map((n) => n.replace(/^CT\./, "")));
+    return { code: r.code, stderr, rows, onDisk };
+  } finally {
+    await scp.stop();
+    await Deno.remove(scp.dir, { recursive: true });
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+function checkAccount(
+  r: Awaited<ReturnType<typeof interrupted>>,
+  signal: string,
+): { success: Set<string> } {
+  assert.doesNotMatch(r.stderr, /Uncaught|^\s+at /m);
+  assert.match(
+    r.stderr,
+    new RegExp(`^Interrupted \\(${signal}\\): no more files will be sent`, "m"),
+  );
+  assert.equal(r.rows.length, COUNT, "one report line per file");
+  const success = new Set(
+    r.rows.filter((x) => x.outcome === "success").map((x) => x.sopInstanceUid!),
+  );
+  assert.ok(success.size >= 4 && success.size < COUNT, `stopped part way: ${success.size}`);
+  for (const uid of success) assert.ok(r.onDisk.has(uid), `${uid} reported stored, not on disk`);
+  for (const x of r.rows.filter((x) => x.outcome === "not-sent")) {
+    assert.equal(x.reason, "interrupted");
+    assert.ok(!x.sopInstanceUid || !r.onDisk.has(x.sopInstanceUid), `${x.path} is on disk`);
+  }
+  const counts = {
+    success: success.size,
+    notSent: r.rows.filter((x) => x.outcome === "not-sent").length,
+  };
+  assert.equal(
+    r.stderr.trim().split("\n").at(-1),
+    `Summary: ${COUNT} files: ${counts.success} success, 0 warning, ` +
+      `${COUNT - counts.success - counts.notSent} failed, ${counts.notSent} not sent`,
+  );
+  return { success };
+}
+
+Deno.test("SIGINT: in-flight file finished, every file accounted for, summary, exit 130", async () => {
+  const r = await interrupted(["SIGINT"]);
+  assert.equal(r.code, 130, r.stderr);
+  const { success } = checkAccount(r, "SIGINT");
+  // Nothing was aborted: the peer stored exactly what the account says.
+  assert.deepEqual([...r.onDisk].sort(), [...success].sort());
+  assert.equal(r.rows.filter((x) => x.outcome === "failure").length, 0);
+});
+
+Deno.test("SIGTERM: the same account, exit 143", async () => {
+  const r = await interrupted(["SIGTERM"]);
+  assert.equal(r.code, 143, r.stderr);
+  const { success } = checkAccount(r, "SIGTERM");
+  assert.deepEqual([...r.onDisk].sort(), [...success].sort());
+});
+
+Deno.test("SIGINT twice: what is in flight is aborted, and says so", async () => {
+  const r = await interrupted(["SIGINT", "SIGINT"]);
+  assert.equal(r.code, 130, r.stderr);
+  assert.match(r.stderr, /^Interrupted again \(SIGINT\): aborting the association$/m);
+  const { success } = checkAccount(r, "SIGINT");
+  // On disk but not reported stored: only a file whose response the abort cut off.
+  const unconfirmed = [...r.onDisk].filter((uid) => !success.has(uid));
+  assert.ok(unconfirmed.length <= 1, `${unconfirmed}`);
+  for (const uid of unconfirmed) {
+    const row = r.rows.find((x) => x.sopInstanceUid === uid)!;
+    assert.equal(row.outcome, "failure");
+    assert.match(row.reason!, /storage not confirmed/);
+  }
+});
+
+Deno.test("signal listeners: gone after main() returns, and never keep the process alive", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "storescu-sig-" });
+  const scp = await startStorescp();
+  try {
+    await writeCtFiles(dir, 2);
+    const run = async (after: string) => {
+      const script = `${dir}.run.ts`;
+      await Deno.writeTextFile(
+        script,
+        `import { main } from ${JSON.stringify(`${repoRoot}/cli.ts`)};\n` +
+          `const code = await main(["127.0.0.1", "${scp.port}", ${JSON.stringify(dir)}, "-q"]);\n` +
+          `console.log("main returned " + code);\n${after}`,
+      );
+      const child = new Deno.Command(Deno.execPath(), {
+        args: ["run", "-N", "-R", "--allow-run", script],
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const hung = new Promise<"hung">((r) => timer = setTimeout(() => r("hung"), 15_000));
+      const r = await Promise.race([child.output(), hung]);
+      clearTimeout(timer);
+      if (r === "hung") {
+        child.kill("SIGKILL");
+        await child.status;
+        throw new Error("the process was kept alive after main() returned");
+      }
+      return { out: new TextDecoder().decode(r.stdout), signal: r.signal, code: r.code };
+    };
+    // Nothing after main(): the process ends by itself.
+    const plain = await run("");
+    assert.match(plain.out, /main returned 0/);
+    assert.equal(plain.code, 0);
+    // A SIGINT after main() takes the default action: no listener of ours is left to catch it.
+    const killed = await run(
+      `Deno.kill(Deno.pid, "SIGINT");\n` +
+        `await new Promise((r) => setTimeout(r, 2000));\nconsole.log("still alive");\n`,
+    );
+    assert.doesNotMatch(killed.out, /still alive/);
+    assert.equal(killed.signal, "SIGINT");
+  } finally {
+    await scp.stop();
+    await Deno.remove(scp.dir, { recursive: true });
+    await Deno.remove(dir, { recursive: true });
+    await Deno.remove(`${dir}.run.ts`).catch(() => {});
+  }
+});
