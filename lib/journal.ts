@@ -101,7 +101,7 @@ export async function openJournal(path: string, destination: string): Promise<Jo
     if (!(await permitted(name, path))) {
       throw new JournalError(
         path,
-        `no ${name} permission; run deno with --allow-${name}=${path} (before the script name)`,
+        `no ${name} permission; give deno --allow-${name}=${path} before the script name`,
       );
     }
   }

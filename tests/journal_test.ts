@@ -207,8 +207,8 @@ Deno.test("--journal without write permission: one line, exit 2, nothing sent, n
     assert.match(
       r.lines[1],
       new RegExp(
-        `^storescu: error: --journal ${path}: no write permission; run deno with ` +
-          `--allow-write=${path} \\(before the script name\\)$`,
+        `^storescu: error: --journal ${path}: no write permission; give deno ` +
+          `--allow-write=${path} before the script name$`,
       ),
     );
     assert.equal(scp.requests.length, 0);
