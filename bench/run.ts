@@ -16,14 +16,16 @@
  * deno task bench --only parallel,many              # a subset (report printed only)
  * ```
  *
- * Scenarios (ids for `--only`): small, big, bigreuse, one, untuned, nagle, parallel, many, and
- * the transcoding ones against `dcmsend +dls` (bench/transcode.ts): jls, rle, sv1, j2k, bigrle.
+ * Scenarios (ids for `--only`): small, big, bigreuse, one, untuned, nagle, parallel, many,
+ * journal, progress, and the transcoding ones against `dcmsend +dls` (bench/transcode.ts): jls,
+ * rle, sv1, j2k, bigrle.
  *
  * Targets (checked on the first of our clients): 1,000 small files wall ≤ 0.9x DCMTK; 1 GiB
  * throughput ≥ 1.2x DCMTK on a sink that keeps up (b2; the plain sink's (b) ratio is shown
  * for reference) with our peak RSS ≤ 100 MB; one small file ≤ 2.5x DCMTK; `--parallel 4`
  * approaching 4x `--parallel 1` on a Nagle `storescp --fork` sink; RSS growth from 1,000 to
- * 10,000 files, beyond what Deno itself takes to list them, ≤ 10 MB.
+ * 10,000 files, beyond what Deno itself takes to list them, ≤ 10 MB; on the 1,000 small
+ * files, `--journal` costs ≤ 5% and `--progress` ≤ 2% of wall and of CPU (user + sys).
  *
  * @module
  */
@@ -51,6 +53,8 @@ const SCENARIO_IDS = [
   "parallel",
   "many",
   ...TRANSCODE_IDS,
+  "journal",
+  "progress",
 ] as const;
 type ScenarioId = typeof SCENARIO_IDS[number];
 
@@ -756,7 +760,31 @@ function targets(summaries: Summary[], ours: string, opts: Options): Target[] {
         }; Deno listing the folders alone: ${delta(listing)}`,
     });
   } else out.push(notRun(gText, "many"));
+  out.push(overhead(get, ours, "journal", "--journal", 0.05));
+  out.push(overhead(get, ours, "progress", "--progress", 0.02));
   return out;
+}
+
+/** The cost of one option on the 1,000 small files: ours with it vs without, wall and CPU. */
+function overhead(
+  get: (id: ScenarioId, client: Client) => Summary | undefined,
+  ours: string,
+  id: ScenarioId,
+  option: string,
+  limit: number,
+): Target {
+  const text = `${option} on the small files: wall and CPU (user + sys) ≤ ` +
+    `${f2(1 + limit)}x without it`;
+  const [on, off] = [get(id, `${ours} ${option}`), get(id, ours)];
+  if (!on || !off) return { text, met: null, measured: `not run (scenario ${id})` };
+  const wall = on.medianWallS / off.medianWallS;
+  const cpu = on.medianCpuS / off.medianCpuS;
+  return {
+    text,
+    met: wall <= 1 + limit && cpu <= 1 + limit,
+    measured: `wall ${f3(wall)}x (${f3(on.medianWallS)} vs ${f3(off.medianWallS)} s), CPU ` +
+      `${f3(cpu)}x (${f2(on.medianCpuS)} vs ${f2(off.medianCpuS)} s)`,
+  };
 }
 
 /** Client label of our CLI with `--parallel n` in (f). */
@@ -806,6 +834,10 @@ function report(
     `Also ours with \`${SMALL_YOUNG_GEN}\` (V8's young generation capped at 1 MB per ` +
     "semi-space), and `bench/list_only.ts`: the Deno runtime listing the same folder " +
     "(`Deno.readDirSync` hands over every entry at once) with nothing of ours loaded.",
+    "- (h), (i): ours alone, with and without `--journal` (a new journal file each run: " +
+    "every instance appended as its response comes) and `--progress` (the progress line " +
+    "drawn on stderr, a pipe here, as on a terminal); their costs are under Targets, with " +
+    "CPU (user + sys from GNU time, in 10 ms steps).",
     "- Every run is checked: DCMTK exit status 0 and no `E:` line; ours exit status 0 and " +
     "`Summary: N files: N success`.",
     "- Wall time: monotonic clock around the `/usr/bin/time -v` process (GNU time itself " +
@@ -917,7 +949,7 @@ async function main(): Promise<number> {
     const wantTranscode = TRANSCODE_IDS.some(want);
     const smallCount = Math.max(
       1,
-      want("small") || want("untuned") ? opts.smallCount : 0,
+      want("small") || want("untuned") || want("journal") || want("progress") ? opts.smallCount : 0,
       want("nagle") ? opts.nagleCount : 0,
       want("parallel") ? opts.parallelCount : 0,
       wantTranscode ? transcodeCount : 0,
@@ -1127,6 +1159,31 @@ async function main(): Promise<number> {
         });
       }
     }
+    // Ours with and without one option on the small files (a new journal for every run).
+    let journals = 0;
+    const withOption = (id: ScenarioId, tag: string, option: string, what: string): Scenario => ({
+      id,
+      title: `${tag} ${what}: ${small.paths.length} CT, ours with and without ${option}`,
+      files: small.paths.length,
+      bytes: small.bytes,
+      reps: opts.reps,
+      sink: "tuned",
+      jobs: (port) => [
+        ...ours((c) => oursJob(c, port, [smallDir], small.paths.length)),
+        ...ours((c) => {
+          const journal = `${tmp}/journal-${++journals}.jsonl`;
+          return oursJob(c, port, [smallDir], small.paths.length, {
+            label: `${c.label} ${option}`,
+            args: option === "--journal" ? [option, journal] : [option],
+            denoArgs: option === "--journal" ? [`--allow-write=${journal}`] : [],
+          });
+        }),
+      ],
+    });
+    allScenarios.push(
+      withOption("journal", "(h)", "--journal", "resume journal"),
+      withOption("progress", "(i)", "--progress", "progress line"),
+    );
     const scenarios = allScenarios.filter((sc) => want(sc.id));
 
     const tuned = await startSink(shim, true);

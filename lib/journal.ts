@@ -130,42 +130,66 @@ function writeAllSync(file: Deno.FsFile, bytes: Uint8Array): void {
   while (off < bytes.length) off += file.writeSync(bytes.subarray(off));
 }
 
+/** True when `bytes[at..]` starts with `want`. */
+function startsWith(bytes: Uint8Array, at: number, end: number, want: Uint8Array): boolean {
+  if (end - at < want.length) return false;
+  for (let i = 0; i < want.length; i++) if (bytes[at + i] !== want[i]) return false;
+  return true;
+}
+
 /**
  * Reads the journal: the instances stored at `destination`, whether it ends in a torn line,
- * and whether it is empty (nothing but, at most, a torn header).
+ * and whether it is empty (nothing but, at most, a torn header). Works on the bytes: each UID
+ * becomes a string of its own (a slice of a decoded chunk would keep the whole chunk alive).
  */
 function load(file: Deno.FsFile, path: string, destination: string) {
   const uids = new Set<string>();
-  const prefix = `{"dest":${JSON.stringify(destination)},`;
-  const decoder = new TextDecoder();
-  const buf = new Uint8Array(READ_CHUNK);
-  let rest = "";
+  // Our own lines: the UID is read straight after this prefix (UIDs hold digits and dots only).
+  const prefix = encoder.encode(`{"dest":${JSON.stringify(destination)},"uid":"`);
+  const header = encoder.encode(HEADER);
+  let buf = new Uint8Array(READ_CHUNK);
+  let have = 0;
   let lineNo = 0;
-  const line = (text: string) => {
+  const line = (at: number, end: number) => {
     if (lineNo++ === 0) {
-      if (text !== HEADER) throw new JournalError(path, "not a storescu journal");
+      if (end - at !== header.length || !startsWith(buf, at, end, header)) {
+        throw new JournalError(path, "not a storescu journal");
+      }
       return;
     }
-    if (!text.startsWith(prefix)) return;
-    try {
-      const entry = JSON.parse(text) as { uid?: unknown };
-      if (typeof entry.uid === "string") uids.add(entry.uid);
-    } catch {
-      // a line torn by a crash while others were appended after it: not an entry
+    // Another destination's line, or one torn by a crash while others were appended after it.
+    if (!startsWith(buf, at, end, prefix) || buf[end - 1] !== 0x7d) return;
+    const from = at + prefix.length;
+    const quote = buf.indexOf(0x22, from);
+    if (quote > from && quote < end) {
+      uids.add(String.fromCharCode.apply(null, buf.subarray(from, quote) as unknown as number[]));
     }
   };
-  for (let n; (n = file.readSync(buf)) !== null;) {
-    const text = rest + decoder.decode(buf.subarray(0, n), { stream: true });
-    const lines = text.split("\n");
-    rest = lines.pop()!;
-    for (const l of lines) line(l);
+  for (;;) {
+    if (have === buf.length) {
+      const bigger = new Uint8Array(buf.length * 2); // a line longer than a chunk
+      bigger.set(buf);
+      buf = bigger;
+    }
+    const n = file.readSync(buf.subarray(have));
+    if (n === null) break;
+    const scanFrom = have;
+    have += n;
+    let start = 0;
+    // (Bytes past `have` are stale: a newline found there is not one.)
+    for (let nl = buf.indexOf(0x0a, scanFrom); nl !== -1 && nl < have;) {
+      line(start, nl);
+      start = nl + 1;
+      nl = buf.indexOf(0x0a, start);
+    }
+    buf.copyWithin(0, start, have);
+    have -= start;
   }
-  rest += decoder.decode();
   // What follows the last newline was being written when a run stopped: ignored. A journal
   // holding only (part of) its header line was cut short while being created: start afresh.
-  const empty = lineNo === 0 && HEADER.startsWith(rest);
+  const empty = lineNo === 0 && startsWith(header, 0, header.length, buf.subarray(0, have));
   if (lineNo === 0 && !empty) throw new JournalError(path, "not a storescu journal");
-  return { uids, endsTorn: rest !== "", empty };
+  return { uids, endsTorn: have > 0, empty };
 }
 
 class FileJournal implements Journal {
