@@ -111,6 +111,10 @@ export async function openJournal(path: string, destination: string): Promise<Jo
   } catch (err) {
     throw new JournalError(path, message(err));
   }
+  if (!file.statSync().isFile) {
+    file.close();
+    throw new JournalError(path, "not a regular file");
+  }
   try {
     const { uids, endsTorn, empty } = load(file, path, destination);
     if (empty) file.truncateSync(0);

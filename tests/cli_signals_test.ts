@@ -5,7 +5,7 @@
  */
 
 import assert from "node:assert/strict";
-import { listDir, repoRoot, startStorescp, writeCtFiles } from "./peers.ts";
+import { listDir, repoRoot, spawnCli, startStorescp, writeCtFiles } from "./peers.ts";
 
 const COUNT = 60;
 
@@ -22,21 +22,7 @@ async function interrupted(signals: Deno.Signal[]) {
   await writeCtFiles(dir, COUNT, { uidRoot: "2.25.6161" });
   const scp = await startStorescp([], { nagle: true });
   try {
-    const cli = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "-N",
-        "-R",
-        `${repoRoot}/cli.ts`,
-        "127.0.0.1",
-        String(scp.port),
-        dir,
-        "--report",
-        "-",
-      ],
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
+    const cli = spawnCli(["127.0.0.1", String(scp.port), dir, "--report", "-"]);
     const out = cli.output();
     const deadline = Date.now() + 20_000;
     while ((await listDir(scp.dir)).length < 5 && Date.now() < deadline) {

@@ -5,7 +5,7 @@
  */
 
 import assert from "node:assert/strict";
-import { listDir, repoRoot, startStorescp, writeCtFiles } from "./peers.ts";
+import { listDir, spawnCli, startStorescp, writeCtFiles } from "./peers.ts";
 
 const COUNT = 90;
 
@@ -15,21 +15,7 @@ Deno.test("a peer killed halfway: the account names exactly the files it stored"
   const scp = await startStorescp([], { nagle: true });
   let killedAt = -1;
   try {
-    const cli = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "-N",
-        "-R",
-        `${repoRoot}/cli.ts`,
-        "127.0.0.1",
-        String(scp.port),
-        dir,
-        "--report",
-        "-",
-      ],
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
+    const cli = spawnCli(["127.0.0.1", String(scp.port), dir, "--report", "-"]);
     const out = cli.output();
     // Kill the peer once about a third of the files are on its disk.
     const deadline = Date.now() + 20_000;

@@ -11,7 +11,7 @@ import { storeFiles } from "../lib/send.ts";
 import { startStorageScp } from "../lib/scp.ts";
 import { readDicomFileInfo } from "../lib/part10/file.ts";
 import { exitCodeFor } from "../cli.ts";
-import { listDir, repoRoot, runCli, startStorescp, writeCtFiles } from "./peers.ts";
+import { listDir, runCli, spawnCli, startStorescp, writeCtFiles } from "./peers.ts";
 
 const HEADER = '{"journal":"storescu","version":1}';
 const DEST = "ANY-SCP@127.0.0.1:104";
@@ -89,6 +89,8 @@ Deno.test("journal: a file that is not a journal is refused, untouched", async (
     });
     assert.equal(await Deno.readTextFile(path), "patient list\nnot ours\n");
     await assert.rejects(() => openJournal(`${path}/x/y`, DEST), JournalError);
+    // A device would never end (/dev/zero) or never take a line (/dev/full).
+    await assert.rejects(() => openJournal("/dev/zero", DEST), /not a regular file/);
   } finally {
     await cleanup();
   }
@@ -236,27 +238,13 @@ Deno.test("journal: killed (SIGKILL) mid-way and run again: every file stored on
   // Nagle: ~40 ms a file, so a kill lands at a random point of some file's exchange.
   const scp = await startStorescp(["+uf"], { nagle: true });
   const cli = (extra: string[] = []) =>
-    new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "-N",
-        "-R",
-        `--allow-write=${path}`,
-        `${repoRoot}/cli.ts`,
-        "127.0.0.1",
-        String(scp.port),
-        dir,
-        "--journal",
-        path,
-        ...extra,
-      ],
-      stdout: "piped",
-      stderr: "piped",
-    });
+    spawnCli(["127.0.0.1", String(scp.port), dir, "--journal", path, ...extra], [
+      `--allow-write=${path}`,
+    ]);
   try {
     await writeCtFiles(dir, COUNT, { uidRoot: "2.25.5151" });
     for (const at of KILLS) {
-      const child = cli().spawn();
+      const child = cli();
       const out = child.output();
       const deadline = Date.now() + 20_000;
       while ((await listDir(scp.dir)).length < at && Date.now() < deadline) {

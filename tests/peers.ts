@@ -160,6 +160,18 @@ export async function runCli(
   };
 }
 
+/**
+ * Starts `cli.ts` in a subprocess (`-N -R` and `denoArgs`), stdout and stderr piped, for tests
+ * that act on it while it runs (signals, kills).
+ */
+export function spawnCli(args: string[], denoArgs: string[] = []): Deno.ChildProcess {
+  return new Deno.Command(Deno.execPath(), {
+    args: ["run", "-N", "-R", ...denoArgs, `${repoRoot}/cli.ts`, ...args],
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+}
+
 /** Runs a dcmtk tool and returns its stdout; throws on failure. */
 export async function dcmtk(tool: string, args: string[]): Promise<string> {
   const r = await new Deno.Command(tool, { args, stdout: "piped", stderr: "piped" }).output();
