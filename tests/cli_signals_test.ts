@@ -23,24 +23,29 @@ async function interrupted(signals: Deno.Signal[]) {
   const scp = await startStorescp([], { nagle: true });
   try {
     const cli = spawnCli(["127.0.0.1", String(scp.port), dir, "--report", "-"]);
-    const out = cli.output();
-    const deadline = Date.now() + 20_000;
-    while ((await listDir(scp.dir)).length < 5 && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 5));
-    }
+    const collect = async (s: ReadableStream<Uint8Array>, into: string[]) => {
+      const dec = new TextDecoder();
+      for await (const c of s) into.push(dec.decode(c, { stream: true }));
+    };
+    const [out, err]: string[][] = [[], []];
+    const drained = Promise.all([collect(cli.stdout, out), collect(cli.stderr, err)]);
+    const until = async (done: () => boolean | Promise<boolean>) => {
+      const deadline = Date.now() + 20_000;
+      while (!(await done()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 3));
+    };
+    await until(async () => (await listDir(scp.dir)).length >= 5);
     for (const [i, s] of signals.entries()) {
-      // Two signals sent at once would arrive as one.
-      if (i > 0) await new Promise((r) => setTimeout(r, 15));
+      // The next signal once the last one was seen (two at once may be taken as one).
+      if (i > 0) await until(() => (err.join("").match(/^Interrupted/gm) ?? []).length >= i);
       cli.kill(s);
     }
-    const r = await out;
-    const stderr = new TextDecoder().decode(r.stderr);
-    const rows: Row[] = new TextDecoder().decode(r.stdout).trim().split("\n").map((l) =>
-      JSON.parse(l)
-    );
+    const { code } = await cli.status;
+    await drained;
+    const stderr = err.join("");
+    const rows: Row[] = out.join("").trim().split("\n").map((l) => JSON.parse(l));
     await scp.stop();
     const onDisk = new Set((await listDir(scp.dir)).map((n) => n.replace(/^CT\./, "")));
-    return { code: r.code, stderr, rows, onDisk };
+    return { code, stderr, rows, onDisk };
   } finally {
     await scp.stop();
     await Deno.remove(scp.dir, { recursive: true });
