@@ -48,7 +48,7 @@ import {
  * ```ts ignore
  * import { storeFiles } from "jsr:@x/storescu";
  * const report = await storeFiles({ address: "127.0.0.1", port: 11112, paths: ["testdata"] });
- * console.log(report.counts); // { success: 6, warning: 0, failure: 0, "not-sent": 0 }
+ * console.log(report.counts); // { success: 6, warning: 0, failure: 0, "not-sent": 0, skipped: 0 }
  * ```
  */
 export async function storeFiles(options: StoreOptions): Promise<StoreReport> {
