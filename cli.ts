@@ -216,6 +216,16 @@ function progressFor(opts: CliOptions, quiet: boolean, io: CliIO): ProgressLine 
   return new ProgressLine({ write: raw, color: tty && !Deno.noColor, columns });
 }
 
+/** Lines for stdout: above the progress line when both go to the terminal. */
+function stdoutBeside(io: CliIO, progress: () => ProgressLine | undefined): (text: string) => void {
+  if (!Deno.stdout.isTerminal()) return io.stdout;
+  return (text) => {
+    const p = progress();
+    if (p) p.above(() => io.stdout(text));
+    else io.stdout(text);
+  };
+}
+
 /**
  * Runs the CLI with `args` and resolves the exit status (does not exit).
  *
@@ -262,7 +272,7 @@ export async function main(args: string[], io: CliIO = defaultIO): Promise<numbe
   let report: ReportWriter | undefined;
   if (opts.report !== undefined) {
     try {
-      report = await openReport(opts.report, io.stdout);
+      report = await openReport(opts.report, stdoutBeside(io, () => progress));
     } catch (err) {
       io.stderrLine(USAGE);
       io.stderrLine(`storescu: error: ${err instanceof Error ? err.message : String(err)}`);

@@ -146,6 +146,17 @@ export class ProgressLine {
     else this.#write(`${CLEAR}${text}\n${this.#shown}`);
   };
 
+  /**
+   * Runs `write`, which writes whole lines to the same terminal some other way (stdout), with
+   * the progress line cleared first and drawn again after.
+   */
+  above(write: () => void): void {
+    if (this.#ended || this.#shown === "") return write();
+    this.#write(CLEAR);
+    write();
+    this.#write(this.#shown);
+  }
+
   /** Clears the line for good (before the summary); later lines are written plainly. */
   end(): void {
     if (this.#ended) return;

@@ -208,6 +208,17 @@ Deno.test("CLI on a terminal: a live progress line that never garbles the log li
       out,
       /\r\x1b\[KSummary: 31 files: 30 success, 0 warning, 0 failed, 1 not sent\r?\n$/,
     );
+    // The report on the same terminal (stdout) is written above the line too.
+    const report = await onTerminal(["127.0.0.1", String(scp.port), dir, "--report", "-"]);
+    const rows = [...report.out.matchAll(/(.{0,3})(\{"path":[^\r\n]*)(\r?\n)/g)];
+    assert.equal(rows.length, 31);
+    for (const [, before, row] of rows) {
+      assert.ok(
+        before.endsWith("\x1b[K") || before === "",
+        `garbled: ${JSON.stringify(before + row)}`,
+      );
+      JSON.parse(row);
+    }
   } finally {
     await scp.close();
     await Deno.remove(dir, { recursive: true });
