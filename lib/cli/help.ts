@@ -126,6 +126,8 @@ Input selection:
 Exit status:
   0  every file was stored (Success or Warning status) or skipped (a DICOMDIR,
      or stored by an earlier run: --journal)
+  1  no association could be established (or --echo failed); nothing stored
+  2  bad command line or destinations file
   3  some files were not stored (each is named on stderr with its reason)
   4  internal error
   5  nothing to send: no file found, or every file found was left out (why
