@@ -165,7 +165,7 @@ export class Run {
     const journal = options.journal === undefined
       ? undefined
       : await openJournal(options.journal, journalDestination(options));
-    const run = new Run(options);
+    const run = new Run(options, true);
     run.journal = journal;
     if (journal) {
       run.emit({
@@ -184,14 +184,17 @@ export class Run {
     this.journal?.close();
   }
 
-  /** @param options the run's options */
-  constructor(options: StoreOptions) {
+  /**
+   * @param options the run's options
+   * @param signals listen to `options.signal` and `forceSignal` (until {@link Run.close})
+   */
+  constructor(options: StoreOptions, signals = false) {
     this.options = options;
     this.emit = options.onEvent ?? (() => {});
     this.policy = policyOf(options);
     this.interrupt = new Interrupt(
-      options.signal,
-      options.forceSignal,
+      signals ? options.signal : undefined,
+      signals ? options.forceSignal : undefined,
       (force) => this.emit({ type: "interrupted", force }),
     );
     this.timeouts = {
