@@ -17,12 +17,13 @@ interface Row {
 }
 
 /** Runs the CLI against a Nagle storescp (~40 ms a file) and sends `signals` mid-run. */
-async function interrupted(signals: Deno.Signal[]) {
+async function interrupted(signals: Deno.Signal[], extra: string[] = []) {
   const dir = await Deno.makeTempDir({ prefix: "storescu-sig-" });
   await writeCtFiles(dir, COUNT, { uidRoot: "2.25.6161" });
-  const scp = await startStorescp([], { nagle: true });
+  // --fork: one storescp process per association, for --parallel.
+  const scp = await startStorescp(extra.length > 0 ? ["--fork"] : [], { nagle: true });
   try {
-    const cli = spawnCli(["127.0.0.1", String(scp.port), dir, "--report", "-"]);
+    const cli = spawnCli(["127.0.0.1", String(scp.port), dir, "--report", "-", ...extra]);
     const collect = async (s: ReadableStream<Uint8Array>, into: string[]) => {
       const dec = new TextDecoder();
       for await (const c of s) into.push(dec.decode(c, { stream: true }));
@@ -66,7 +67,7 @@ function checkAccount(
   const success = new Set(
     r.rows.filter((x) => x.outcome === "success").map((x) => x.sopInstanceUid!),
   );
-  assert.ok(success.size >= 4 && success.size < COUNT, `stopped part way: ${success.size}`);
+  assert.ok(r.onDisk.size >= 5 && success.size < COUNT, `stopped part way: ${success.size}`);
   for (const uid of success) assert.ok(r.onDisk.has(uid), `${uid} reported stored, not on disk`);
   for (const x of r.rows.filter((x) => x.outcome === "not-sent")) {
     assert.equal(x.reason, "interrupted");
@@ -112,6 +113,17 @@ Deno.test("SIGINT twice: what is in flight is aborted, and says so", async () =>
     const row = r.rows.find((x) => x.sopInstanceUid === uid)!;
     assert.equal(row.outcome, "failure");
     assert.match(row.reason!, /storage not confirmed/);
+  }
+});
+
+Deno.test("SIGINT twice with --parallel 3: every association stops, the account holds", async () => {
+  const r = await interrupted(["SIGINT", "SIGINT"], ["--parallel", "3"]);
+  assert.equal(r.code, 130, r.stderr);
+  const { success } = checkAccount(r, "SIGINT");
+  const unconfirmed = [...r.onDisk].filter((uid) => !success.has(uid));
+  assert.ok(unconfirmed.length <= 3, `${unconfirmed}`);
+  for (const uid of unconfirmed) {
+    assert.match(r.rows.find((x) => x.sopInstanceUid === uid)!.reason!, /storage not confirmed/);
   }
 });
 
