@@ -16,6 +16,7 @@ import {
   PduType,
   type PresentationContextAC,
   type PresentationContextRQ,
+  type UserIdentityRQ,
 } from "./pdu/types.ts";
 
 /**
@@ -88,6 +89,8 @@ export interface RequestParameters {
   maxPduLength: number;
   /** Propose an asynchronous operations window (omitted when undefined). */
   asyncOperationsWindow?: AsyncOperationsWindow;
+  /** User Identity Negotiation sub-item (0x58), e.g. from `userIdentitySubItem()`. */
+  userIdentity?: UserIdentityRQ;
 }
 
 /**
@@ -111,6 +114,7 @@ export function buildAssociateRQ(params: RequestParameters): AssociateRQ {
   userInfo.implementationClassUid = IMPLEMENTATION_CLASS_UID;
   userInfo.implementationVersionName = IMPLEMENTATION_VERSION_NAME;
   if (params.asyncOperationsWindow) userInfo.asyncOperationsWindow = params.asyncOperationsWindow;
+  if (params.userIdentity) userInfo.userIdentity = params.userIdentity;
   return {
     type: PduType.AssociateRQ,
     protocolVersion: 1,

@@ -15,7 +15,8 @@ import { encodePdu } from "./pdu/encode.ts";
 import { PduError } from "./pdu/decode.ts";
 import { PduReader } from "./pdu/reader.ts";
 import type { Transport } from "./transport.ts";
-import { writeAll } from "./transport.ts";
+import { TransportError, writeAll } from "./transport.ts";
+import { identityConfirmed, UserIdentityNotConfirmedError } from "./user_identity.ts";
 import { after, Watchdog } from "./watchdog.ts";
 import type { ByteSource } from "./part10/types.ts";
 import { DataSetSourceError, PDataWriter } from "./pdu/pdata_writer.ts";
@@ -312,7 +313,7 @@ export class Association {
       emit({ type: "pdu-sent", pdu: rq });
     } catch (err) {
       transport.close();
-      if (err instanceof AssociationTimeoutError) throw err;
+      if (err instanceof AssociationTimeoutError || err instanceof TransportError) throw err;
       throw new ConnectionClosedError(`Connection closed while sending the association request`);
     }
     let pdu: Pdu | null;
@@ -342,6 +343,8 @@ export class Association {
         throw e;
       }
       transport.close();
+      // A transport error names its cause (the peer refused our TLS certificate, say).
+      if (err instanceof TransportError) throw err;
       throw new ConnectionClosedError("Connection closed while waiting for association response");
     }
     if (pdu === null) {
@@ -351,6 +354,12 @@ export class Association {
     emit({ type: "pdu-received", pdu });
     switch (pdu.type) {
       case PduType.AssociateAC: {
+        if (!identityConfirmed(rq.userInfo.userIdentity, pdu.userInfo.userIdentityResponse)) {
+          const e = new UserIdentityNotConfirmedError();
+          emit({ type: "aborting", error: e });
+          await sendAbortAndClose(transport, emit, 0, 0);
+          throw e;
+        }
         return new Association(transport, reader, rq, pdu, options, "requestor");
       }
       case PduType.AssociateRJ:
@@ -499,7 +508,7 @@ export class Association {
           });
           await this.#providerAbort(e, abortReason(err));
         } else {
-          this.#fail("closed", new ConnectionClosedError());
+          this.#fail("closed", err instanceof TransportError ? err : new ConnectionClosedError());
         }
         return;
       }
