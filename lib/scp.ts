@@ -8,15 +8,48 @@
 
 import { Association, type AssociationListener, type Timeouts } from "./association.ts";
 import { type AcceptorPolicy, negotiateAsAcceptor } from "./acse.ts";
-import type { AssociateRQ } from "./pdu/types.ts";
+import { type AssociateAC, type AssociateRJ, type AssociateRQ, PduType } from "./pdu/types.ts";
 import { encodeCommand } from "./dimse/messages.ts";
 import type { CStoreRQ } from "./dimse/messages.ts";
-import { wrapConn } from "./transport.ts";
+import { listenTcp, type Transport, type TransportListener } from "./transport.ts";
+import type { TlsServerOptions } from "./tls/options.ts";
+import { type UserIdentity, userIdentityOf } from "./user_identity.ts";
 import {
   TRANSFER_SYNTAXES,
   UNCOMPRESSED_TRANSFER_SYNTAXES,
   VERIFICATION_SOP_CLASS,
 } from "./uids.ts";
+
+export type { TlsServerOptions } from "./tls/options.ts";
+export type { UserIdentity } from "./user_identity.ts";
+
+/**
+ * How the SCP checks the user identity of each association request (PS3.7 D.3.3.7).
+ *
+ * @example
+ * ```ts
+ * import type { UserIdentityCheck } from "./scp.ts";
+ * const check: UserIdentityCheck = {
+ *   check: (id) => id?.type === "username" && id.username === "alice" && id.password === "s3cret",
+ * };
+ * ```
+ */
+export interface UserIdentityCheck {
+  /**
+   * Decides: `false` rejects the association (A-ASSOCIATE-RJ, permanent, service user, no
+   * reason given); `true` accepts it; bytes accept it with that server response (for a
+   * Kerberos, SAML or JWT identity). `identity` is undefined when the request carries none.
+   */
+  check: (
+    identity: UserIdentity | undefined,
+    request: AssociateRQ,
+  ) => boolean | Uint8Array | Promise<boolean | Uint8Array>;
+  /**
+   * Answer a requested positive response (default true); `false` withholds it, to test
+   * requestors that asked for one.
+   */
+  respond?: boolean;
+}
 
 /** One object the SCP received. */
 export interface ReceivedObject {
@@ -82,6 +115,12 @@ export interface ScpOptions {
   listener?: AssociationListener;
   /** Called for every association request, e.g. to inspect the proposal. */
   onRequest?: (rq: AssociateRQ) => void;
+  /** Check the user identity of every association request (default: not checked). */
+  userIdentity?: UserIdentityCheck;
+  /** Speak DICOM over TLS (only with {@link listenStorageScp}). */
+  tls?: TlsServerOptions;
+  /** Called with each failed TLS handshake (a client without an acceptable certificate...). */
+  onTlsError?: (err: Error) => void;
 }
 
 /** A running SCP. */
@@ -101,7 +140,8 @@ export interface StorageScp {
 }
 
 /**
- * Starts a Storage SCP on loopback.
+ * Starts a plain-TCP Storage SCP on loopback; its port is known at once. For TLS use
+ * {@link listenStorageScp}.
  *
  * @example
  * ```ts ignore
@@ -112,8 +152,56 @@ export interface StorageScp {
  * ```
  */
 export function startStorageScp(options: ScpOptions = {}): StorageScp {
+  if (options.tls) throw new TypeError("startStorageScp: TLS needs listenStorageScp");
   const hostname = options.hostname ?? "127.0.0.1";
-  const listener = Deno.listen({ hostname, port: options.port ?? 0 });
+  return serveStorage(listenTcp({ hostname, port: options.port ?? 0 }), options);
+}
+
+/**
+ * Starts a Storage SCP on loopback, over TLS when `options.tls` is set (a certificate and its
+ * key, optionally CAs for client certificates and `requireClientCert`); resolves once it
+ * listens. Certificate and key files are read with read permission only.
+ *
+ * @example
+ * ```ts ignore
+ * import { listenStorageScp } from "./scp.ts";
+ * const scp = await listenStorageScp({
+ *   tls: { certFile: "scp.pem", keyFile: "scp.key", caFiles: ["ca.pem"], requireClientCert: true },
+ *   userIdentity: { check: (id) => id?.type === "username" && id.username === "alice" },
+ * });
+ * console.log(scp.port);
+ * await scp.close();
+ * ```
+ */
+export async function listenStorageScp(options: ScpOptions = {}): Promise<StorageScp> {
+  const where = { hostname: options.hostname ?? "127.0.0.1", port: options.port ?? 0 };
+  if (!options.tls) return serveStorage(listenTcp(where), options);
+  const { listenTls } = await import("./tls/server.ts");
+  return serveStorage(await listenTls(where, options.tls, options.onTlsError), options);
+}
+
+/** The answer to an association request once the user identity is checked. */
+async function checkIdentity(
+  rq: AssociateRQ,
+  answer: AssociateAC | AssociateRJ,
+  rule: UserIdentityCheck | undefined,
+): Promise<AssociateAC | AssociateRJ> {
+  if (!rule || answer.type !== PduType.AssociateAC) return answer;
+  const item = rq.userInfo.userIdentity;
+  const decision = await rule.check(item ? userIdentityOf(item) : undefined, rq);
+  if (decision === false) {
+    return { type: PduType.AssociateRJ, result: 1, source: 1, reason: 1 };
+  }
+  if (item?.positiveResponseRequested && rule.respond !== false) {
+    // Types 1 and 2 answer with an empty server response (PS3.7 D.3.3.7.2).
+    const serverResponse = decision instanceof Uint8Array ? decision : new Uint8Array();
+    answer.userInfo.userIdentityResponse = { serverResponse };
+  }
+  return answer;
+}
+
+function serveStorage(listener: TransportListener, options: ScpOptions): StorageScp {
+  const hostname = listener.hostname;
   const received: ReceivedObject[] = [];
   const requests: AssociateRQ[] = [];
   const open = new Set<Association>();
@@ -137,11 +225,11 @@ export function startStorageScp(options: ScpOptions = {}): StorageScp {
     reject: options.reject,
   };
 
-  const serve = async (conn: Deno.Conn) => {
-    const assoc = await Association.accept(wrapConn(conn), (rq) => {
+  const serve = async (transport: Transport) => {
+    const assoc = await Association.accept(transport, (rq) => {
       requests.push(rq);
       options.onRequest?.(rq);
-      return negotiateAsAcceptor(rq, policy);
+      return checkIdentity(rq, negotiateAsAcceptor(rq, policy), options.userIdentity);
     }, { timeouts, maxPduLength: policy.maxPduLength, listener: options.listener });
     if (!assoc) return;
     open.add(assoc);
@@ -218,19 +306,15 @@ export function startStorageScp(options: ScpOptions = {}): StorageScp {
 
   const acceptLoop = (async () => {
     for (;;) {
-      let conn: Deno.Conn;
-      try {
-        conn = await listener.accept();
-      } catch {
-        return;
-      }
+      const conn = await listener.accept();
+      if (!conn) return;
       const t = serve(conn).catch(() => {}).finally(() => tasks.delete(t));
       tasks.add(t);
     }
   })();
 
   return {
-    port: (listener.addr as Deno.NetAddr).port,
+    port: listener.port,
     hostname,
     received,
     requests,
@@ -238,11 +322,7 @@ export function startStorageScp(options: ScpOptions = {}): StorageScp {
       return maxOutstanding;
     },
     async close() {
-      try {
-        listener.close();
-      } catch {
-        // already closed
-      }
+      listener.close();
       await acceptLoop;
       await Promise.all([...open].map((a) => a.abort()));
       await Promise.all([...tasks]);

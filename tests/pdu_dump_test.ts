@@ -316,7 +316,7 @@ Deno.test("dump: role selection, extended negotiation, async window and user ide
     "Requested User Identity Negotiation:",
     "  Authentication Mode: 2 - Username/Password",
     "  Username: [user]",
-    "  Password: [pass]",
+    "  Password (not dumped) length: 4",
     "  Positive Response Requested: Yes",
     "========================== END A-ASSOCIATE-RQ PDU ==========================",
   ]);
@@ -519,4 +519,34 @@ Deno.test("dump: rejection text tables for the non-debug log lines", () => {
     "(no value available)",
   ]);
   assert.equal(rejectReasonText(4, 1), "(no value available)");
+});
+
+Deno.test("dump: no secret of any identity type appears, only its length", () => {
+  const secret = "pa55-w0rd-secret";
+  for (const type of [2, 3, 4, 5]) {
+    const lines = [
+      ...dumpAssociateRQ(
+        rq([], {
+          userIdentity: {
+            identityType: type,
+            positiveResponseRequested: true,
+            primaryField: ascii(type === 2 ? "alice" : secret),
+            secondaryField: type === 2 ? ascii(secret) : new Uint8Array(),
+          },
+        }),
+        "outgoing",
+      ),
+      ...dumpAssociateAC(ac([], { userIdentityResponse: { serverResponse: ascii(secret) } }), []),
+    ];
+    assert.ok(!lines.join("\n").includes(secret), `type ${type}`);
+    assert.ok(lines.some((l) => l.endsWith(`length: ${secret.length}`)), `type ${type}`);
+  }
+  const ac2 = dumpAssociateAC(
+    ac([], { userIdentityResponse: { serverResponse: ascii("tok") } }),
+    [],
+  );
+  assert.deepStrictEqual(ac2.slice(-3, -1), [
+    "User Identity Negotiation Response: Yes",
+    "  Server Response (not dumped) length: 3",
+  ]);
 });

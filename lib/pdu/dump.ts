@@ -105,8 +105,9 @@ function userIdentityLines(id: UserIdentityRQ, direction: DumpDirection): string
       s.push(`  Username: [${utf8.decode(id.primaryField)}]`);
       break;
     case 2:
+      // The passcode is a secret: its length only (pynetdicom prints it).
       s.push(`  Username: [${utf8.decode(id.primaryField)}]`);
-      s.push(`  Password: [${utf8.decode(id.secondaryField)}]`);
+      s.push(`  Password (not dumped) length: ${id.secondaryField.length}`);
       break;
     case 3:
       s.push(`  Kerberos Service Ticket (not dumped) length: ${pLen}`);
@@ -323,6 +324,8 @@ export function dumpAssociateAC(
   }
   s.push(...asyncLines("Accepted", ui.asyncOperationsWindow));
   s.push(`User Identity Negotiation Response: ${ui.userIdentityResponse ? "Yes" : "None"}`);
+  const response = ui.userIdentityResponse?.serverResponse.length ?? 0;
+  if (response > 0) s.push(`  Server Response (not dumped) length: ${response}`);
   s.push(banner("END A-ASSOCIATE-AC PDU"));
   return s;
 }
