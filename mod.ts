@@ -47,7 +47,7 @@ export {
   ConnectionClosedError,
   ProtocolError,
 } from "./lib/association.ts";
-export { ConnectError } from "./lib/transport.ts";
+export { ConnectError, TransportError } from "./lib/transport.ts";
 export { echo, type EchoEvent, type EchoOptions, type EchoResult } from "./lib/echo.ts";
 export {
   dryRun,
@@ -57,6 +57,14 @@ export {
   type PlannedResult,
   type PlanOutcome,
 } from "./lib/dry_run.ts";
+export { TlsError, type TlsErrorKind } from "./lib/tls/errors.ts";
+export type { TlsClientOptions } from "./lib/tls/options.ts";
+export {
+  type UserIdentity,
+  UserIdentityError,
+  UserIdentityNotConfirmedError,
+  type UserIdentityRequest,
+} from "./lib/user_identity.ts";
 
 if (import.meta.main) {
   const { main, ExitCode } = await import("./cli.ts");

@@ -23,3 +23,8 @@
 export * from "./transport.ts";
 export * from "./acse.ts";
 export * from "./association.ts";
+export { connectTls } from "./tls/client.ts";
+export { listenTls } from "./tls/server.ts";
+export * from "./tls/errors.ts";
+export * from "./tls/options.ts";
+export * from "./user_identity.ts";

@@ -6,6 +6,8 @@
 
 import type { Association, AssociationListener, Timeouts } from "../association.ts";
 import type { ConnectOptions, Transport } from "../transport.ts";
+import type { TlsClientOptions } from "../tls/options.ts";
+import type { UserIdentityRequest } from "../user_identity.ts";
 import type { AssociationPlan } from "../plan.ts";
 import type { DicomFileInfo, Transcoding } from "../part10/types.ts";
 import type { CStoreRQ, CStoreRSP } from "../dimse/messages.ts";
@@ -215,7 +217,14 @@ export interface StoreOptions {
   journal?: string;
   /** Every association's PDU/DIMSE events (the `-d` dumps). */
   associationListener?: AssociationListener;
-  /** Opens the byte pipe (default: TCP). */
+  /**
+   * DICOM over TLS (1.2 or 1.3): trusted CAs, our certificate for mutual TLS, the name to
+   * verify. PEM files are read once per run, with read permission only.
+   */
+  tls?: TlsClientOptions;
+  /** A user identity (PS3.7 D.3.3.7) sent in every association request. */
+  userIdentity?: UserIdentityRequest;
+  /** Opens the byte pipe (default: `connect()` of the transport: TCP, or TLS when `tls` is set). */
   connect?: (options: ConnectOptions) => Promise<Transport>;
 }
 

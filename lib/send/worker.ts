@@ -7,7 +7,8 @@
 
 import { Association, AssociationTimeoutError, ProtocolError } from "../association.ts";
 import { buildAssociateRQ } from "../acse.ts";
-import { connectTcp, type Transport } from "../transport.ts";
+import { connect as openTransport, type Transport } from "../transport.ts";
+import { userIdentitySubItem } from "../user_identity.ts";
 import type { AssociationPlan } from "../plan.ts";
 import type { FileQueue, Queued } from "../queue.ts";
 import type { DicomFileInfo } from "../part10/types.ts";
@@ -127,13 +128,6 @@ async function connectAndRequest(
   connected: (t: Transport) => void,
 ): Promise<Association> {
   const options = run.options;
-  const connect = options.connect ?? connectTcp;
-  const transport = await connect({
-    hostname: options.address,
-    port: options.port,
-    timeoutSeconds: run.timeouts.network,
-  });
-  connected(transport);
   const rq = buildAssociateRQ({
     callingAeTitle: options.callingAeTitle ?? "STORESCU",
     calledAeTitle: options.calledAeTitle ?? "ANY-SCP",
@@ -142,7 +136,16 @@ async function connectAndRequest(
     asyncOperationsWindow: window > 1
       ? { maxOperationsInvoked: window, maxOperationsPerformed: 1 }
       : undefined,
+    userIdentity: options.userIdentity && userIdentitySubItem(options.userIdentity),
   });
+  const connect = options.connect ?? openTransport;
+  const transport = await connect({
+    hostname: options.address,
+    port: options.port,
+    timeoutSeconds: run.timeouts.network,
+    tls: options.tls,
+  });
+  connected(transport);
   return await Association.request(transport, rq, {
     timeouts: run.timeouts,
     maxPduLength: options.maxPduLength ?? 16382,

@@ -177,10 +177,42 @@ async function viaNodeTls(
   }
   sock.removeAllListeners("error");
   sock.removeAllListeners("close");
-  return new SocketTransport(
+  const transport = new SocketTransport(
     sock,
     (e) => classifyTlsError(e, "after-handshake", ctx) ?? e,
   );
+  return ctx.clientCertificate ? guardFirstRead(transport, ctx) : transport;
+}
+
+/**
+ * With our client certificate presented, a peer that hangs up before its first byte (no TLS
+ * alert: `node:tls` servers do that) has most likely refused the certificate: say so.
+ */
+function guardFirstRead(t: Transport, ctx: TlsErrorContext): Transport {
+  const refused = (cause?: unknown) =>
+    new TlsError(
+      "certificate-refused",
+      `TLS: the peer (${ctx.peer}) hung up right after the TLS handshake, before any DICOM ` +
+        "answer: most likely it does not accept our client certificate",
+      { cause },
+    );
+  let first = true;
+  return {
+    async read(p: Uint8Array): Promise<number | null> {
+      if (!first) return await t.read(p);
+      first = false;
+      let n: number | null;
+      try {
+        n = await t.read(p);
+      } catch (err) {
+        throw isConnectionLoss(err) ? refused(err) : err;
+      }
+      if (n === null) throw refused();
+      return n;
+    },
+    write: (p) => t.write(p),
+    close: () => t.close(),
+  };
 }
 
 function isCertificateCode(err: unknown): boolean {

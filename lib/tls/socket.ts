@@ -12,8 +12,12 @@ import type { Transport } from "../transport.ts";
 export interface NodeSocketLike {
   /** Writes `data`; `cb` runs once it was handed to the operating system (or failed). */
   write(data: Uint8Array, cb: (err?: Error | null) => void): boolean;
-  /** Subscribes to an event. */
-  on(event: string, listener: (...args: never[]) => void): unknown;
+  /** Subscribes to the bytes received. */
+  on(event: "data", listener: (data: Uint8Array) => void): unknown;
+  /** Subscribes to the end of the stream. */
+  on(event: "end" | "close", listener: () => void): unknown;
+  /** Subscribes to errors. */
+  on(event: "error", listener: (err: Error) => void): unknown;
   /** Stops `data` events. */
   pause(): unknown;
   /** Restarts `data` events. */
