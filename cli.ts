@@ -18,13 +18,27 @@ import {
   EXPLICIT_VR_LE,
   IMPLICIT_VR_LE,
 } from "./lib/uids.ts";
-import { type CliOptions, parseArgs, UsageError } from "./lib/cli/options.ts";
+import {
+  type CliOptions,
+  identityFilesOf,
+  parseArgs,
+  tlsOptionsOf,
+  UsageError,
+} from "./lib/cli/options.ts";
+import {
+  readUserIdentity,
+  UserIdentityError,
+  type UserIdentityRequest,
+} from "./lib/user_identity.ts";
 import { HELP, USAGE } from "./lib/cli/help.ts";
 import { openReport, reportLine, type ReportWriter } from "./lib/cli/report.ts";
 import { SIGNAL_EXIT, stopOnSignals } from "./lib/cli/signals.ts";
 import { ProgressLine } from "./lib/progress.ts";
 
 export { type CliOptions, parseArgs, reportLine, UsageError };
+
+const INSECURE_WARNING = "W: --tls-insecure: the peer's certificate is not checked; anyone on " +
+  "the network path can read and alter what is sent";
 
 /** This tool's version. */
 export const VERSION = "0.1.0";
@@ -160,6 +174,7 @@ function storeOptionsOf(
   handlers: LogHandlers,
   report: ReportWriter | undefined,
   progress: ProgressLine | undefined,
+  userIdentity: UserIdentityRequest | undefined,
 ): StoreOptions {
   const fixTimeout = (v: number, name: string) => {
     if (v >= 0) return v;
@@ -192,6 +207,8 @@ function storeOptionsOf(
     compress: opts.compress,
     journal: opts.journal,
     byteProgress: progress !== undefined,
+    tls: tlsOptionsOf(opts),
+    userIdentity,
     onEvent: (e) => {
       handlers.onStoreEvent(e);
       progress?.onEvent(e);
@@ -269,6 +286,15 @@ export async function main(args: string[], io: CliIO = defaultIO): Promise<numbe
     io.stdout(`storescu v${VERSION}\n`);
     return ExitCode.Ok;
   }
+  let userIdentity: UserIdentityRequest | undefined;
+  try {
+    userIdentity = await readUserIdentity(identityFilesOf(opts));
+  } catch (err) {
+    if (!(err instanceof UserIdentityError)) throw err;
+    io.stderrLine(USAGE);
+    io.stderrLine(`storescu: error: ${err.message}`);
+    return ExitCode.Usage;
+  }
   let report: ReportWriter | undefined;
   if (opts.report !== undefined) {
     try {
@@ -292,7 +318,12 @@ export async function main(args: string[], io: CliIO = defaultIO): Promise<numbe
       `Destination ${opts.dest}: ${opts.addr}:${opts.port} (${opts.calledAet}), from ${configPath}`,
     );
   }
-  const options = storeOptionsOf(opts, log, handlers, report, progress);
+  // Loud on purpose: shown at every level but -q.
+  if (opts.tlsInsecure && level !== "quiet") stderrLine(INSECURE_WARNING);
+  if (userIdentity?.type === "username" && userIdentity.password !== undefined && !opts.tls) {
+    log.warn("The password goes over the network unencrypted: use --tls where the peer can");
+  }
+  const options = storeOptionsOf(opts, log, handlers, report, progress, userIdentity);
   const say = (line: string) => level !== "quiet" && stderrLine(line);
   let result: StoreReport;
   let interruptedBy: "SIGINT" | "SIGTERM" | undefined;

@@ -186,8 +186,11 @@ export interface UserIdentityFiles {
   positiveResponse?: boolean;
 }
 
-/** Reads a file, or standard input for `-`. */
-async function readSecret(path: string, what: string): Promise<Uint8Array> {
+/**
+ * Reads a file, or standard input for `-`. An error does not repeat the path: a secret typed
+ * where its file name belongs must not be echoed.
+ */
+async function readSecret(path: string, what: string, option: string): Promise<Uint8Array> {
   try {
     if (path !== "-") return await Deno.readFile(path);
     const chunks: Uint8Array[] = [];
@@ -203,7 +206,7 @@ async function readSecret(path: string, what: string): Promise<Uint8Array> {
     const why = err instanceof Error ? err.message.replace(/ \(os error \d+\).*$/, "") : "";
     throw new UserIdentityError(
       `User identity: cannot read the ${what} ${
-        path === "-" ? "from standard input" : path
+        path === "-" ? "from standard input" : `file given to ${option}`
       }: ${why}`,
     );
   }
@@ -236,17 +239,17 @@ export async function readUserIdentity(
       username: files.username,
       password: files.passwordFile === undefined
         ? undefined
-        : line(await readSecret(files.passwordFile, "password")),
+        : line(await readSecret(files.passwordFile, "password", "--password-file")),
       positiveResponse,
     };
   } else if (files.kerberosFile !== undefined) {
-    const ticket = await readSecret(files.kerberosFile, "Kerberos ticket");
+    const ticket = await readSecret(files.kerberosFile, "Kerberos ticket", "--kerberos-file");
     identity = { type: "kerberos", ticket, positiveResponse };
   } else if (files.samlFile !== undefined) {
-    const assertion = await readSecret(files.samlFile, "SAML assertion");
+    const assertion = await readSecret(files.samlFile, "SAML assertion", "--saml-file");
     identity = { type: "saml", assertion, positiveResponse };
   } else if (files.jwtFile !== undefined) {
-    const token = line(await readSecret(files.jwtFile, "JSON Web Token"));
+    const token = line(await readSecret(files.jwtFile, "JSON Web Token", "--jwt-file"));
     identity = { type: "jwt", token, positiveResponse };
   }
   if (identity) userIdentitySubItem(identity); // check the sizes now, before connecting

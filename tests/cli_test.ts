@@ -508,3 +508,96 @@ Deno.test("cli: each file not stored is named with its reason (failure status â†
     await scp.close();
   }
 });
+
+// ---------------------------------------------------------------------------------------------
+// TLS and user identity options
+
+Deno.test("parseArgs: TLS options map onto the library's settings; --tls-ca repeats", async () => {
+  const { tlsOptionsOf, identityFilesOf } = await import("../lib/cli/options.ts");
+  const base = ["pacs", "2762", "a.dcm"];
+  assert.equal(tlsOptionsOf(parseArgs(base)), undefined);
+  const o = parseArgs([
+    ...base,
+    "--tls",
+    "--tls-ca",
+    "a.pem",
+    "--tls-ca=b.pem",
+    "--tls-cert",
+    "me.pem",
+    "--tls-key",
+    "me.key",
+    "--tls-server-name",
+    "pacs.example.org",
+  ]);
+  assert.deepEqual(tlsOptionsOf(o), {
+    caFiles: ["a.pem", "b.pem"],
+    certFile: "me.pem",
+    keyFile: "me.key",
+    serverName: "pacs.example.org",
+    insecure: false,
+  });
+  assert.equal(tlsOptionsOf(parseArgs([...base, "--tls", "--tls-insecure"]))?.insecure, true);
+  assert.deepEqual(
+    identityFilesOf(parseArgs([...base, "--user", "u", "--password-file", "-", "--user-resp"])),
+    {
+      username: "u",
+      passwordFile: "-",
+      kerberosFile: undefined,
+      samlFile: undefined,
+      jwtFile: undefined,
+      positiveResponse: true,
+    },
+  );
+});
+
+Deno.test("parseArgs: TLS options without --tls, or a certificate without its key, are usage errors", () => {
+  const base = ["pacs", "2762", "a.dcm"];
+  assert.equal(usageError([...base, "--tls-ca", "a.pem"]), "argument --tls-ca: needs --tls");
+  assert.equal(usageError([...base, "--tls-insecure"]), "argument --tls-insecure: needs --tls");
+  assert.equal(
+    usageError([...base, "--tls-server-name", "x"]),
+    "argument --tls-server-name: needs --tls",
+  );
+  assert.equal(
+    usageError([...base, "--tls", "--tls-cert", "c.pem"]),
+    "argument --tls-cert: needs --tls-key",
+  );
+  assert.equal(
+    usageError([...base, "--tls", "--tls-key", "k.pem"]),
+    "argument --tls-key: needs --tls-cert",
+  );
+  assert.equal(
+    usageError([...base, "--tls-c", "x"]),
+    "ambiguous option: --tls-c could match --tls-ca, --tls-cert",
+  );
+  assert.equal(
+    usageError([...base, "--kerberos-file", "k", "--saml-file", "s"]),
+    "argument --saml-file: not allowed with argument --kerberos-file",
+  );
+});
+
+Deno.test("cli: --help names the TLS versions, the cipher suites' profile and every new option", async () => {
+  const r = await runCli(["--help"]);
+  assert.equal(r.code, 0);
+  assert.match(
+    r.stdout,
+    /TLS 1\.2 and 1\.3 only, with the cipher suites Deno's TLS offers by\ndefault/,
+  );
+  for (
+    const opt of [
+      "--tls ",
+      "--tls-ca [f]ile",
+      "--tls-cert [f]ile",
+      "--tls-key [f]ile",
+      "--tls-server-name [n]ame",
+      "--tls-insecure",
+      "--user [n]ame",
+      "--password-file [f]ile",
+      "--kerberos-file [f]ile",
+      "--saml-file [f]ile",
+      "--jwt-file [f]ile",
+      "--user-response",
+    ]
+  ) assert.ok(r.stdout.includes(`  ${opt}`), opt);
+  for (const line of r.stdout.split("\n")) assert.ok(line.length <= 80, line);
+});

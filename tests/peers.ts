@@ -134,9 +134,9 @@ export interface CliRun {
  */
 export async function runCli(
   args: string[],
-  opts: { cwd?: string; denoFlags?: string[]; env?: Record<string, string> } = {},
+  opts: { cwd?: string; denoFlags?: string[]; env?: Record<string, string>; stdin?: string } = {},
 ): Promise<CliRun> {
-  const r = await new Deno.Command(Deno.execPath(), {
+  const child = new Deno.Command(Deno.execPath(), {
     args: [
       "run",
       "-N",
@@ -148,9 +148,16 @@ export async function runCli(
     ],
     cwd: opts.cwd ?? repoRoot,
     env: opts.env,
+    stdin: opts.stdin === undefined ? "null" : "piped",
     stdout: "piped",
     stderr: "piped",
-  }).output();
+  }).spawn();
+  if (opts.stdin !== undefined) {
+    const w = child.stdin.getWriter();
+    await w.write(new TextEncoder().encode(opts.stdin));
+    await w.close();
+  }
+  const r = await child.output();
   const stderr = new TextDecoder().decode(r.stderr);
   return {
     code: r.code,

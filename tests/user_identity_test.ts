@@ -144,7 +144,8 @@ Deno.test("user identity: secrets read from files; one trailing line break dropp
     (e: Error) =>
       e instanceof UserIdentityError &&
       e.message ===
-        `User identity: cannot read the password ${dir}/nope: No such file or directory`,
+        "User identity: cannot read the password file given to --password-file: " +
+          "No such file or directory",
   );
 });
 

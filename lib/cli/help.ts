@@ -123,6 +123,33 @@ Input selection:
   --ignore-non-dicom    leave files that are not DICOM at all out of the
                         account (by default each is reported not sent)
 
+TLS Options (TLS 1.2 and 1.3 only, with the cipher suites Deno's TLS offers by
+default: the BCP 195 profile of PS3.15 B.12, RFC 8996/9325):
+  --tls                 speak DICOM over TLS
+  --tls-ca [f]ile       trust the CA certificate(s) in PEM file f; may be
+                        repeated (default: the system's CA bundle)
+  --tls-cert [f]ile     our certificate (PEM), for peers that require one
+                        (mutual TLS); needs --tls-key
+  --tls-key [f]ile      the private key of --tls-cert (PEM, unencrypted)
+  --tls-server-name [n]ame
+                        the name the peer's certificate must carry, also
+                        sent as SNI (default: addr)
+  --tls-insecure        do not check the peer's certificate at all (a W:
+                        line says so on every run)
+
+User Identity Options (PS3.7 D.3.3.7; secrets are read from files, never
+taken on the command line, never printed; -d shows their length only):
+  --user [n]ame         send username n
+  --password-file [f]ile
+                        with --user: send the password in file f ('-' reads
+                        standard input)
+  --kerberos-file [f]ile
+                        send the Kerberos service ticket in file f
+  --saml-file [f]ile    send the SAML assertion in file f
+  --jwt-file [f]ile     send the JSON Web Token in file f
+  --user-response       ask the peer to confirm the identity; abort when it
+                        does not
+
 Exit status:
   0  every file was stored (Success or Warning status) or skipped (a DICOMDIR,
      or stored by an earlier run: --journal)

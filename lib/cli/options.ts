@@ -5,6 +5,8 @@
  */
 
 import type { Level } from "../log.ts";
+import type { TlsClientOptions } from "../tls/options.ts";
+import type { UserIdentityFiles } from "../user_identity.ts";
 import { type OptionSpec, parseCommandLine, UsageError } from "./argparse.ts";
 import { compileGlob } from "../glob.ts";
 
@@ -70,6 +72,30 @@ export interface CliOptions {
   patterns: string[];
   /** `--ignore-non-dicom`: leave non-DICOM files out of the account. */
   ignoreNonDicom: boolean;
+  /** `--tls`: DICOM over TLS. */
+  tls: boolean;
+  /** `--tls-ca` (repeatable): trusted CA certificate files. */
+  tlsCa: string[];
+  /** `--tls-cert`: our certificate file (mutual TLS). */
+  tlsCert?: string;
+  /** `--tls-key`: its private key file. */
+  tlsKey?: string;
+  /** `--tls-server-name`: the name to verify and send as SNI. */
+  tlsServerName?: string;
+  /** `--tls-insecure`: no verification of the peer's certificate. */
+  tlsInsecure: boolean;
+  /** `--user`: username of the user identity. */
+  user?: string;
+  /** `--password-file`: file holding the password (`-`: standard input). */
+  passwordFile?: string;
+  /** `--kerberos-file`: file holding a Kerberos service ticket. */
+  kerberosFile?: string;
+  /** `--saml-file`: file holding a SAML assertion. */
+  samlFile?: string;
+  /** `--jwt-file`: file holding a JSON Web Token. */
+  jwtFile?: string;
+  /** `--user-response`: ask the peer to confirm the user identity. */
+  userResponse: boolean;
   /** The `dest` keys given on the command line (a destination doesn't override them). */
   given?: ReadonlySet<string>;
   /** `--decompress`: which compressed files may be sent decoded. */
@@ -143,6 +169,18 @@ const SPECS: OptionSpec[] = [
   { dest: "journal", flags: ["--journal"], kind: "string" },
   { dest: "progress", flags: ["--progress"], kind: "flag", group: "progress", value: "on" },
   { dest: "progress", flags: ["--no-progress"], kind: "flag", group: "progress", value: "off" },
+  { dest: "tls", flags: ["--tls"], kind: "flag" },
+  { dest: "tlsCa", flags: ["--tls-ca"], kind: "list" },
+  { dest: "tlsCert", flags: ["--tls-cert"], kind: "string" },
+  { dest: "tlsKey", flags: ["--tls-key"], kind: "string" },
+  { dest: "tlsServerName", flags: ["--tls-server-name"], kind: "string" },
+  { dest: "tlsInsecure", flags: ["--tls-insecure"], kind: "flag" },
+  { dest: "user", flags: ["--user"], kind: "string", group: "identity" },
+  { dest: "passwordFile", flags: ["--password-file"], kind: "string" },
+  { dest: "kerberosFile", flags: ["--kerberos-file"], kind: "string", group: "identity" },
+  { dest: "samlFile", flags: ["--saml-file"], kind: "string", group: "identity" },
+  { dest: "jwtFile", flags: ["--jwt-file"], kind: "string", group: "identity" },
+  { dest: "userResponse", flags: ["--user-response"], kind: "flag" },
 ];
 
 /**
@@ -197,6 +235,18 @@ export function parseArgs(args: string[]): CliOptions {
     dicomdir: values.dicomdir === true,
     patterns: (values.patterns as string[] | undefined) ?? [],
     ignoreNonDicom: values.ignoreNonDicom === true,
+    tls: values.tls === true,
+    tlsCa: (values.tlsCa as string[] | undefined) ?? [],
+    tlsCert: values.tlsCert as string | undefined,
+    tlsKey: values.tlsKey as string | undefined,
+    tlsServerName: values.tlsServerName as string | undefined,
+    tlsInsecure: values.tlsInsecure === true,
+    user: values.user as string | undefined,
+    passwordFile: values.passwordFile as string | undefined,
+    kerberosFile: values.kerberosFile as string | undefined,
+    samlFile: values.samlFile as string | undefined,
+    jwtFile: values.jwtFile as string | undefined,
+    userResponse: values.userResponse === true,
     given: new Set(Object.keys(values)),
     decompress: (values.decompress as CliOptions["decompress"] | undefined) ?? "lossless",
     compress: values.compress as CliOptions["compress"],
@@ -226,6 +276,7 @@ export function parseArgs(args: string[]): CliOptions {
     }
   }
   if (opts.retryDelay < 0) throw new UsageError(`argument --retry-delay: must be 0 or more`);
+  checkSecureOptions(opts);
   opts.paths = rest;
   for (const p of opts.patterns) {
     try {
@@ -264,6 +315,37 @@ function peerPositionals(opts: CliOptions, positionals: string[]): string[] {
   return positionals.slice(2);
 }
 
+/** `--tls-*` and user identity options that only make sense with another one. */
+function checkSecureOptions(opts: CliOptions): void {
+  const tlsGiven: [string, unknown][] = [
+    ["--tls-ca", opts.tlsCa.length > 0 || undefined],
+    ["--tls-cert", opts.tlsCert],
+    ["--tls-key", opts.tlsKey],
+    ["--tls-server-name", opts.tlsServerName],
+    ["--tls-insecure", opts.tlsInsecure || undefined],
+  ];
+  for (const [name, v] of tlsGiven) {
+    if (v !== undefined && !opts.tls) throw new UsageError(`argument ${name}: needs --tls`);
+  }
+  if ((opts.tlsCert === undefined) !== (opts.tlsKey === undefined)) {
+    throw new UsageError(
+      opts.tlsCert === undefined
+        ? "argument --tls-key: needs --tls-cert"
+        : "argument --tls-cert: needs --tls-key",
+    );
+  }
+  if (opts.passwordFile !== undefined && opts.user === undefined) {
+    throw new UsageError("argument --password-file: needs --user");
+  }
+  const identity = opts.user ?? opts.kerberosFile ?? opts.samlFile ?? opts.jwtFile;
+  if (opts.userResponse && identity === undefined) {
+    throw new UsageError(
+      "argument --user-response: needs a user identity (--user, --kerberos-file, --saml-file " +
+        "or --jwt-file)",
+    );
+  }
+}
+
 /** Options that only make sense together. */
 function checkModes(opts: CliOptions): void {
   if (opts.config !== undefined && opts.dest === undefined) {
@@ -272,4 +354,46 @@ function checkModes(opts: CliOptions): void {
   if (opts.echo && opts.dryRun && !opts.probe) {
     throw new UsageError("argument --echo: not allowed with --dry-run (it connects; use --probe)");
   }
+}
+
+/**
+ * The TLS settings the options ask for, or `undefined` without `--tls`.
+ *
+ * @example
+ * ```ts
+ * import { parseArgs, tlsOptionsOf } from "./options.ts";
+ * tlsOptionsOf(parseArgs(["pacs", "2762", "a.dcm", "--tls", "--tls-ca", "ca.pem"]));
+ * // { caFiles: ["ca.pem"], certFile: undefined, keyFile: undefined, serverName: undefined, insecure: false }
+ * ```
+ */
+export function tlsOptionsOf(opts: CliOptions): TlsClientOptions | undefined {
+  if (!opts.tls) return undefined;
+  return {
+    caFiles: opts.tlsCa.length > 0 ? opts.tlsCa : undefined,
+    certFile: opts.tlsCert,
+    keyFile: opts.tlsKey,
+    serverName: opts.tlsServerName,
+    insecure: opts.tlsInsecure,
+  };
+}
+
+/**
+ * Which files hold the user identity's secrets, as the options name them.
+ *
+ * @example
+ * ```ts
+ * import { identityFilesOf, parseArgs } from "./options.ts";
+ * identityFilesOf(parseArgs(["pacs", "104", "a.dcm", "--user", "alice", "--user-response"]));
+ * // { username: "alice", passwordFile: undefined, ..., positiveResponse: true }
+ * ```
+ */
+export function identityFilesOf(opts: CliOptions): UserIdentityFiles {
+  return {
+    username: opts.user,
+    passwordFile: opts.passwordFile,
+    kerberosFile: opts.kerberosFile,
+    samlFile: opts.samlFile,
+    jwtFile: opts.jwtFile,
+    positiveResponse: opts.userResponse,
+  };
 }
