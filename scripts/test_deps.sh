@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# What the tests need besides Deno: real DICOM peers and tools. Run by `deno task test` before
+# What the tests need besides Deno: real DICOM peers and tools (openssl makes the TLS tests'
+# certificates). Run by `deno task test` before
 # the tests: quiet and quick when everything is there; on Debian/Ubuntu as root it installs what
 # is missing (apt-get); otherwise it says in one line what to install, and fails.
 set -uo pipefail
@@ -13,6 +14,7 @@ NEEDS=(
   "opj_decompress libopenjp2-tools"
   "Orthanc orthanc --no-install-recommends"
   "cc gcc"
+  "openssl openssl"
 )
 
 missing_cmds=()

@@ -11,7 +11,7 @@ import { TlsError, type TlsErrorKind } from "../lib/tls/errors.ts";
 import type { TlsClientOptions } from "../lib/tls/options.ts";
 import { connect } from "../lib/transport.ts";
 import { testCerts } from "./tls_certs.ts";
-import { writeCtFiles } from "./peers.ts";
+import { repoRoot, writeCtFiles } from "./peers.ts";
 
 async function files(count: number): Promise<string[]> {
   const dir = await Deno.makeTempDir({ prefix: "storescu-tls-" });
@@ -256,4 +256,61 @@ Deno.test("TLS: connect() without tls is plain TCP; a refused port is a ConnectE
       (e: Error) => e.name === "ConnectError" && /Connection refused/.test(e.message),
     );
   }
+});
+
+Deno.test("TLS: the demo's certificates (made without openssl) carry mutual TLS; DCMTK storescu +tls uses them on our SCP", async () => {
+  const certs = `${repoRoot}/testdata/tls`;
+  const paths = await files(3);
+  const names: string[] = [];
+  await withScp({
+    tls: {
+      certFile: `${certs}/scp.pem`,
+      keyFile: `${certs}/scp.key`,
+      caFiles: [`${certs}/ca.pem`],
+      requireClientCert: true,
+    },
+    userIdentity: {
+      check: (id) => {
+        names.push(id?.type === "username" ? id.username : "?");
+        return true;
+      },
+    },
+  }, async (scp) => {
+    const r = await storeFiles({
+      address: "127.0.0.1",
+      port: scp.port,
+      paths,
+      tls: {
+        caFiles: [`${certs}/ca.pem`],
+        certFile: `${certs}/client.pem`,
+        keyFile: `${certs}/client.key`,
+      },
+      userIdentity: { type: "username", username: "demo", positiveResponse: true },
+    });
+    assert.equal(r.counts.success, 3);
+    const dcmtk = await new Deno.Command("storescu", {
+      args: [
+        "+tls",
+        `${certs}/client.key`,
+        `${certs}/client.pem`,
+        "+cf",
+        `${certs}/ca.pem`,
+        "-usr",
+        "dcmtk",
+        "127.0.0.1",
+        String(scp.port),
+        paths[0],
+      ],
+      env: { TCP_NODELAY: "1" },
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    assert.equal(dcmtk.code, 0, new TextDecoder().decode(dcmtk.stderr));
+    assert.equal(scp.received.length, 4);
+  });
+  assert.deepEqual(names, ["demo", "dcmtk"]);
+  // Valid for a century: the demo keeps working.
+  const { X509Certificate } = await import("node:crypto");
+  const cert = new X509Certificate(await Deno.readTextFile(`${certs}/scp.pem`));
+  assert.ok(new Date(cert.validTo).getUTCFullYear() >= 2125);
 });
