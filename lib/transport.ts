@@ -204,6 +204,27 @@ export function listenTcp(where: { hostname: string; port: number }): TransportL
   };
 }
 
+/**
+ * The {@link ConnectError} for a failed TCP connection to `o`, worded the same whichever way the
+ * connection was tried (node:tls's `ECONNREFUSED` included).
+ *
+ * @example
+ * ```ts ignore
+ * import { connectError } from "jsr:@x/storescu/association";
+ * connectError(new Deno.errors.ConnectionRefused("refused"), { hostname: "pacs", port: 104 })
+ *   .message; // "Connection refused by pacs:104 (nothing is listening on that port)"
+ * ```
+ */
+export function connectError(err: unknown, o: ConnectOptions): ConnectError {
+  const code = (err as { code?: unknown } | null)?.code;
+  const e = code === "ECONNREFUSED"
+    ? new Deno.errors.ConnectionRefused(String(err))
+    : code === "ETIMEDOUT"
+    ? new Deno.errors.TimedOut(String(err))
+    : err;
+  return new ConnectError(describeConnectError(e, o), { cause: err });
+}
+
 function describeConnectError(err: unknown, o: ConnectOptions): string {
   const where = `${o.hostname}:${o.port}`;
   if (err instanceof Deno.errors.ConnectionRefused) {
@@ -247,7 +268,7 @@ export async function dialTcp(options: ConnectOptions): Promise<Deno.TcpConn> {
     return conn;
   } catch (err) {
     attempt.then((c) => c.close(), () => {});
-    throw new ConnectError(describeConnectError(err, options), { cause: err });
+    throw connectError(err, options);
   } finally {
     cancel?.();
   }

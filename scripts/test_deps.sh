@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # What the tests need besides Deno: real DICOM peers and tools (openssl makes the TLS tests'
-# certificates). Run by `deno task test` before
-# the tests: quiet and quick when everything is there; on Debian/Ubuntu as root it installs what
-# is missing (apt-get); otherwise it says in one line what to install, and fails.
+# certificates). Run by `deno task test` before the tests: quiet and quick when everything is
+# there; on Debian/Ubuntu as root it installs what is missing (apt-get); otherwise it says in one
+# line what to install, and fails.
 set -uo pipefail
 
 # command  package  (apt options)

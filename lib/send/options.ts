@@ -8,6 +8,7 @@
 import { AeTitleError, validateAeTitle } from "../acse.ts";
 import { COMPRESSIONS } from "../codecs/mod.ts";
 import type { TranscodePolicy } from "../plan.ts";
+import { UserIdentityError, userIdentitySubItem } from "../user_identity.ts";
 import type { StoreOptions } from "./types.ts";
 import { compileGlob, GlobError } from "../glob.ts";
 
@@ -143,6 +144,20 @@ export function validateStoreOptions(options: StoreOptions): void {
   }
   if (options.journal !== undefined && (typeof options.journal !== "string" || !options.journal)) {
     throw new StoreOptionsError("journal", "must be the path of the journal file");
+  }
+  if (options.userIdentity !== undefined) {
+    try {
+      userIdentitySubItem(options.userIdentity);
+    } catch (e) {
+      if (e instanceof UserIdentityError) throw new StoreOptionsError("userIdentity", e.message);
+      throw e;
+    }
+  }
+  const caFiles = options.tls?.caFiles;
+  if (
+    caFiles !== undefined && (!Array.isArray(caFiles) || caFiles.some((f) => typeof f !== "string"))
+  ) {
+    throw new StoreOptionsError("tls.caFiles", "must be an array of PEM file paths");
   }
 }
 

@@ -13,7 +13,7 @@
  * @module
  */
 
-import { ConnectError, type ConnectOptions, dialTcp, type Transport } from "../transport.ts";
+import { connectError, type ConnectOptions, dialTcp, type Transport } from "../transport.ts";
 import { after } from "../watchdog.ts";
 import {
   classifyTlsError,
@@ -155,19 +155,7 @@ async function viaNodeTls(
     );
   } catch (err) {
     sock.destroy();
-    if (!connected) {
-      const code = (err as { code?: string }).code;
-      throw new ConnectError(
-        code === "ECONNREFUSED"
-          ? "[Errno 111] Connection refused"
-          : err instanceof Deno.errors.TimedOut
-          ? "[Errno 110] Connection timed out"
-          : err instanceof Error
-          ? err.message
-          : String(err),
-        { cause: err },
-      );
-    }
+    if (!connected) throw connectError(err, options);
     // node:tls words certificate problems in OpenSSL's codes (an expired certificate comes
     // out as "unable to verify the first certificate"): ask Deno's own TLS for the reason.
     const precise = !insecure && isCertificateCode(err)
