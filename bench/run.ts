@@ -17,8 +17,9 @@
  * ```
  *
  * Scenarios (ids for `--only`): small, big, bigreuse, one, untuned, nagle, parallel, many,
- * journal, progress, and the transcoding ones against `dcmsend +dls` (bench/transcode.ts): jls,
- * rle, sv1, j2k, bigrle.
+ * journal, progress, the TLS ones against `storescu +tls` (bench/tls.ts): tlssmall, tlsbig,
+ * tlsbigreuse, and the transcoding ones against `dcmsend +dls` (bench/transcode.ts): jls, rle,
+ * sv1, j2k, bigrle.
  *
  * Targets (checked on the first of our clients): 1,000 small files wall ≤ 0.9x DCMTK; 1 GiB
  * throughput ≥ 1.2x DCMTK on a sink that keeps up (b2; the plain sink's (b) ratio is shown
@@ -32,6 +33,15 @@
 
 import { randomUidRoot, writeCtSeries, writeMultiFrame } from "./gen.ts";
 import { dcmsendArgs, TRANSCODE_IDS, transcodeSection, writeTranscodeData } from "./transcode.ts";
+import {
+  DCMTK_TLS_ARGS,
+  oursTlsArgs,
+  PLAIN_TCP,
+  SERVER_ONLY,
+  TLS_SCENARIO_IDS,
+  TLS_SINK_ARGS,
+  tlsSection,
+} from "./tls.ts";
 
 const HERE = decodeURIComponent(new URL(".", import.meta.url).pathname).replace(/\/$/, "");
 const ROOT = HERE.replace(/\/bench$/, "");
@@ -55,6 +65,7 @@ const SCENARIO_IDS = [
   ...TRANSCODE_IDS,
   "journal",
   "progress",
+  ...TLS_SCENARIO_IDS,
 ] as const;
 type ScenarioId = typeof SCENARIO_IDS[number];
 
@@ -271,6 +282,7 @@ async function startSink(
   tuned: boolean,
   fork = false,
   reuse = false,
+  tlsArgs: readonly string[] = [],
 ): Promise<Sink> {
   const port = freePort();
   const env: Record<string, string> = { LD_PRELOAD: shim };
@@ -278,7 +290,7 @@ async function startSink(
   // glibc: no mmap for big blocks and no trimming, so the buffer for one data set stays
   // mapped (and faulted in) for the next instead of being page-faulted in anew each time.
   if (reuse) env.GLIBC_TUNABLES = REUSE_TUNABLES;
-  const args = [...(fork ? ["--fork"] : []), "--ignore", String(port)];
+  const args = [...(fork ? ["--fork"] : []), ...tlsArgs, "--ignore", String(port)];
   const child = new Deno.Command(fork ? "setsid" : "storescp", {
     // Not a group leader when spawned, so setsid execs storescp in place (same pid).
     args: fork ? ["storescp", ...args] : args,
@@ -499,7 +511,12 @@ function listOnlyJob(dir: string, files: number): Job {
 /** V8 flag capping the young generation (one semi-space) at 1 MB, shown in (g). */
 const SMALL_YOUNG_GEN = "--v8-flags=--max-semi-space-size=1";
 
-function dcmtkJob(port: number, inputs: string[], nodelay: boolean): Job {
+function dcmtkJob(
+  port: number,
+  inputs: string[],
+  nodelay: boolean,
+  extraArgs: readonly string[] = [],
+): Job {
   const env = baseEnv();
   if (nodelay) env.TCP_NODELAY = "1";
   const dirs = inputs.some((p) => {
@@ -512,7 +529,7 @@ function dcmtkJob(port: number, inputs: string[], nodelay: boolean): Job {
   return {
     client: "dcmtk",
     cmd: "storescu",
-    args: [...(dirs ? ["+sd"] : []), "127.0.0.1", String(port), ...inputs],
+    args: [...(dirs ? ["+sd"] : []), ...extraArgs, "127.0.0.1", String(port), ...inputs],
     env,
     verify(code, output) {
       if (code !== 0) throw new Error(`exit status ${code}`);
@@ -534,8 +551,10 @@ interface Scenario {
    * tuned: TCP_NODELAY=1; tuned-reuse: also keeps its freed memory for the next data set;
    * nagle: without TCP_NODELAY; nagle-fork: without, `storescp --fork`.
    */
-  sink: "tuned" | "tuned-reuse" | "nagle" | "nagle-fork";
-  jobs: (port: number) => Job[];
+  sink: "tuned" | "tuned-reuse" | "nagle" | "nagle-fork" | "tls" | "tls-reuse";
+  /** A second sink some jobs use (`jobs` gets its port second). */
+  alsoSink?: Scenario["sink"];
+  jobs: (port: number, alsoPort: number) => Job[];
 }
 
 interface Summary {
@@ -803,6 +822,16 @@ function report(
   summaries: Summary[],
   gen: string,
 ): string {
+  const views = summaries.map((s) => ({
+    id: s.scenario.id,
+    title: s.scenario.title,
+    client: s.client,
+    files: s.files,
+    bytes: s.scenario.bytes,
+    medianWallS: s.medianWallS,
+    medianCpuS: s.medianCpuS,
+    maxRssMb: s.maxRssMb,
+  }));
   const lines: string[] = [
     "# storescu benchmark: ours vs DCMTK storescu",
     "",
@@ -870,19 +899,8 @@ function report(
       } |`
     ),
     "",
-    ...transcodeSection(
-      summaries.map((s) => ({
-        id: s.scenario.id,
-        title: s.scenario.title,
-        client: s.client,
-        files: s.files,
-        bytes: s.scenario.bytes,
-        medianWallS: s.medianWallS,
-        medianCpuS: s.medianCpuS,
-        maxRssMb: s.maxRssMb,
-      })),
-      opts.clis[0].label,
-    ),
+    ...transcodeSection(views, opts.clis[0].label),
+    ...tlsSection(views, opts.clis[0].label),
     "## Raw runs",
     "",
     "| scenario | client | wall s | time -v wall s | peak RSS KB | exit |",
@@ -949,7 +967,10 @@ async function main(): Promise<number> {
     const wantTranscode = TRANSCODE_IDS.some(want);
     const smallCount = Math.max(
       1,
-      want("small") || want("untuned") || want("journal") || want("progress") ? opts.smallCount : 0,
+      want("small") || want("untuned") || want("journal") || want("progress") ||
+        want("tlssmall")
+        ? opts.smallCount
+        : 0,
       want("nagle") ? opts.nagleCount : 0,
       want("parallel") ? opts.parallelCount : 0,
       wantTranscode ? transcodeCount : 0,
@@ -966,7 +987,7 @@ async function main(): Promise<number> {
     const genParts = [
       `${small.paths.length} CT images of ${smallSize} bytes (512x512x16 bit, Explicit VR LE)`,
     ];
-    const wantBig = want("big") || want("bigreuse");
+    const wantBig = want("big") || want("bigreuse") || want("tlsbig") || want("tlsbigreuse");
     const big = wantBig
       ? await writeMultiFrame(`${bigDir}/multiframe.dcm`, opts.bigFrames, root)
       : { paths: [], bytes: 0 };
@@ -996,6 +1017,37 @@ async function main(): Promise<number> {
       manyBaseDir,
       manyBase.length,
     ]];
+    /** Ours (mutual TLS, and server-only) and DCMTK's storescu +tls into the TLS sink. */
+    const tlsJobs = (port: number, inputs: string[], count: number): Job[] => [
+      ...ours((c) => oursJob(c, port, inputs, count, { args: oursTlsArgs(true) })),
+      oursJob(opts.clis[0], port, inputs, count, {
+        label: `${opts.clis[0].label} (${SERVER_ONLY})`,
+        args: oursTlsArgs(false),
+      }),
+      dcmtkJob(port, inputs, true, DCMTK_TLS_ARGS),
+    ];
+    /** The 1 GiB file over TLS, and ours over plain TCP into the plain sink of the same kind. */
+    const tlsBigScenario = (
+      id: ScenarioId,
+      tag: string,
+      what: string,
+      sink: Scenario["sink"],
+      plainSink: Scenario["sink"],
+    ): Scenario => ({
+      id,
+      title: `${tag} TLS: 1 x ${f2(big.bytes / 2 ** 30)} GiB, ${what}`,
+      files: 1,
+      bytes: big.bytes,
+      reps: opts.reps,
+      sink,
+      alsoSink: plainSink,
+      jobs: (port, plainPort) => [
+        ...tlsJobs(port, big.paths, 1),
+        oursJob(opts.clis[0], plainPort, big.paths, 1, {
+          label: `${opts.clis[0].label} (${PLAIN_TCP})`,
+        }),
+      ],
+    });
     /** The 1 GiB file into a given sink. */
     const bigScenario = (
       id: ScenarioId,
@@ -1183,6 +1235,23 @@ async function main(): Promise<number> {
     allScenarios.push(
       withOption("journal", "(h)", "--journal", "resume journal"),
       withOption("progress", "(i)", "--progress", "progress line"),
+      {
+        id: "tlssmall",
+        title: `(j) TLS: ${small.paths.length} x ${f2(smallSize / 1e6)} MB CT, 1 association`,
+        files: small.paths.length,
+        bytes: small.bytes,
+        reps: opts.reps,
+        sink: "tls",
+        jobs: (port) => tlsJobs(port, [smallDir], small.paths.length),
+      },
+      tlsBigScenario("tlsbig", "(k)", "plain sinks", "tls", "tuned"),
+      tlsBigScenario(
+        "tlsbigreuse",
+        "(k2)",
+        "sinks reusing their memory",
+        "tls-reuse",
+        "tuned-reuse",
+      ),
     );
     const scenarios = allScenarios.filter((sc) => want(sc.id));
 
@@ -1201,31 +1270,48 @@ async function main(): Promise<number> {
 
     const summaries: Summary[] = [];
     const extra = new Map<Scenario["sink"], Sink>();
+    const sinkFor = async (kind: Scenario["sink"]): Promise<Sink> => {
+      if (kind === "tuned") return tuned;
+      let s = extra.get(kind);
+      if (!s) {
+        const tls = kind === "tls" || kind === "tls-reuse";
+        const reuse = kind === "tuned-reuse" || kind === "tls-reuse";
+        s = await startSink(
+          shim,
+          reuse || tls,
+          kind === "nagle-fork",
+          reuse,
+          tls ? TLS_SINK_ARGS : [],
+        );
+        sinks.push(s);
+        extra.set(kind, s);
+        log(
+          `bench: sink storescp ${s.fork ? "--fork " : ""}${tls ? "+tls " : ""}--ignore on ` +
+            `127.0.0.1:${s.port} ` +
+            (reuse
+              ? `(TCP_NODELAY=1, GLIBC_TUNABLES=${REUSE_TUNABLES})`
+              : s.tuned
+              ? "(TCP_NODELAY=1)"
+              : "(Nagle)"),
+        );
+      }
+      return s;
+    };
+    const warm = new Set<Sink>();
     for (const sc of scenarios) {
-      let sink = tuned;
-      if (sc.sink !== "tuned") {
-        let s = extra.get(sc.sink);
-        if (!s) {
-          const reuse = sc.sink === "tuned-reuse";
-          s = await startSink(shim, reuse, sc.sink === "nagle-fork", reuse);
-          sinks.push(s);
-          extra.set(sc.sink, s);
-          log(
-            `bench: sink storescp ${s.fork ? "--fork " : ""}--ignore on 127.0.0.1:${s.port} ` +
-              (reuse ? `(TCP_NODELAY=1, GLIBC_TUNABLES=${REUSE_TUNABLES})` : "(Nagle)"),
-          );
-          if (reuse) {
-            // Unmeasured: the first data set faults the sink's buffer in, once.
-            for (const job of sc.jobs(s.port)) {
-              await measure("warm-up", job, tmp, { files: sc.files, bytes: sc.bytes });
-            }
-          }
+      const sink = await sinkFor(sc.sink);
+      const also = sc.alsoSink ? await sinkFor(sc.alsoSink) : sink;
+      if ([sink, also].some((s) => s.reuse && !warm.has(s))) {
+        // Unmeasured: the first data set faults a reusing sink's buffer in, once.
+        for (const job of sc.jobs(sink.port, also.port)) {
+          await measure("warm-up", job, tmp, { files: sc.files, bytes: sc.bytes });
         }
-        sink = s;
+        warm.add(sink);
+        warm.add(also);
       }
       const runs = new Map<Client, Run[]>();
       for (let rep = 0; rep < sc.reps; rep++) {
-        const jobs = sc.jobs(sink.port);
+        const jobs = sc.jobs(sink.port, also.port);
         if (rep % 2 === 1) jobs.reverse();
         for (const job of jobs) {
           const r = await measure(sc.id, job, tmp, { files: sc.files, bytes: sc.bytes });

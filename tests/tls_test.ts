@@ -207,6 +207,17 @@ Deno.test("TLS: our key not matching our certificate, and unreadable or non-PEM 
         "bad-pem",
         /certificate 1 in CA certificate text 1 cannot be read/,
       ],
+      [
+        // Well-formed DER, but a certificate where the key should be: found when node:tls
+        // refuses it, by the deep check.
+        {
+          caFiles: [c.ca],
+          certFile: c.clientCert,
+          key: (await Deno.readTextFile(c.clientCert)).replaceAll("CERTIFICATE", "PRIVATE KEY"),
+        },
+        "bad-pem",
+        /^TLS: the private key in the private key file given cannot be read: /,
+      ],
     ];
     for (const [tls, kind, words] of cases) {
       assertRefused(await send(scp, paths, tls), 1, kind, words);

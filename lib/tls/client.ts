@@ -23,6 +23,7 @@ import {
   type TlsErrorContext,
 } from "./errors.ts";
 import { type LoadedTls, loadTls, type TlsClientOptions } from "./options.ts";
+import { checkKeyPair } from "./pem.ts";
 import { SocketTransport } from "./socket.ts";
 
 /** Loaded settings per options object: files are read once per run, not per association. */
@@ -155,6 +156,12 @@ async function viaNodeTls(
     );
   } catch (err) {
     sock.destroy();
+    // node:tls (Deno) says only "unsupported protocol" when it cannot use our certificate and
+    // key: find out why (this loads node:crypto, which the send path otherwise never needs).
+    if ((err as { code?: unknown }).code === "ERR_SSL_UNSUPPORTED_PROTOCOL" && tls.certSource) {
+      const why = await checkKeyPair(tls.certSource, tls.keySource!);
+      if (why) throw why;
+    }
     if (!connected) throw connectError(err, options);
     // node:tls words certificate problems in OpenSSL's codes (an expired certificate comes
     // out as "unable to verify the first certificate"): ask Deno's own TLS for the reason.

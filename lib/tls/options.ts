@@ -7,6 +7,7 @@
  */
 
 import { TlsError } from "./errors.ts";
+import { checkCertificatePem, checkKeyPair, checkKeyPem, type PemSource, readPem } from "./pem.ts";
 
 /**
  * How storescu speaks DICOM over TLS as a client. TLS 1.2 and 1.3 only, with the cipher suites
@@ -88,6 +89,10 @@ export interface LoadedTls {
   cert?: string;
   /** Our private key, PEM text. */
   key?: string;
+  /** Our certificate and where it came from (for messages). */
+  certSource?: PemSource;
+  /** Our key and where it came from. */
+  keySource?: PemSource;
 }
 
 /** Where Linux distributions and macOS keep the system's CA bundle, first found is used. */
@@ -118,85 +123,12 @@ export function systemCaFile(): string | undefined {
   return undefined;
 }
 
-const CERT_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
-const KEY_BLOCK = /-----BEGIN ((?:RSA |EC |ENCRYPTED )?PRIVATE KEY)-----[\s\S]+?-----END \1-----/;
-
-function shortOsError(err: unknown): string {
-  const msg = err instanceof Error ? err.message : String(err);
-  // "No such file or directory (os error 2): readfile 'x'" → "No such file or directory"
-  return msg.replace(/ \(os error \d+\).*$/, "").replace(/: (readfile|open) '.*'$/, "");
-}
-
-function readPem(path: string, what: string): string {
-  try {
-    return Deno.readTextFileSync(path);
-  } catch (err) {
-    throw new TlsError("bad-pem", `TLS: cannot read ${what} ${path}: ${shortOsError(err)}`, {
-      cause: err,
-    });
-  }
-}
-
-type Crypto = typeof import("node:crypto");
-
-/** Parses every certificate of `pem`; throws a "bad-pem" TlsError naming `source`. */
-function checkCertificates(
-  crypto: Crypto,
-  pem: string,
-  source: string,
-): InstanceType<Crypto["X509Certificate"]>[] {
-  const blocks = pem.match(CERT_BLOCK) ?? [];
-  if (blocks.length === 0) {
-    throw new TlsError(
-      "bad-pem",
-      `TLS: ${source} holds no PEM certificate ("-----BEGIN CERTIFICATE-----")`,
-    );
-  }
-  return blocks.map((b, i) => {
-    try {
-      return new crypto.X509Certificate(b);
-    } catch (err) {
-      throw new TlsError(
-        "bad-pem",
-        `TLS: certificate ${i + 1} in ${source} cannot be read: ${shortOsError(err)}`,
-        { cause: err },
-      );
-    }
-  });
-}
-
-function checkKey(crypto: Crypto, pem: string, source: string) {
-  const m = pem.match(KEY_BLOCK);
-  if (!m) {
-    throw new TlsError(
-      "bad-pem",
-      `TLS: ${source} holds no PEM private key ("-----BEGIN PRIVATE KEY-----")`,
-    );
-  }
-  if (m[1].startsWith("ENCRYPTED")) {
-    throw new TlsError(
-      "bad-pem",
-      `TLS: the private key in ${source} is encrypted; give it unencrypted ` +
-        "(openssl pkey -in KEY -out PLAIN)",
-    );
-  }
-  try {
-    return crypto.createPrivateKey(m[0]);
-  } catch (err) {
-    throw new TlsError(
-      "bad-pem",
-      `TLS: the private key in ${source} cannot be read: ${shortOsError(err)}`,
-      { cause: err },
-    );
-  }
-}
-
 /** The PEM text of a certificate or key given either way, with the name to call it by. */
 function material(
   file: string | undefined,
   text: string | undefined,
   what: string,
-): { pem: string; source: string } | undefined {
+): PemSource | undefined {
   if (file !== undefined) return { pem: readPem(file, what), source: file };
   if (text !== undefined) return { pem: text, source: `the ${what} given` };
   return undefined;
@@ -204,12 +136,14 @@ function material(
 
 /**
  * Reads and checks TLS settings: every CA file (or the system's bundle when none is given), our
- * certificate and key (which must match). Throws a {@link TlsError} of kind `"bad-pem"` or
- * `"key-mismatch"` naming the file.
+ * certificate and key, each well-formed PEM (base64 of DER). For a server (our SCP) the key
+ * must also belong to the certificate; a client checks that with {@link checkKeyPair} only when
+ * its handshake fails, sparing the send path `node:crypto`'s loading time. Throws a
+ * {@link TlsError} of kind `"bad-pem"` or `"key-mismatch"` naming the file.
  *
  * @example
  * ```ts ignore
- * import { loadTls } from "./options.ts";
+ * import { loadTls } from "jsr:@x/storescu/association";
  * const loaded = await loadTls({ caFiles: ["ca.pem"], certFile: "me.pem", keyFile: "me.key" });
  * loaded.caCerts.length; // 1
  * ```
@@ -218,7 +152,7 @@ export async function loadTls(
   options: TlsClientOptions | TlsServerOptions,
   role: "client" | "server" = "client",
 ): Promise<LoadedTls> {
-  const cas: { pem: string; source: string }[] = [];
+  const cas: PemSource[] = [];
   for (const f of options.caFiles ?? []) {
     cas.push({ pem: readPem(f, "the CA certificate file"), source: f });
   }
@@ -238,18 +172,13 @@ export async function loadTls(
         : `TLS: the private key ${key!.source} needs its certificate (--tls-cert)`,
     );
   }
-  if (cas.length > 0 || cert) {
-    const crypto = await import("node:crypto");
-    for (const ca of cas) checkCertificates(crypto, ca.pem, ca.source);
-    if (cert && key) {
-      const [leaf] = checkCertificates(crypto, cert.pem, cert.source);
-      const privateKey = checkKey(crypto, key.pem, key.source);
-      if (!leaf.checkPrivateKey(privateKey)) {
-        throw new TlsError(
-          "key-mismatch",
-          `TLS: the private key ${key.source} does not belong to the certificate ${cert.source}`,
-        );
-      }
+  for (const ca of cas) checkCertificatePem(ca);
+  if (cert && key) {
+    checkCertificatePem(cert);
+    checkKeyPem(key);
+    if (role === "server") {
+      const e = await checkKeyPair(cert, key);
+      if (e) throw e;
     }
   }
   const caCerts = cas.map((c) => c.pem);
@@ -263,5 +192,5 @@ export async function loadTls(
       }
     }
   }
-  return { caCerts, cert: cert?.pem, key: key?.pem };
+  return { caCerts, cert: cert?.pem, key: key?.pem, certSource: cert, keySource: key };
 }
