@@ -10,7 +10,7 @@ import { listenStorageScp, type ScpOptions, type StorageScp } from "../lib/scp.t
 import { TlsError, type TlsErrorKind } from "../lib/tls/errors.ts";
 import type { TlsClientOptions } from "../lib/tls/options.ts";
 import { connect } from "../lib/transport.ts";
-import { testCerts } from "./tls_certs.ts";
+import { type TestCerts, testCerts } from "./tls_certs.ts";
 import { repoRoot, writeCtFiles } from "./peers.ts";
 
 async function files(count: number): Promise<string[]> {
@@ -47,6 +47,14 @@ async function send(
     },
   });
   return { report, failures };
+}
+
+/** The same trust on both client paths: server-only (Deno's TLS) and mutual (node:tls). */
+function bothPaths(c: TestCerts): TlsClientOptions[] {
+  return [
+    { caFiles: [c.ca] },
+    { caFiles: [c.ca], certFile: c.clientCert, keyFile: c.clientKey },
+  ];
 }
 
 /** Every file not sent, for the one reason `kind`, whose words include `words`. */
@@ -111,12 +119,7 @@ Deno.test("TLS: the peer's certificate untrusted, expired, or for another name",
       "untrusted-certificate",
       /is not trusted/,
     );
-    for (
-      const tls of [
-        { caFiles: [c.ca] },
-        { caFiles: [c.ca], certFile: c.clientCert, keyFile: c.clientKey },
-      ]
-    ) {
+    for (const tls of bothPaths(c)) {
       assertRefused(
         await send(scp, paths, { ...tls, serverName: "pacs.example.org" }),
         2,
@@ -126,12 +129,7 @@ Deno.test("TLS: the peer's certificate untrusted, expired, or for another name",
     }
   });
   await withScp({ tls: { certFile: c.expiredCert, keyFile: c.expiredKey } }, async (scp) => {
-    for (
-      const tls of [
-        { caFiles: [c.ca] },
-        { caFiles: [c.ca], certFile: c.clientCert, keyFile: c.clientKey },
-      ]
-    ) {
+    for (const tls of bothPaths(c)) {
       assertRefused(
         await send(scp, paths, tls),
         2,
@@ -240,12 +238,7 @@ Deno.test("TLS: plain DICOM to a TLS port, and TLS to a plain DICOM port, name t
   });
   // Our plain SCP answers a ClientHello with an A-ABORT.
   await withScp({}, async (scp) => {
-    for (
-      const tls of [
-        { caFiles: [c.ca] },
-        { caFiles: [c.ca], certFile: c.clientCert, keyFile: c.clientKey },
-      ]
-    ) {
+    for (const tls of bothPaths(c)) {
       assertRefused(
         await send(scp, paths, tls),
         1,
