@@ -12,7 +12,9 @@ import {
   type Timeouts,
 } from "./association.ts";
 import { buildAssociateRQ } from "./acse.ts";
-import { type ConnectOptions, connectTcp, type Transport } from "./transport.ts";
+import { connect, type ConnectOptions, type Transport } from "./transport.ts";
+import type { TlsClientOptions } from "./tls/options.ts";
+import { type UserIdentityRequest, userIdentitySubItem } from "./user_identity.ts";
 import { type CEchoRQ, type CEchoRSP, encodeCommand } from "./dimse/messages.ts";
 import { EXPLICIT_VR_LE, IMPLICIT_VR_LE, VERIFICATION_SOP_CLASS } from "./uids.ts";
 import { NoAcceptedContextsError } from "./send/types.ts";
@@ -36,7 +38,11 @@ export interface EchoOptions {
   onEvent?: (event: EchoEvent) => void;
   /** The association's PDU/DIMSE events (the `-d` dumps). */
   associationListener?: AssociationListener;
-  /** Opens the byte pipe (default: TCP). */
+  /** DICOM over TLS, as for `storeFiles` (default: plain TCP). */
+  tls?: TlsClientOptions;
+  /** A user identity sent in the association request, as for `storeFiles`. */
+  userIdentity?: UserIdentityRequest;
+  /** Opens the byte pipe (default: TCP, or TLS when `tls` is set). */
   connect?: (options: ConnectOptions) => Promise<Transport>;
 }
 
@@ -93,10 +99,12 @@ export async function echo(options: EchoOptions): Promise<EchoResult> {
   const maxPduLength = options.maxPduLength ?? 16382;
   emit({ type: "association-requesting" });
   const started = performance.now();
-  const transport = await (options.connect ?? connectTcp)({
+  const userIdentity = options.userIdentity && userIdentitySubItem(options.userIdentity);
+  const transport = await (options.connect ?? connect)({
     hostname: options.address,
     port: options.port,
     timeoutSeconds: timeouts.network,
+    tls: options.tls,
   });
   const rq = buildAssociateRQ({
     callingAeTitle: options.callingAeTitle ?? "STORESCU",
@@ -107,6 +115,7 @@ export async function echo(options: EchoOptions): Promise<EchoResult> {
       transferSyntaxes: [IMPLICIT_VR_LE, EXPLICIT_VR_LE],
     }],
     maxPduLength,
+    userIdentity,
   });
   const assoc = await Association.request(transport, rq, {
     timeouts,

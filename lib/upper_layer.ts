@@ -27,4 +27,5 @@ export { connectTls } from "./tls/client.ts";
 export { listenTls } from "./tls/server.ts";
 export * from "./tls/errors.ts";
 export * from "./tls/options.ts";
+export type { PemSource } from "./tls/pem.ts";
 export * from "./user_identity.ts";

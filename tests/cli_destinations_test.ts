@@ -86,7 +86,7 @@ Deno.test("parseDestination: every problem is one line naming the file, the entr
   assert.equal(
     problem(file({ pacs: { host: "x", port: 104, aet: "ME" } })),
     "d.json: destination 'pacs': unknown field 'aet' (known: host, port, calledAeTitle, " +
-      "callingAeTitle, description)",
+      "callingAeTitle, description, tls, identity)",
   );
   assert.equal(
     problem(file({ pacs: { port: 104 } })),
@@ -111,15 +111,86 @@ Deno.test("parseDestination: every problem is one line naming the file, the entr
   );
 });
 
-Deno.test("parseDestination: TLS and identity settings are refused, never ignored", () => {
+Deno.test("parseDestination: TLS and identity settings, checked field by field", () => {
+  const d = parseDestination(
+    file({
+      pacs: {
+        host: "x",
+        port: 2762,
+        tls: { ca: ["a.pem", "b.pem"], cert: "me.pem", key: "me.key", serverName: "pacs" },
+        identity: { username: "u", passwordFile: "pw", response: true },
+      },
+    }),
+    "pacs",
+    "d.json",
+  );
+  assert.deepEqual(d.tls, {
+    ca: ["a.pem", "b.pem"],
+    cert: "me.pem",
+    key: "me.key",
+    serverName: "pacs",
+  });
   assert.equal(
-    problem(file({ pacs: { host: "x", port: 2762, tls: { ca: "ca.pem" } } })),
-    "d.json: destination 'pacs': 'tls': TLS settings are not supported by this version",
+    parseDestination(file({ p: { host: "x", port: 1, tls: true } }), "p", "d").tls,
+    true,
   );
   assert.equal(
-    problem(file({ pacs: { host: "x", port: 104, identity: { username: "u" } } })),
-    "d.json: destination 'pacs': 'identity': user identity negotiation settings are not " +
-      "supported by this version",
+    problem(file({ pacs: { host: "x", port: 2762, tls: { ca: 5 } } })),
+    "d.json: destination 'pacs': tls .ca must be a file name or a list of them, not object {\"ca\":5}",
+  );
+  assert.equal(
+    problem(file({ pacs: { host: "x", port: 2762, tls: { verify: false } } })),
+    "d.json: destination 'pacs': tls has unknown field 'verify' (known: ca, cert, key, " +
+      'serverName, insecure), not object {"verify":false}',
+  );
+  assert.equal(
+    problem(file({ pacs: { host: "x", port: 104, identity: { password: "s3cret" } } })),
+    "d.json: destination 'pacs': identity has unknown field 'password' (known: username, " +
+      "passwordFile, kerberosFile, samlFile, jwtFile, response), not object " +
+      '{"password":"s3cret"}',
+  );
+});
+
+Deno.test("--dest with TLS and an identity: files from the destination's folder, options override", async () => {
+  const { applyDestination } = await import("../lib/cli/destinations.ts");
+  const dir = await Deno.makeTempDir({ prefix: "storescu-dest-" });
+  await Deno.writeTextFile(
+    `${dir}/d.json`,
+    file({
+      pacs: {
+        host: "127.0.0.1",
+        port: 2762,
+        tls: { ca: "ca.pem", cert: "/etc/me.pem", key: "me.key" },
+        identity: { username: "u", passwordFile: "pw", response: true },
+      },
+      half: { host: "h", port: 1, identity: { passwordFile: "pw" } },
+    }),
+  );
+  const o = parseArgs(["--dest", "pacs", "--config", `${dir}/d.json`, "a.dcm"]);
+  applyDestination(o);
+  assert.deepEqual(
+    [o.tls, o.tlsCa, o.tlsCert, o.tlsKey, o.user, o.passwordFile, o.userResponse],
+    [true, [`${dir}/ca.pem`], "/etc/me.pem", `${dir}/me.key`, "u", `${dir}/pw`, true],
+  );
+  const own = parseArgs([
+    "--dest",
+    "pacs",
+    "--config",
+    `${dir}/d.json`,
+    "--tls-ca",
+    "other.pem",
+    "--jwt-file",
+    "t",
+    "a.dcm",
+  ]);
+  applyDestination(own);
+  assert.deepEqual([own.tlsCa, own.user, own.jwtFile], [["other.pem"], undefined, "t"]);
+  const bad = parseArgs(["--dest", "half", "--config", `${dir}/d.json`, "a.dcm"]);
+  assert.throws(
+    () => applyDestination(bad),
+    (e: Error) =>
+      e instanceof DestinationError &&
+      e.message === `${dir}/d.json: destination 'half': argument --password-file: needs --user`,
   );
 });
 

@@ -295,3 +295,37 @@ Deno.test("Orthanc with DicomTlsEnabled (mutual TLS): every file stored, by us a
     await orthanc.stop();
   }
 });
+
+Deno.test("DCMTK storescp +tls: a destination with TLS (files beside it) and --echo over TLS", async () => {
+  const c = await testCerts();
+  const dir = await ctDir(3);
+  await withStorescp(tlsArgs(c, "-rc"), async (scp) => {
+    await Deno.writeTextFile(
+      `${c.dir}/destinations.json`,
+      JSON.stringify({
+        destinations: {
+          secure: {
+            host: "127.0.0.1",
+            port: scp.port,
+            tls: { ca: "ca.pem", cert: "client.pem", key: "client.key" },
+            identity: { username: "alice" },
+          },
+        },
+      }),
+    );
+    const r = await runCli([
+      "--dest",
+      "secure",
+      "--config",
+      `${c.dir}/destinations.json`,
+      "--echo",
+      dir,
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.lines[0], /^Echo: 127\.0\.0\.1:\d+ \(ANY-SCP\) answered Success in [\d.]+ ms$/);
+    assert.equal(r.lines.at(-1), "Summary: 3 files: 3 success, 0 warning, 0 failed, 0 not sent");
+    const plain = await runCli(["--echo", "127.0.0.1", String(scp.port)]);
+    assert.equal(plain.code, 1);
+    assert.match(plain.lines[0], /^E: Echo failed: .*expects DICOM over TLS.*; use --tls$/);
+  });
+});

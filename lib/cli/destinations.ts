@@ -6,10 +6,20 @@
  * {
  *   "destinations": {
  *     "pacs": { "host": "10.0.0.5", "port": 104, "calledAeTitle": "PACS", "callingAeTitle": "ME" },
- *     "research": { "host": "research.example.org", "port": 11112 }
+ *     "research": { "host": "research.example.org", "port": 11112 },
+ *     "cloud": {
+ *       "host": "dicom.cloud.example", "port": 2762,
+ *       "tls": { "ca": "cloud-ca.pem", "cert": "me.pem", "key": "me.key" },
+ *       "identity": { "username": "me", "passwordFile": "cloud-password", "response": true }
+ *     }
  *   }
  * }
  * ```
+ *
+ * `tls` is `true` or the `--tls-*` options by name (`ca`: one file or several, `cert`, `key`,
+ * `serverName`, `insecure`); `identity` the user identity options (`username`, `passwordFile`,
+ * `kerberosFile`, `samlFile`, `jwtFile`, `response`). Relative file names are taken from the
+ * destinations file's folder.
  *
  * The file is `--config FILE`, else `$XDG_CONFIG_HOME/storescu/destinations.json`, else
  * `$HOME/.config/storescu/destinations.json` (finding the default needs `--allow-env` for those
@@ -20,7 +30,7 @@
  */
 
 import { AeTitleError, validateAeTitle } from "../acse.ts";
-import type { CliOptions } from "./options.ts";
+import { checkSecureOptions, type CliOptions } from "./options.ts";
 
 /** A destination as the file describes it. */
 export interface Destination {
@@ -34,6 +44,40 @@ export interface Destination {
   callingAeTitle?: string;
   /** Free text, for people reading the file. */
   description?: string;
+  /** DICOM over TLS: `true`, or the `--tls-*` settings. */
+  tls?: true | DestinationTls;
+  /** A user identity (the `--user`... options). */
+  identity?: DestinationIdentity;
+}
+
+/** A destination's TLS settings (file names relative to the destinations file). */
+export interface DestinationTls {
+  /** `--tls-ca`: one CA file or several. */
+  ca?: string | string[];
+  /** `--tls-cert`. */
+  cert?: string;
+  /** `--tls-key`. */
+  key?: string;
+  /** `--tls-server-name`. */
+  serverName?: string;
+  /** `--tls-insecure`. */
+  insecure?: boolean;
+}
+
+/** A destination's user identity (secrets stay in their own files). */
+export interface DestinationIdentity {
+  /** `--user`. */
+  username?: string;
+  /** `--password-file`. */
+  passwordFile?: string;
+  /** `--kerberos-file`. */
+  kerberosFile?: string;
+  /** `--saml-file`. */
+  samlFile?: string;
+  /** `--jwt-file`. */
+  jwtFile?: string;
+  /** `--user-response`. */
+  response?: boolean;
 }
 
 /** A destinations file or entry that can't be used (exit status 2). */
@@ -64,6 +108,45 @@ const isAeTitle: Check = (v) => {
   }
 };
 
+/** Checks an object's keys against `fields`: the first problem, or undefined. */
+function objectOf(fields: Record<string, Check>): Check {
+  return (v) => {
+    if (typeof v !== "object" || v === null || Array.isArray(v)) return "must be an object";
+    for (const [key, value] of Object.entries(v)) {
+      const check = fields[key];
+      if (!check) return `has unknown field '${key}' (known: ${Object.keys(fields).join(", ")})`;
+      const problem = check(value);
+      if (problem) return `.${key} ${problem}`;
+    }
+    return undefined;
+  };
+}
+
+const isBoolean: Check = (v) => typeof v === "boolean" ? undefined : "must be true or false";
+
+const isFiles: Check = (v) =>
+  isString(v) === undefined ||
+    (Array.isArray(v) && v.length > 0 && v.every((x) => isString(x) === undefined))
+    ? undefined
+    : "must be a file name or a list of them";
+
+const TLS_FIELDS: Record<string, Check> = {
+  ca: isFiles,
+  cert: isString,
+  key: isString,
+  serverName: isString,
+  insecure: isBoolean,
+};
+
+const IDENTITY_FIELDS: Record<string, Check> = {
+  username: isString,
+  passwordFile: isString,
+  kerberosFile: isString,
+  samlFile: isString,
+  jwtFile: isString,
+  response: isBoolean,
+};
+
 /** The fields a destination may have, with their checks. New settings are one line here. */
 const FIELDS: Record<string, Check> = {
   host: isString,
@@ -74,16 +157,15 @@ const FIELDS: Record<string, Check> = {
   calledAeTitle: isAeTitle,
   callingAeTitle: isAeTitle,
   description: (v) => typeof v === "string" ? undefined : "must be a string",
+  tls: (v) => v === true ? undefined : objectOf(TLS_FIELDS)(v),
+  identity: objectOf(IDENTITY_FIELDS),
 };
 
 /**
  * Settings that belong in a destination but that this version can't apply yet: refused rather
  * than ignored, so that a destination asking for TLS is never used in the clear.
  */
-const NOT_YET: Record<string, string> = {
-  tls: "TLS",
-  identity: "user identity negotiation",
-};
+const NOT_YET: Record<string, string> = {};
 
 /** Top-level keys of the file besides `destinations`. */
 const TOP_LEVEL = new Set(["destinations", "$schema"]);
@@ -242,5 +324,44 @@ export function applyDestination(opts: CliOptions): string | undefined {
   if (d.callingAeTitle !== undefined && !given.has("callingAet")) {
     opts.callingAet = d.callingAeTitle;
   }
+  const dir = path.includes("/") ? path.slice(0, path.lastIndexOf("/") + 1) : "";
+  const file = (f: string) => f.startsWith("/") || f === "-" ? f : `${dir}${f}`;
+  if (d.tls !== undefined) applyTls(opts, d.tls === true ? {} : d.tls, given, file);
+  // An identity on the command line replaces the destination's as a whole.
+  const own = ["user", "kerberosFile", "samlFile", "jwtFile"].some((k) => given.has(k));
+  if (d.identity !== undefined && !own) {
+    const id = d.identity;
+    opts.user = id.username;
+    opts.passwordFile = id.passwordFile === undefined ? undefined : file(id.passwordFile);
+    opts.kerberosFile = id.kerberosFile === undefined ? undefined : file(id.kerberosFile);
+    opts.samlFile = id.samlFile === undefined ? undefined : file(id.samlFile);
+    opts.jwtFile = id.jwtFile === undefined ? undefined : file(id.jwtFile);
+    opts.userResponse ||= id.response === true;
+  }
+  try {
+    checkSecureOptions(opts);
+  } catch (err) {
+    throw new DestinationError(`${path}: destination '${opts.dest}': ${(err as Error).message}`);
+  }
   return path;
+}
+
+/** TLS from a destination: on, and each setting unless the command line gave it. */
+function applyTls(
+  opts: CliOptions,
+  t: DestinationTls,
+  given: ReadonlySet<string>,
+  file: (f: string) => string,
+): void {
+  // A destination that asks for TLS is never used in the clear: there is no option to undo it.
+  opts.tls = true;
+  if (t.ca !== undefined && !given.has("tlsCa")) {
+    opts.tlsCa = (typeof t.ca === "string" ? [t.ca] : t.ca).map(file);
+  }
+  if (t.cert !== undefined && !given.has("tlsCert")) opts.tlsCert = file(t.cert);
+  if (t.key !== undefined && !given.has("tlsKey")) opts.tlsKey = file(t.key);
+  if (t.serverName !== undefined && !given.has("tlsServerName")) {
+    opts.tlsServerName = t.serverName;
+  }
+  if (t.insecure === true) opts.tlsInsecure = true;
 }

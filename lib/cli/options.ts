@@ -276,7 +276,8 @@ export function parseArgs(args: string[]): CliOptions {
     }
   }
   if (opts.retryDelay < 0) throw new UsageError(`argument --retry-delay: must be 0 or more`);
-  checkSecureOptions(opts);
+  // With --dest the destination may add TLS or an identity: checked once it has (destinations.ts).
+  if (opts.dest === undefined) checkSecureOptions(opts);
   opts.paths = rest;
   for (const p of opts.patterns) {
     try {
@@ -315,8 +316,23 @@ function peerPositionals(opts: CliOptions, positionals: string[]): string[] {
   return positionals.slice(2);
 }
 
-/** `--tls-*` and user identity options that only make sense with another one. */
-function checkSecureOptions(opts: CliOptions): void {
+/**
+ * Checks the `--tls-*` and user identity options that only make sense with another one (also
+ * after a destination filled them in).
+ *
+ * @example
+ * ```ts
+ * import { checkSecureOptions, parseArgs } from "./options.ts";
+ * const o = parseArgs(["pacs", "104", "a.dcm"]);
+ * o.tlsCa = ["ca.pem"];
+ * try {
+ *   checkSecureOptions(o);
+ * } catch (e) {
+ *   (e as Error).message; // "argument --tls-ca: needs --tls"
+ * }
+ * ```
+ */
+export function checkSecureOptions(opts: CliOptions): void {
   const tlsGiven: [string, unknown][] = [
     ["--tls-ca", opts.tlsCa.length > 0 || undefined],
     ["--tls-cert", opts.tlsCert],
