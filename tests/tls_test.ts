@@ -72,7 +72,13 @@ function assertRefused(
   assert.ok(!e.message.includes("\n"));
   assert.equal(r.report.noAssociation, true);
   assert.equal(r.report.associations, 0);
-  assert.deepEqual(r.report.counts, { success: 0, warning: 0, failure: 0, "not-sent": count });
+  assert.deepEqual(r.report.counts, {
+    success: 0,
+    warning: 0,
+    failure: 0,
+    "not-sent": count,
+    skipped: 0,
+  });
   for (const f of r.report.results) assert.equal(f.reason, e.message);
 }
 
@@ -81,7 +87,13 @@ Deno.test("TLS: server-only (Deno's own TLS) and mutual TLS (node:tls) store eve
   const paths = await files(20);
   await withScp({ tls: { certFile: c.serverCert, keyFile: c.serverKey } }, async (scp) => {
     const r = await send(scp, paths, { caFiles: [c.ca] });
-    assert.deepEqual(r.report.counts, { success: 20, warning: 0, failure: 0, "not-sent": 0 });
+    assert.deepEqual(r.report.counts, {
+      success: 20,
+      warning: 0,
+      failure: 0,
+      "not-sent": 0,
+      skipped: 0,
+    });
     assert.equal(scp.received.length, 20);
   });
   await withScp({
@@ -93,7 +105,13 @@ Deno.test("TLS: server-only (Deno's own TLS) and mutual TLS (node:tls) store eve
       keyFile: c.clientKey,
       serverName: "localhost",
     });
-    assert.deepEqual(r.report.counts, { success: 20, warning: 0, failure: 0, "not-sent": 0 });
+    assert.deepEqual(r.report.counts, {
+      success: 20,
+      warning: 0,
+      failure: 0,
+      "not-sent": 0,
+      skipped: 0,
+    });
     assert.deepEqual(scp.received.map((o) => o.length), r.report.results.map((f) => f.bytes));
   });
 });

@@ -242,7 +242,13 @@ Deno.test("user identity against our SCP: a positive response asked for and with
   const r = await exchange({ ...alice, positiveResponse: true }, { ...isAlice, respond: false });
   assert.equal(r.received, 0);
   assert.equal(r.report.noAssociation, true);
-  assert.deepEqual(r.report.counts, { success: 0, warning: 0, failure: 0, "not-sent": 3 });
+  assert.deepEqual(r.report.counts, {
+    success: 0,
+    warning: 0,
+    failure: 0,
+    "not-sent": 3,
+    skipped: 0,
+  });
   assert.ok(r.failures[0] instanceof UserIdentityNotConfirmedError);
   assert.match(
     r.report.results[0].reason!,
