@@ -9,6 +9,8 @@
  * @module
  */
 
+import type { TranscodeSummary } from "./transcode.ts";
+
 const ROOT = decodeURIComponent(new URL("..", import.meta.url).pathname).replace(/\/$/, "");
 const CERTS = `${ROOT}/testdata/tls`;
 
@@ -53,16 +55,7 @@ export const SERVER_ONLY = "server-only TLS";
 export const PLAIN_TCP = "plain TCP, plain sink";
 
 /** One client's medians in one scenario (the fields of run.ts's summaries used here). */
-export interface TlsSummary {
-  id: string;
-  title: string;
-  client: string;
-  files: number;
-  bytes: number;
-  medianWallS: number;
-  medianCpuS: number;
-  maxRssMb: number;
-}
+export type TlsSummary = TranscodeSummary;
 
 const f2 = (x: number) => x.toFixed(2);
 const f3 = (x: number) => x.toFixed(3);

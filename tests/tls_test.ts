@@ -87,13 +87,7 @@ Deno.test("TLS: server-only (Deno's own TLS) and mutual TLS (node:tls) store eve
   const paths = await files(20);
   await withScp({ tls: { certFile: c.serverCert, keyFile: c.serverKey } }, async (scp) => {
     const r = await send(scp, paths, { caFiles: [c.ca] });
-    assert.deepEqual(r.report.counts, {
-      success: 20,
-      warning: 0,
-      failure: 0,
-      "not-sent": 0,
-      skipped: 0,
-    });
+    assert.equal(r.report.counts.success, 20, JSON.stringify(r.report.counts));
     assert.equal(scp.received.length, 20);
   });
   await withScp({
@@ -105,13 +99,7 @@ Deno.test("TLS: server-only (Deno's own TLS) and mutual TLS (node:tls) store eve
       keyFile: c.clientKey,
       serverName: "localhost",
     });
-    assert.deepEqual(r.report.counts, {
-      success: 20,
-      warning: 0,
-      failure: 0,
-      "not-sent": 0,
-      skipped: 0,
-    });
+    assert.equal(r.report.counts.success, 20, JSON.stringify(r.report.counts));
     assert.deepEqual(scp.received.map((o) => o.length), r.report.results.map((f) => f.bytes));
   });
 });
