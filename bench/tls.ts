@@ -78,8 +78,8 @@ export function tlsSection(summaries: TlsSummary[], ours: string): string[] {
     "KEY` (mutual TLS, on node:tls) and `--tls --tls-ca CA` (server-only, on Deno's own TLS); " +
     "DCMTK: `TCP_NODELAY=1 storescu +tls KEY CERT +cf CA [+sd]`. The repository's test-only " +
     "ECDSA P-256 certificates (testdata/tls); TLS 1.3 with AES-256-GCM was negotiated. In the " +
-    "1 GiB scenarios ours also sends over plain TCP into the plain sink of the same kind: (i) " +
-    "the sinks as they come, whose page faults set much of the pace (see (b)); (i2) sinks " +
+    "1 GiB scenarios ours also sends over plain TCP into the plain sink of the same kind: (k) " +
+    "the sinks as they come, whose page faults set much of the pace (see (b)); (k2) sinks " +
     "reusing their memory (see (b2)), where the clients do, and encryption (ours) and " +
     "decryption (the sink's), both on this machine's 2 cores, show in full. CPU = user + system " +
     "seconds of the client process (`/usr/bin/time -v`).",
@@ -113,7 +113,7 @@ export function tlsSection(summaries: TlsSummary[], ours: string): string[] {
         `${r <= 1 ? "yes" : "**no**"} |`,
     );
   }
-  // The issue's set-up, `storescp +tls --ignore` as it comes, is the target; (i2), where the
+  // The issue's set-up, `storescp +tls --ignore` as it comes, is the target; (k2), where the
   // clients set the pace, is shown for reference.
   for (const [id, target] of [["tlsbig", true], ["tlsbigreuse", false]] as const) {
     const [t, p] = [get(id, ours), get(id, `${ours} (${PLAIN_TCP})`)];
