@@ -34,13 +34,13 @@ Deno.test("fuzz: the seed vectors decode", () => {
   for (const v of seedVectors()) assert.equal(fuzzDecode(v), undefined);
 });
 
+// No timed assertions here: how fast the fuzzing runs is not what these tests pin (a loaded
+// machine took twice as long), only that nothing but PduError escapes and every run ends.
 Deno.test("fuzz: 100,000 mutated PDUs into decodePdu and PduReader raise only PduError", async () => {
-  const t0 = performance.now();
   const report = await runFuzz({ seed: 0x5eed, count: 100_000, readerEvery: 1, maxFindings: 5 });
   assert.deepEqual(report.findings, [], show(report.findings));
   assert.equal(report.decoded, 100_000);
   assert.equal(report.readerStreams, 100_000);
-  assert.ok(performance.now() - t0 < 10_000, `took ${performance.now() - t0} ms`);
 });
 
 Deno.test("fuzz: a second seed, streams of four inputs", async () => {
@@ -49,13 +49,11 @@ Deno.test("fuzz: a second seed, streams of four inputs", async () => {
 });
 
 Deno.test("fuzz: 2,000 mutated conversations end an acceptor Association cleanly", async () => {
-  const t0 = performance.now();
   const report = await runFuzz({ seed: 99, count: 0, associations: 2000, maxFindings: 5 });
   assert.deepEqual(report.findings, [], show(report.findings));
   // The mutations must leave enough valid to reach the DIMSE layer.
   assert.ok(report.established > 500, `only ${report.established} established`);
   assert.ok(report.messages > 200, `only ${report.messages} messages delivered`);
-  assert.ok(performance.now() - t0 < 10_000);
 });
 
 Deno.test("fuzz: an unmutated conversation is accepted and delivers its messages", async () => {
