@@ -105,7 +105,7 @@ function codec(native: NativeCodecs, kind: NativeKind): FrameCodec {
       ? "OpenJPEG 2.5.0 (WebAssembly, dcmjs-codecs 0.0.8)"
       : "OpenJPH 0.18.2 (WebAssembly, dcmjs-codecs 0.0.8)",
     decodedColour,
-    decode(frame: Uint8Array, image: ImageInfo): Uint8Array {
+    decode(frame: Uint8Array, image: ImageInfo, into?: Uint8Array): Uint8Array {
       checkDecodable(kind, image);
       // The library sizes its output from the data set's Rows and Columns and reads that many
       // samples whatever the codestream holds: check them first.
@@ -132,7 +132,7 @@ function codec(native: NativeCodecs, kind: NativeKind): FrameCodec {
       // caller checks the length against the frame.
       let pixels: Uint8Array;
       try {
-        pixels = native.decode(kind, frame, image).pixels;
+        pixels = native.decode(kind, frame, image, {}, into).pixels;
       } catch (e) {
         wrap(e, `${label} decoding`);
       }

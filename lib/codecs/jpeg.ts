@@ -45,7 +45,7 @@ export async function loadJpegCodec(): Promise<FrameCodec> {
   return {
     name: "IJG libjpeg 6b 8/12/16-bit (WebAssembly, dcmjs-codecs 0.0.8)",
     decodedColour,
-    decode(frame: Uint8Array, image: ImageInfo): Uint8Array {
+    decode(frame: Uint8Array, image: ImageInfo, into?: Uint8Array): Uint8Array {
       const h = readJpegHeader(frame);
       if (h.rows !== image.rows || h.columns !== image.columns) {
         throw new CodecError(
@@ -70,7 +70,8 @@ export async function loadJpegCodec(): Promise<FrameCodec> {
       const convert = image.samplesPerPixel === 3 &&
         CONVERTED.has(image.photometricInterpretation);
       try {
-        return native.decode("Jpeg", frame, image, { convertColorspaceToRgb: convert }).pixels;
+        return native.decode("Jpeg", frame, image, { convertColorspaceToRgb: convert }, into)
+          .pixels;
       } catch (e) {
         if (e instanceof NativeCodecError) throw new CodecError("corrupt", `JPEG: ${e.message}`);
         throw e;

@@ -54,7 +54,7 @@ export async function loadJpegLsCodec(): Promise<FrameCodec> {
   return {
     name: "CharLS 2.3.4 (WebAssembly, dcmjs-codecs 0.0.8)",
     decodedColour: colourOf,
-    decode(frame: Uint8Array, image: ImageInfo): Uint8Array {
+    decode(frame: Uint8Array, image: ImageInfo, into?: Uint8Array): Uint8Array {
       checkImage(image);
       const h = readJpegHeader(frame);
       if (h.sof !== 0xfff7) throw new CodecError("corrupt", "not a JPEG-LS stream (no SOF55)");
@@ -78,7 +78,7 @@ export async function loadJpegLsCodec(): Promise<FrameCodec> {
       }
       let pixels: Uint8Array;
       try {
-        pixels = native.decode("JpegLs", frame, image).pixels;
+        pixels = native.decode("JpegLs", frame, image, {}, into).pixels;
       } catch (e) {
         wrap(e, "decoding");
       }

@@ -190,14 +190,16 @@ export class NativeCodecs {
   }
 
   /**
-   * Decodes one frame; returns the decoded bytes as the library laid them out, with the
-   * photometric interpretation and planar configuration it reports.
+   * Decodes one frame; returns the decoded bytes as the library laid them out (copied into
+   * `into` when it is large enough, else into a new array), with the photometric
+   * interpretation and planar configuration it reports.
    */
   decode(
     kind: NativeKind,
     encoded: Uint8Array,
     image: NativeImage,
     options: NativeOptions = {},
+    into?: Uint8Array,
   ): { pixels: Uint8Array; photometricInterpretation: string; planarConfiguration: number } {
     return this.#guard((x) => {
       const ctx = this.#context(x, image);
@@ -207,8 +209,14 @@ export class NativeCodecs {
       new Uint8Array(x.memory.buffer, x.GetEncodedBuffer(ctx), encoded.length).set(encoded);
       x[`Decode${kind}`](ctx, params);
       const size = x.GetDecodedBufferSize(ctx);
+      const decoded = new Uint8Array(x.memory.buffer, x.GetDecodedBuffer(ctx), size);
+      let pixels: Uint8Array;
+      if (into && into.length >= size) {
+        pixels = into.subarray(0, size);
+        pixels.set(decoded);
+      } else pixels = decoded.slice();
       const result = {
-        pixels: new Uint8Array(x.memory.buffer, x.GetDecodedBuffer(ctx), size).slice(),
+        pixels,
         photometricInterpretation: PHOTOMETRIC[x.GetPhotometricInterpretation(ctx)] ?? "",
         planarConfiguration: x.GetPlanarConfiguration(ctx),
       };

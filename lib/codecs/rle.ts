@@ -42,8 +42,13 @@ function checkImage(image: ImageInfo): void {
 }
 
 /**
- * Decodes one PackBits segment (`src[from..to)`) into `out` from `at`, at most `count` bytes.
- * Returns how many bytes were produced (less than `count` when the segment ends early).
+ * Decodes one PackBits segment (`src[from..to)`) into every `stride`-th byte of `out` from
+ * `at`, `count` bytes at most. Returns how many of the `count` bytes it did not produce (the
+ * segment ended early).
+ *
+ * Written for V8's optimizing compilers: one plain loop per run kind, and nothing after the
+ * main loop that needs type feedback (a compile made in the middle of a frame's first call
+ * would otherwise have none for it and deoptimize at every return).
  */
 function unpack(
   src: Uint8Array,
@@ -52,38 +57,37 @@ function unpack(
   out: Uint8Array,
   at: number,
   count: number,
+  stride: number,
 ): number {
   let i = from;
   let o = at;
-  const end = at + count;
-  while (i < to && o < end) {
+  let left = count;
+  while (i < to && left > 0) {
     const h = src[i++];
     if (h < 128) {
-      // Literal run of h + 1 bytes (a plain loop: a subarray per run costs more).
-      const k = Math.min(h + 1, to - i, end - o);
-      for (let j = 0; j < k; j++) out[o + j] = src[i + j];
-      o += k;
-      i += k;
+      // Literal run of h + 1 bytes.
+      let k = h + 1;
+      if (k > to - i) k = to - i;
+      if (k > left) k = left;
+      left -= k;
+      for (const e = i + k; i < e; i++, o += stride) out[o] = src[i];
     } else if (h > 128) {
       // Replicate run: the next byte 257 - h times.
       if (i >= to) break;
       const v = src[i++];
-      const k = Math.min(257 - h, end - o);
-      if (k > 16) out.fill(v, o, o + k);
-      else for (let j = 0; j < k; j++) out[o + j] = v;
-      o += k;
+      let k = 257 - h;
+      if (k > left) k = left;
+      left -= k;
+      for (; k > 0; k--, o += stride) out[o] = v;
     } // h === 128 (-128): no operation.
   }
-  return o - at;
+  return left;
 }
-
-/** Scratch space for segments that don't decode straight into place. */
-let scratch = new Uint8Array(0);
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /**
  * Decodes one RLE frame into native pixel data (little-endian samples, laid out by the
- * image's Planar Configuration).
+ * image's Planar Configuration): into `into` when it is large enough (a view of it is
+ * returned), else into a new array.
  *
  * @example
  * ```ts
@@ -100,7 +104,11 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
  * decodeRleFrame(frame, image); // Uint8Array [7, 7, 7, 7]
  * ```
  */
-export function decodeRleFrame(frame: Uint8Array, image: ImageInfo): Uint8Array {
+export function decodeRleFrame(
+  frame: Uint8Array,
+  image: ImageInfo,
+  into?: Uint8Array,
+): Uint8Array {
   checkImage(image);
   if (frame.length < HEADER) {
     throw new CodecError("corrupt", `RLE: frame of ${frame.length} bytes has no 64-byte header`);
@@ -130,44 +138,25 @@ export function decodeRleFrame(frame: Uint8Array, image: ImageInfo): Uint8Array 
       throw new CodecError("corrupt", `RLE: segment ${s + 1} offset ${offsets[s]} is out of order`);
     }
   }
-  const out = new Uint8Array(frameLength(image));
+  const length = frameLength(image);
+  const out = into && into.length >= length ? into.subarray(0, length) : new Uint8Array(length);
   const bps = bytesPerSample(image);
   const spp = image.samplesPerPixel;
-  const pixels = image.bitsAllocated === 1 ? out.length : image.rows * image.columns;
+  const pixels = image.bitsAllocated === 1 ? length : image.rows * image.columns;
   const planar = image.planarConfiguration === 1;
-  const decodeSegment = (s: number, into: Uint8Array, at: number) => {
-    const n = unpack(frame, offsets[s], offsets[s + 1], into, at, pixels);
-    if (n < pixels) {
-      throw new CodecError(
-        "length",
-        `RLE: segment ${s + 1} decodes to ${n} bytes, ${pixels} expected`,
-      );
-    }
-  };
-  if (scratch.length < 2 * pixels) scratch = new Uint8Array(2 * pixels);
-  // Samples of one byte in their own plane (grey 8-bit, 1-bit, colour by plane): in place.
-  if (bps === 1 && (spp === 1 || planar)) {
-    for (let s = 0; s < segments; s++) decodeSegment(s, out, s * pixels);
-    return out;
-  }
-  // 16-bit samples in a plane: both byte segments, then one word each.
-  if (bps === 2 && (spp === 1 || planar) && LITTLE_ENDIAN) {
-    const words = new Uint16Array(out.buffer);
-    for (let sample = 0; sample < spp; sample++) {
-      decodeSegment(2 * sample, scratch, 0); // most significant bytes
-      decodeSegment(2 * sample + 1, scratch, pixels);
-      const base = sample * pixels;
-      for (let i = 0; i < pixels; i++) words[base + i] = (scratch[i] << 8) | scratch[pixels + i];
-    }
-    return out;
-  }
+  // Each segment straight into its place: segments run MSB first, samples are little endian.
   for (let s = 0; s < segments; s++) {
     const sample = Math.floor(s / bps);
-    const byte = bps - 1 - (s % bps); // segments run MSB first; samples are little endian
+    const byte = bps - 1 - (s % bps);
     const start = planar ? sample * pixels * bps + byte : sample * bps + byte;
     const stride = planar ? bps : spp * bps;
-    decodeSegment(s, scratch, 0);
-    for (let i = 0, o = start; i < pixels; i++, o += stride) out[o] = scratch[i];
+    const missing = unpack(frame, offsets[s], offsets[s + 1], out, start, pixels, stride);
+    if (missing > 0) {
+      throw new CodecError(
+        "length",
+        `RLE: segment ${s + 1} decodes to ${pixels - missing} bytes, ${pixels} expected`,
+      );
+    }
   }
   return out;
 }

@@ -80,9 +80,12 @@ export interface FrameCodec {
   /**
    * Decodes one frame of `image` (its attributes as stored) into native pixel data laid out
    * as {@link FrameCodec.decodedColour} said, {@link frameLength} bytes. Throws
-   * {@link CodecError}.
+   * {@link CodecError}. With `into` (a buffer the caller reuses from frame to frame), the
+   * codec may decode into it and return a view of it, valid until the caller reuses it: a new
+   * array per frame costs more than the decoding of a simple one (its pages are zeroed and
+   * faulted in afresh).
    */
-  decode(frame: Uint8Array, image: ImageInfo): Uint8Array;
+  decode(frame: Uint8Array, image: ImageInfo, into?: Uint8Array): Uint8Array;
   /** The colour model and layout of encoded frames (PS3.5's rules for the syntax). */
   encodedColour?(native: Colour): Colour;
   /** Encodes one native frame of `image` losslessly. Throws {@link CodecError}. */

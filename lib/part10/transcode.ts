@@ -42,6 +42,7 @@ import {
   tagString,
   UNDEFINED_LENGTH,
 } from "./encoding.ts";
+import { BufferPool } from "./buffers.ts";
 import { ConversionError } from "./errors.ts";
 import { BufferedInput, type ReadFn } from "./input.ts";
 
@@ -60,9 +61,14 @@ export interface TranscodeSpec {
 const LE: Encoding = { explicitVr: true, littleEndian: true };
 const IMPLICIT_LE: Encoding = { explicitVr: false, littleEndian: true };
 const CHUNK = 256 * 1024;
-/** A transcoder's input buffer (grown to a frame), kept for the next one; at most this big. */
+/** Buffers larger than this are not kept for the next file. */
 const SPARE_LIMIT = 64 * 1024 * 1024;
-let spare: Uint8Array | undefined;
+/**
+ * Transcoders' input buffers (grown to a compressed frame) and decoded frames, kept for the
+ * next file: two of each, for the file being sent and the one opened ahead of it.
+ */
+const inputs = new BufferPool(2, SPARE_LIMIT);
+const decoded = new BufferPool(2, SPARE_LIMIT);
 
 const SAMPLES = 0x00280002;
 const PHOTOMETRIC = 0x00280004;
@@ -156,12 +162,13 @@ class Transcoder {
   /** Colour model after transcoding, or why the codec can't deliver one. */
   #colour: Colour | CodecError | undefined;
   #extendedOffsets: number[] = [];
+  /** Where frames are decoded (taken from {@link decoded} at the first frame). */
+  #frame: Uint8Array | undefined;
   /** Set once the first frame is through (or there was no Pixel Data): what could be refused has been. */
   ready = false;
 
   constructor(read: ReadFn, spec: TranscodeSpec) {
-    this.#in = new BufferedInput(read, CHUNK, spare);
-    spare = undefined;
+    this.#in = new BufferedInput(read, CHUNK, inputs.take(CHUNK));
     this.#spec = spec;
   }
 
@@ -205,9 +212,11 @@ class Transcoder {
     try {
       yield* this.#run();
     } finally {
-      // Done with it (every chunk handed out was consumed): the next file's transcoder reuses it.
-      const b = this.#in.buffer;
-      if (b.length <= SPARE_LIMIT && b.length > (spare?.length ?? 0)) spare = b;
+      // Done with them (every chunk handed out was consumed): the next files' transcoders
+      // reuse them.
+      inputs.give(this.#in.buffer);
+      if (this.#frame) decoded.give(this.#frame);
+      this.#frame = undefined;
     }
   }
 
@@ -462,8 +471,10 @@ class Transcoder {
   #decodeFrame(frame: Uint8Array, image: ImageInfo, out: ImageInfo, index: number): Uint8Array {
     const where = image.frames > 1 ? `frame ${index + 1} of ${image.frames}: ` : "";
     let pixels: Uint8Array;
+    // Each frame is consumed before the next is decoded: one buffer serves them all.
+    this.#frame ??= decoded.take(frameLength(out));
     try {
-      pixels = this.#spec.codec.decode(frame, image);
+      pixels = this.#spec.codec.decode(frame, image, this.#frame);
     } catch (e) {
       if (e instanceof CodecError) throw new CodecError(e.code, where + e.message, { cause: e });
       throw e;
