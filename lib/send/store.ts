@@ -6,7 +6,7 @@
  */
 
 import { type Association, DataSetSourceError } from "../association.ts";
-import { chooseContext } from "../plan.ts";
+import { chooseContext, type ContextChoice } from "../plan.ts";
 import { datasetLength } from "../part10/source.ts";
 import { examinedDataset } from "../part10/file.ts";
 import { guardFileChange } from "../part10/guard.ts";
@@ -38,9 +38,43 @@ export interface InFlight {
 }
 
 /**
- * Sends one file's C-STORE-RQ and data set. Resolves the request in flight; `"skipped"` when
- * the file was ended without sending (no context, unreadable); an `Error` when the association
- * failed under it (the file's result is already recorded).
+ * A file's context chosen and its data set opened for it, or why not: no context fits, or the
+ * data set can't be opened (`error`). Nothing is emitted or recorded yet.
+ */
+export type Prepared =
+  | { choice: undefined }
+  | { choice: ContextChoice; error: unknown }
+  | { choice: ContextChoice; opened: Opened };
+
+/**
+ * Chooses the context for `f` on `assoc` and opens its data set for it (never rejects).
+ *
+ * @example
+ * ```ts ignore
+ * import { prepare } from "./store.ts";
+ * const p = await prepare(run, assoc, file);
+ * if ("opened" in p) p.opened.source.close();
+ * ```
+ */
+export async function prepare(
+  run: Run,
+  assoc: Association,
+  f: DicomFileInfo,
+  choice: ContextChoice | undefined = chooseContext(f, assoc.contexts.values(), run.policy),
+): Promise<Prepared> {
+  if (!choice) return { choice };
+  try {
+    return { choice, opened: await openChosen(assoc.contexts.values(), f, choice, run.policy) };
+  } catch (error) {
+    return { choice, error };
+  }
+}
+
+/**
+ * Sends one file's C-STORE-RQ and data set (`prepared`: its context and data set, when they
+ * were prepared ahead of its turn). Resolves the request in flight; `"skipped"` when the file
+ * was ended without sending (no context, unreadable); an `Error` when the association failed
+ * under it (the file's result is already recorded).
  *
  * @example
  * ```ts ignore
@@ -55,10 +89,11 @@ export async function sendOne(
   index: number,
   messageId: number,
   emit: Emit,
+  prepared: Promise<Prepared> = prepare(run, assoc, f),
 ): Promise<InFlight | Error | "skipped"> {
   const base = resultOf(f);
-  const choice = chooseContext(f, assoc.contexts.values(), run.policy);
-  if (!choice) {
+  const p = await prepared;
+  if (!p.choice) {
     const accepted = [...assoc.contexts.values()]
       .filter((c) => c.abstractSyntax === f.sopClassUid)
       .map((c) => c.transferSyntax);
@@ -72,13 +107,11 @@ export async function sendOne(
     run.finish({ ...base, reason: refusedReason(assoc, f, run.policy) }, undefined, emit);
     return "skipped";
   }
-  let opened: Opened;
-  try {
-    opened = await openChosen(assoc.contexts.values(), f, choice, run.policy);
-  } catch (err) {
-    run.finish({ ...base, reason: unreadableReason(err, choice.transcode) }, undefined, emit);
+  if ("error" in p) {
+    run.finish({ ...base, reason: unreadableReason(p.error, p.choice.transcode) }, undefined, emit);
     return "skipped";
   }
+  const opened = p.opened;
   const ctx = opened.choice.context;
   const transcoded = opened.transcoding?.direction;
   // Bytes kept from the examination are the file as examined: nothing can change under them.

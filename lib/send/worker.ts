@@ -10,12 +10,13 @@ import { buildAssociateRQ } from "../acse.ts";
 import { connect as openTransport, type Transport } from "../transport.ts";
 import { userIdentitySubItem } from "../user_identity.ts";
 import type { AssociationPlan } from "../plan.ts";
-import type { FileQueue, Queued } from "../queue.ts";
+import type { FileQueue } from "../queue.ts";
 import type { DicomFileInfo } from "../part10/types.ts";
 import type { CStoreRSP } from "../dimse/messages.ts";
 import { type Emit, resultOf, type Run } from "./account.ts";
 import { isTransient, reasonOf, refusedReason } from "./reasons.ts";
 import { completed, type InFlight, sendOne } from "./store.ts";
+import { putBack, takeAhead, type Taken } from "./ahead.ts";
 import { NoAcceptedContextsError } from "./types.ts";
 import { InterruptedError } from "./interrupt.ts";
 
@@ -185,8 +186,8 @@ class Sender {
   #limit: number;
   #messageId = 1;
   #inFlight = new Map<number, InFlight>();
-  /** The file taken (examined) while the peer works on the one in flight. */
-  #next: Promise<Queued | undefined> | undefined;
+  /** The file taken (examined, and opened when transcoded) while the peer works on the one in flight. */
+  #next: Promise<Taken | undefined> | undefined;
   #ended: Error | undefined;
   /** Files stored (Success or Warning status) over this association. */
   stored = 0;
@@ -208,12 +209,12 @@ class Sender {
     while (!this.#ended) {
       await this.#fill();
       if (this.#inFlight.size === 0) break;
-      if (!this.#run.interrupt.stopped) this.#next ??= this.#queue.take();
+      if (!this.#run.interrupt.stopped) this.#next ??= this.#take();
       await this.#receiveOne();
     }
     // Taken ahead but not sent: back to the queue for the next association.
     const unsent = await this.#next;
-    if (unsent) this.#queue.putBack(unsent);
+    if (unsent) await putBack(this.#queue, unsent);
     if (this.#assoc.isEstablished) {
       this.#run.emit({ type: "association-releasing" });
       await this.#assoc.release();
@@ -228,12 +229,12 @@ class Sender {
     const run = this.#run;
     const stop = run.interrupt;
     while (this.#inFlight.size < this.#limit && this.#assoc.isEstablished && !stop.stopped) {
-      const q = await (this.#next ?? this.#queue.take());
+      const q = await (this.#next ?? this.#take());
       this.#next = undefined;
       if (!q) return;
       if (!this.#assoc.isEstablished || stop.stopped) {
         // The association ended (or the run was stopped) while the file was being examined.
-        this.#queue.putBack(q);
+        await putBack(this.#queue, q);
         return;
       }
       const { item, index } = q;
@@ -255,7 +256,7 @@ class Sender {
         run.notSent(item, "", undefined, emit);
         continue;
       }
-      const sent = await sendOne(run, this.#assoc, item, index, this.#messageId, emit);
+      const sent = await sendOne(run, this.#assoc, item, index, this.#messageId, emit, q.prepared);
       if (sent === "skipped") continue;
       this.#messageId = (this.#messageId + 1) & 0xffff || 1;
       if (sent instanceof Error) {
@@ -264,6 +265,10 @@ class Sender {
       }
       this.#inFlight.set(sent.request.messageId, sent);
     }
+  }
+
+  #take(): Promise<Taken | undefined> {
+    return takeAhead(this.#run, this.#assoc, this.#queue);
   }
 
   /** Waits for one response and settles the file it answers. */
