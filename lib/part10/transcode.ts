@@ -548,6 +548,11 @@ class Transcoder {
         "Pixel Data inside a sequence (an icon image?) isn't transcoded",
       );
     }
+    const whole = h.headerLength + h.length;
+    if (h.vr !== "SQ" && h.length !== UNDEFINED_LENGTH && whole <= input.available) {
+      yield input.take(whole); // already buffered: one chunk (most elements)
+      return;
+    }
     yield input.take(h.headerLength);
     if (h.length === UNDEFINED_LENGTH) {
       if (h.vr === "UN") yield* this.#items(null, depth, IMPLICIT_LE);

@@ -53,17 +53,21 @@ class TranscodedSource implements ByteSource {
   async read(p: Uint8Array): Promise<number | null> {
     if (this.#closed || this.#ended) return null;
     if (p.length === 0) return 0;
-    let n: number | null;
-    const head = this.#held[0];
-    if (head) {
-      n = Math.min(p.length, head.length);
-      p.set(head.subarray(0, n));
-      if (n === head.length) this.#held.shift();
-      else this.#held[0] = head.subarray(n);
-    } else {
-      n = await this.#read(p);
+    // As much as fits: what was held while running ahead (many small elements), then the rest.
+    let n = 0;
+    while (n < p.length && this.#held.length > 0) {
+      const head = this.#held[0];
+      const k = Math.min(p.length - n, head.length);
+      p.set(head.subarray(0, k), n);
+      n += k;
+      if (k === head.length) this.#held.shift();
+      else this.#held[0] = head.subarray(k);
     }
-    if (n !== null) {
+    if (n < p.length) {
+      const r = await this.#read(n === 0 ? p : p.subarray(n));
+      if (r !== null) n += r;
+    }
+    if (n > 0) {
       this.#total += n;
       return n;
     }
