@@ -1,6 +1,7 @@
 /**
- * JPEG-LS (ISO 14495-1), lossless and near-lossless, with CharLS 2.3.4 compiled to
- * WebAssembly.
+ * JPEG-LS (ISO 14495-1), lossless and near-lossless, with CharLS compiled to WebAssembly:
+ * decoded by CharLS 2.4.4 (`@cornerstonejs/codec-charls`, ~28% faster than the build below),
+ * encoded by CharLS 2.3.4 (`dcmjs-codecs`).
  *
  * Decoded colour keeps the data set's Planar Configuration, as `dcmdjpls` does by default
  * (CharLS returns uninterleaved scans plane by plane and interleaved ones pixel by pixel: the
@@ -12,6 +13,7 @@
  */
 
 import { readJpegHeader } from "./markers.ts";
+import { CHARLS_PACKAGE, CharLsDecoder } from "./charls.ts";
 import { NativeCodecError, NativeCodecs } from "./native.ts";
 import {
   CodecError,
@@ -40,59 +42,80 @@ function wrap(e: unknown, what: string): never {
 }
 
 /**
- * Loads the JPEG-LS codec (compiles the WebAssembly module on first use).
+ * Decodes one frame with `decode` (a CharLS build), after checking its header against the
+ * data set; uninterleaved (ILV 0) colour comes plane by plane, the others pixel by pixel.
+ */
+function decodeFrame(
+  frame: Uint8Array,
+  image: ImageInfo,
+  decode: (frame: Uint8Array) => Uint8Array,
+): Uint8Array {
+  checkImage(image);
+  const h = readJpegHeader(frame);
+  if (h.sof !== 0xfff7) throw new CodecError("corrupt", "not a JPEG-LS stream (no SOF55)");
+  if (h.rows !== image.rows || h.columns !== image.columns) {
+    throw new CodecError(
+      "corrupt",
+      `JPEG-LS frame is ${h.columns}x${h.rows}, the data set says ${image.columns}x${image.rows}`,
+    );
+  }
+  if (h.components !== image.samplesPerPixel) {
+    throw new CodecError(
+      "corrupt",
+      `JPEG-LS frame has ${h.components} components, Samples per Pixel is ${image.samplesPerPixel}`,
+    );
+  }
+  if ((h.precision > 8 ? 16 : 8) !== image.bitsAllocated) {
+    throw new CodecError(
+      "unsupported",
+      `${h.precision}-bit JPEG-LS with Bits Allocated ${image.bitsAllocated}`,
+    );
+  }
+  let pixels: Uint8Array;
+  try {
+    pixels = decode(frame);
+  } catch (e) {
+    wrap(e, "decoding");
+  }
+  if (pixels.length !== frameLength(image)) return pixels; // the caller reports it
+  const got = image.samplesPerPixel > 1 && h.interleave === 0 ? 1 : 0;
+  return toPlanar(
+    pixels,
+    image.samplesPerPixel,
+    image.bitsAllocated / 8,
+    got,
+    image.planarConfiguration,
+  );
+}
+
+/**
+ * Loads the JPEG-LS codec for `use`: decoding with CharLS 2.4.4 from
+ * `@cornerstonejs/codec-charls` (the faster build), encoding (and decoding) with CharLS 2.3.4
+ * from `dcmjs-codecs`; each WebAssembly module is compiled on first use.
  *
  * @example
  * ```ts ignore
  * import { loadJpegLsCodec } from "./jpegls.ts";
- * const codec = await loadJpegLsCodec();
+ * const codec = await loadJpegLsCodec("decode");
  * const pixels = codec.decode(frame, image);
  * ```
  */
-export async function loadJpegLsCodec(): Promise<FrameCodec> {
+export async function loadJpegLsCodec(use: "decode" | "encode"): Promise<FrameCodec> {
+  if (use === "decode") {
+    const charls = await CharLsDecoder.load();
+    return {
+      name: `CharLS 2.4.4 (WebAssembly, ${CHARLS_PACKAGE.replace(/@(?=[^@]+$)/, " ")})`,
+      decodedColour: colourOf,
+      decode: (frame: Uint8Array, image: ImageInfo, into?: Uint8Array): Uint8Array =>
+        decodeFrame(frame, image, (f) => charls.decode(f, into)),
+    };
+  }
   const native = await NativeCodecs.load();
   return {
     name: "CharLS 2.3.4 (WebAssembly, dcmjs-codecs 0.0.8)",
     decodedColour: colourOf,
-    decode(frame: Uint8Array, image: ImageInfo, into?: Uint8Array): Uint8Array {
-      checkImage(image);
-      const h = readJpegHeader(frame);
-      if (h.sof !== 0xfff7) throw new CodecError("corrupt", "not a JPEG-LS stream (no SOF55)");
-      if (h.rows !== image.rows || h.columns !== image.columns) {
-        throw new CodecError(
-          "corrupt",
-          `JPEG-LS frame is ${h.columns}x${h.rows}, the data set says ${image.columns}x${image.rows}`,
-        );
-      }
-      if (h.components !== image.samplesPerPixel) {
-        throw new CodecError(
-          "corrupt",
-          `JPEG-LS frame has ${h.components} components, Samples per Pixel is ${image.samplesPerPixel}`,
-        );
-      }
-      if ((h.precision > 8 ? 16 : 8) !== image.bitsAllocated) {
-        throw new CodecError(
-          "unsupported",
-          `${h.precision}-bit JPEG-LS with Bits Allocated ${image.bitsAllocated}`,
-        );
-      }
-      let pixels: Uint8Array;
-      try {
-        pixels = native.decode("JpegLs", frame, image, {}, into).pixels;
-      } catch (e) {
-        wrap(e, "decoding");
-      }
-      if (pixels.length !== frameLength(image)) return pixels; // the caller reports it
-      // Uninterleaved (ILV 0) colour comes plane by plane, the others pixel by pixel.
-      const got = image.samplesPerPixel > 1 && h.interleave === 0 ? 1 : 0;
-      return toPlanar(
-        pixels,
-        image.samplesPerPixel,
-        image.bitsAllocated / 8,
-        got,
-        image.planarConfiguration,
-      );
-    },
+    decode: (frame: Uint8Array, image: ImageInfo, into?: Uint8Array): Uint8Array =>
+      decodeFrame(frame, image, (f) => native.decode("JpegLs", f, image, {}, into).pixels),
     encodedColour: (native: Colour) => ({
       ...colourOf(native),
       planarConfiguration: native.samplesPerPixel > 1 ? 0 : native.planarConfiguration,

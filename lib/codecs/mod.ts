@@ -107,10 +107,11 @@ export function isLossy(transferSyntaxUid: string): boolean {
   return LOSSY.has(transferSyntaxUid);
 }
 
-const loaded = new Map<Family | "htj2k", Promise<FrameCodec>>();
+const loaded = new Map<string, Promise<FrameCodec>>();
 
 /**
- * The codec for `transferSyntaxUid`, loaded on first use. Throws `TypeError` for a syntax
+ * The codec for `transferSyntaxUid`, loaded on first use, to decode or to encode (`use`: a
+ * family may decode with another build than it encodes with). Throws `TypeError` for a syntax
  * {@link canDecode} refuses.
  *
  * @example
@@ -120,26 +121,30 @@ const loaded = new Map<Family | "htj2k", Promise<FrameCodec>>();
  * rle.name; // "RLE Lossless (TypeScript, PS3.5 Annex G)"
  * ```
  */
-export function loadCodec(transferSyntaxUid: string): Promise<FrameCodec> {
+export function loadCodec(
+  transferSyntaxUid: string,
+  use: "decode" | "encode" = "decode",
+): Promise<FrameCodec> {
   const family = FAMILY.get(transferSyntaxUid);
   if (!family) return Promise.reject(new TypeError(`no codec for ${transferSyntaxUid}`));
-  let p = loaded.get(family);
+  const key = family === "jpeg-ls" ? `${family} ${use}` : family;
+  let p = loaded.get(key);
   if (!p) {
-    p = load(family);
-    loaded.set(family, p);
-    p.catch(() => loaded.delete(family));
+    p = load(family, use);
+    loaded.set(key, p);
+    p.catch(() => loaded.delete(key));
   }
   return p;
 }
 
-async function load(family: Family): Promise<FrameCodec> {
+async function load(family: Family, use: "decode" | "encode"): Promise<FrameCodec> {
   switch (family) {
     case "rle":
       return (await import("./rle.ts")).rleCodec;
     case "jpeg":
       return await (await import("./jpeg.ts")).loadJpegCodec();
     case "jpeg-ls":
-      return await (await import("./jpegls.ts")).loadJpegLsCodec();
+      return await (await import("./jpegls.ts")).loadJpegLsCodec(use);
     case "j2k":
       return await (await import("./j2k.ts")).loadJ2kCodec(false);
     case "htj2k":

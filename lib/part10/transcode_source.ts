@@ -125,7 +125,11 @@ export async function openTranscoded(
       if (!canEncode(to)) {
         throw new ConversionError("unsupported", `no encoder for ${uidNameOrUid(to)}`);
       }
-      steps.push({ direction: "encode", transferSyntaxUid: to, codec: await loadCodec(to) });
+      steps.push({
+        direction: "encode",
+        transferSyntaxUid: to,
+        codec: await loadCodec(to, "encode"),
+      });
     }
   } catch (e) {
     file.close();
