@@ -100,40 +100,66 @@ function outcome(report: StoreReport, path: string) {
   return r;
 }
 
+/** Stores every C-STORE that comes with Success, noting its SOP Instance UID. */
+async function storeAll(c: PeerConn, received: string[]): Promise<void> {
+  for (;;) {
+    const store = await c.readStore();
+    if (!store) return;
+    received.push(store.rq.affectedSopInstanceUid);
+    await c.respond(store.contextId, store.rq, 0);
+  }
+}
+
+/** Accepts (uncompressed only) and reads the first C-STORE, noting its SOP Instance UID. */
+async function firstStore(c: PeerConn, received: string[]) {
+  if (!(await acceptUncompressed(c))) return null;
+  const store = await c.readStore();
+  if (store) received.push(store.rq.affectedSopInstanceUid);
+  return store;
+}
+
+/** Runs storeFiles over `paths` against a peer running `script`; then `check`s the report. */
+async function sendTo(
+  script: PeerScript,
+  paths: string[],
+  dir: string,
+  check: (report: StoreReport) => Promise<void> | void,
+): Promise<void> {
+  const peer = startFaultPeer(script);
+  try {
+    await check(
+      await storeFiles({
+        address: "127.0.0.1",
+        port: peer.port,
+        paths,
+        timeouts: { acse: 5, dimse: 5, network: 5 },
+      }),
+    );
+  } finally {
+    await peer.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+  assert.deepEqual(peer.scriptErrors, []);
+}
+
 Deno.test("a file opened ahead whose association then ends is closed, put back and sent once on the next association", async () => {
   const { dir, paths, uids } = await rleCopies(3);
   const received: string[][] = [];
-  let n = 0;
   const script: PeerScript = async (c) => {
     const mine: string[] = [];
     received.push(mine);
-    if (!(await acceptUncompressed(c))) return;
-    if (n++ === 0) {
-      // The first file arrives; its response is held until the second is opened ahead,
-      // then the association is aborted.
-      const store = await c.readStore();
-      if (!store) return;
-      mine.push(store.rq.affectedSopInstanceUid);
-      await openedAhead(paths[1]);
-      await c.send({ type: PduType.Abort, source: 0, reason: 0 });
-      await new Promise((r) => setTimeout(r, 20));
+    if (received.length > 1) {
+      if (await acceptUncompressed(c)) await storeAll(c, mine);
       return;
     }
-    for (;;) {
-      const store = await c.readStore();
-      if (!store) return;
-      mine.push(store.rq.affectedSopInstanceUid);
-      await c.respond(store.contextId, store.rq, 0);
-    }
+    // The first file arrives; its response is held until the second is opened ahead, then
+    // the association is aborted.
+    if (!(await firstStore(c, mine))) return;
+    await openedAhead(paths[1]);
+    await c.send({ type: PduType.Abort, source: 0, reason: 0 });
+    await new Promise((r) => setTimeout(r, 20));
   };
-  const peer = startFaultPeer(script);
-  try {
-    const report = await storeFiles({
-      address: "127.0.0.1",
-      port: peer.port,
-      paths,
-      timeouts: { acse: 5, dimse: 5, network: 5 },
-    });
+  await sendTo(script, paths, dir, async (report) => {
     assert.equal(outcome(report, paths[0]).outcome, "failure");
     assert.match(outcome(report, paths[0]).reason ?? "", /no C-STORE-RSP/);
     for (const p of paths.slice(1)) {
@@ -146,41 +172,24 @@ Deno.test("a file opened ahead whose association then ends is closed, put back a
     assert.deepEqual(received, [[uids[0]], [uids[1], uids[2]]]);
     assert.equal(report.associations, 2);
     for (const p of paths) assert.ok(!(await isOpen(p)), `${p} left open`);
-  } finally {
-    await peer.close();
-    await Deno.remove(dir, { recursive: true });
-  }
-  assert.deepEqual(peer.scriptErrors, []);
+  });
 });
 
 Deno.test("a file that changes after it was opened ahead is not stored: file changed while being sent", async () => {
   const { dir, paths, uids } = await rleCopies(3);
   const received: string[] = [];
-  const peer = startFaultPeer(async (c) => {
-    if (!(await acceptUncompressed(c))) return;
-    const store = await c.readStore();
+  const script: PeerScript = async (c) => {
+    const store = await firstStore(c, received);
     if (!store) return;
-    received.push(store.rq.affectedSopInstanceUid);
     // The second file is opened (and decoded) ahead; then it changes on disk.
     await openedAhead(paths[1]);
     const f = await Deno.open(paths[1], { append: true });
     await f.write(new Uint8Array(2));
     f.close();
     await c.respond(store.contextId, store.rq, 0);
-    for (;;) {
-      const s = await c.readStore();
-      if (!s) return;
-      received.push(s.rq.affectedSopInstanceUid);
-      await c.respond(s.contextId, s.rq, 0);
-    }
-  });
-  try {
-    const report = await storeFiles({
-      address: "127.0.0.1",
-      port: peer.port,
-      paths,
-      timeouts: { acse: 5, dimse: 5, network: 5 },
-    });
+    await storeAll(c, received);
+  };
+  await sendTo(script, paths, dir, (report) => {
     assert.equal(outcome(report, paths[0]).outcome, "success");
     const changed = outcome(report, paths[1]);
     assert.equal(changed.outcome, "not-sent");
@@ -191,11 +200,7 @@ Deno.test("a file that changes after it was opened ahead is not stored: file cha
     assert.equal(outcome(report, paths[2]).outcome, "success");
     assert.deepEqual(received, [uids[0], uids[2]]);
     assert.equal(report.associations, 1);
-  } finally {
-    await peer.close();
-    await Deno.remove(dir, { recursive: true });
-  }
-  assert.deepEqual(peer.scriptErrors, []);
+  });
 });
 
 Deno.test("a file opened ahead whose first frame can't be decoded fails alone, with its reason; the association goes on", async () => {
@@ -211,38 +216,22 @@ Deno.test("a file opened ahead whose first frame can't be decoded fails alone, w
   bad[at] = 5;
   await Deno.writeFile(paths[1], bad);
   const received: string[] = [];
-  const peer = startFaultPeer(async (c) => {
-    if (!(await acceptUncompressed(c))) return;
-    for (let i = 0;; i++) {
-      const store = await c.readStore();
-      if (!store) return;
-      received.push(store.rq.affectedSopInstanceUid);
-      // Time for the next file to be opened (and fail) ahead of its turn.
-      if (i === 0) await new Promise((r) => setTimeout(r, 100));
-      await c.respond(store.contextId, store.rq, 0);
-    }
-  });
-  try {
-    const report = await storeFiles({
-      address: "127.0.0.1",
-      port: peer.port,
-      paths,
-      timeouts: { acse: 5, dimse: 5, network: 5 },
-    });
+  const script: PeerScript = async (c) => {
+    const store = await firstStore(c, received);
+    if (!store) return;
+    // Time for the next file to be opened (and to fail) ahead of its turn.
+    await new Promise((r) => setTimeout(r, 100));
+    await c.respond(store.contextId, store.rq, 0);
+    await storeAll(c, received);
+  };
+  await sendTo(script, paths, dir, async (report) => {
     assert.equal(outcome(report, paths[0]).outcome, "success");
     const failed = outcome(report, paths[1]);
     assert.equal(failed.outcome, "not-sent");
-    assert.equal(
-      failed.reason,
-      "cannot decode: RLE: header lists 5 segments, the image needs 2",
-    );
+    assert.equal(failed.reason, "cannot decode: RLE: header lists 5 segments, the image needs 2");
     assert.equal(outcome(report, paths[2]).outcome, "success");
     assert.deepEqual(received, [uids[0], uids[2]]);
     assert.equal(report.associations, 1);
     for (const p of paths) assert.ok(!(await isOpen(p)), `${p} left open`);
-  } finally {
-    await peer.close();
-    await Deno.remove(dir, { recursive: true });
-  }
-  assert.deepEqual(peer.scriptErrors, []);
+  });
 });
