@@ -82,7 +82,7 @@ export function tlsSection(summaries: TlsSummary[], ours: string): string[] {
     "the sinks as they come, whose page faults set much of the pace (see (b)); (k2) sinks " +
     "reusing their memory (see (b2)), where the clients do, and encryption (ours) and " +
     "decryption (the sink's), both on this machine's 2 cores, show in full. CPU = user + system " +
-    "seconds of the client process (`/usr/bin/time -v`).",
+    "seconds of the client process (`wait4()`, bench/rusage.c).",
     "",
     "| scenario | client | median wall s | median CPU s | MB/s | peak RSS MB (max) | ours/DCMTK wall | ours/DCMTK CPU | TLS/plain TCP wall | TLS/plain TCP CPU |",
     "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",

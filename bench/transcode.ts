@@ -5,7 +5,7 @@
  * decoded. The compressed files are made here from the bench's CT images with DCMTK's own
  * encoders (and GDCM's for JPEG 2000, which dcmsend can't decode: ours alone, in MB/s).
  *
- * Wall time, CPU time (user + system, from `/usr/bin/time -v`) and peak RSS, with ratios.
+ * Wall time, CPU time (user + system, from `wait4()` by bench/rusage.c) and peak RSS, with ratios.
  *
  * @module
  */
@@ -143,7 +143,7 @@ export function transcodeSection(summaries: TranscodeSummary[], ours: string): s
     "",
     "Every file sent decoded: the sink (`storescp --ignore`) accepts only uncompressed " +
     "syntaxes. DCMTK: `TCP_NODELAY=1 dcmsend +dls [+sd] 127.0.0.1 PORT <dir|file>`. " +
-    "CPU = user + system seconds of the client process (`/usr/bin/time -v`). JPEG 2000 " +
+    "CPU = user + system seconds of the client process (`wait4()`). JPEG 2000 " +
     "has no dcmsend codec: ours alone, in MB/s (of compressed input).",
     "",
     "| scenario | client | median wall s | median CPU s | MB/s | peak RSS MB (max) | ours/DCMTK wall | ours/DCMTK CPU |",
