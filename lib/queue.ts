@@ -72,9 +72,10 @@ export interface FileQueue {
 
 /**
  * Examines one file's first bytes: its SOP class, instance and transfer syntax, or why it
- * can't be sent (a DICOMDIR is never sent: it is a {@link BadItem} with code `dicomdir`). With `keepSmall`, a file that fits in the first read keeps its data set with
- * the record, to be sent without reading it again (for records that live until their file is
- * sent, not for a whole run's list).
+ * can't be sent (a DICOMDIR is never sent: it is a {@link BadItem} with code `dicomdir`).
+ * With `keepSmall`, a file that fits in the first read keeps its data set with the record,
+ * to be sent without reading it again, and a bigger one is kept open with its first bytes
+ * (for records that live until their file is sent, not for a whole run's list).
  *
  * @example
  * ```ts
@@ -85,7 +86,7 @@ export interface FileQueue {
  */
 export async function examineFile(path: string, keepSmall = false): Promise<Item> {
   try {
-    const info = await readDicomFileInfo(path, { keepSmall });
+    const info = await readDicomFileInfo(path, { keepSmall, keepOpen: keepSmall });
     if (info.sopClassUid !== MEDIA_STORAGE_DIRECTORY_STORAGE) return info;
     forgetExaminedDataset(info);
     return { path, bad: "DICOMDIR (Media Storage Directory Storage)", code: "dicomdir" };

@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
-import { examinedDataset, forgetExaminedDataset, readDicomFileInfo } from "../lib/part10/file.ts";
+import {
+  examinedDataset,
+  forgetExaminedDataset,
+  MAX_KEPT_OPEN,
+  readDicomFileInfo,
+  takeExaminedFile,
+} from "../lib/part10/file.ts";
 import { openDataset } from "../lib/part10/source.ts";
+import { StoredDataset } from "../lib/part10/stored.ts";
 import type { ByteSource } from "../lib/part10/types.ts";
 import { EXPLICIT_VR_LE, IMPLICIT_VR_LE } from "../lib/uids.ts";
 
@@ -80,4 +87,94 @@ Deno.test("openDataset: a kept data set converts like the file would", async () 
   assert.deepEqual(await readAll(kept), expected);
   kept.close();
   assert.equal(examinedDataset(info), undefined);
+});
+
+/** A copy of the 39 KB corpus CT (bigger than the first read) in a temp folder. */
+async function withBigCopies(n: number, body: (paths: string[]) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "storescu-source-" });
+  try {
+    const paths: string[] = [];
+    for (let i = 0; i < n; i++) {
+      paths.push(`${dir}/ct${i}.dcm`);
+      await Deno.copyFile(CORPUS_CT, paths[i]);
+    }
+    await body(paths);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("keepOpen: a bigger file is sent from the examination's handle and first bytes", async () => {
+  await withBigCopies(1, async ([path]) => {
+    const original = Deno.readFileSync(path);
+    const info = await readDicomFileInfo(path, { keepOpen: true });
+    assert.equal(examinedDataset(info), undefined, "too big to keep its bytes");
+    // Bytes inside the first read change in place, the last-write time put back as it was:
+    // nothing the change check can see. What is sent shows the first bytes were not read again.
+    const { mtime } = Deno.statSync(path);
+    const f = Deno.openSync(path, { write: true });
+    f.seekSync(info.datasetOffset + 100, Deno.SeekMode.Start);
+    f.writeSync(new Uint8Array(16).fill(0xaa));
+    f.close();
+    Deno.utimeSync(path, mtime!, mtime!);
+    const src = await openDataset(info, EXPLICIT_VR_LE);
+    assert.equal(takeExaminedFile(info), undefined, "the source took the open file");
+    assert.equal(src.length, original.length - info.datasetOffset);
+    assert.deepEqual(await readAll(src), original.subarray(info.datasetOffset));
+    src.close();
+  });
+});
+
+Deno.test("keepOpen: no more than MAX_KEPT_OPEN files stay open; the oldest is opened again", async () => {
+  await withBigCopies(MAX_KEPT_OPEN + 3, async (paths) => {
+    const infos = [];
+    for (const p of paths) infos.push(await readDicomFileInfo(p, { keepOpen: true }));
+    const expected = Deno.readFileSync(paths[0]).subarray(infos[0].datasetOffset);
+    // The first three were closed to make room for the last three.
+    for (const info of infos.slice(0, 3)) assert.equal(takeExaminedFile(info), undefined);
+    const fourth = takeExaminedFile(infos[3]);
+    assert.ok(fourth, "the fourth is still open");
+    fourth.file.close();
+    for (const [i, info] of infos.entries()) {
+      const src = await openDataset(info, EXPLICIT_VR_LE);
+      assert.equal(takeExaminedFile(info), undefined);
+      assert.deepEqual(await readAll(src), expected, `file ${i}`);
+      src.close();
+    }
+    // A record forgotten closes its file too.
+    const again = await readDicomFileInfo(paths[0], { keepOpen: true });
+    forgetExaminedDataset(again);
+    assert.equal(takeExaminedFile(again), undefined);
+  });
+});
+
+Deno.test("StoredDataset: exactly the examined length, odd ones padded; more or fewer bytes fail", async () => {
+  await withBigCopies(1, async ([path]) => {
+    const info = await readDicomFileInfo(path);
+    const open = () => {
+      const file = Deno.openSync(path);
+      file.seekSync(info.datasetOffset, Deno.SeekMode.Start);
+      return new StoredDataset(info, { bytes: new Uint8Array(0), file }, undefined, false);
+    };
+    const data = Deno.readFileSync(path).subarray(info.datasetOffset);
+    // One more byte on disk than examined: an odd length, as far as the source knows.
+    Deno.writeFileSync(path, new Uint8Array(1), { append: true });
+    const odd = { ...info, size: info.size + 1 };
+    const file = Deno.openSync(path);
+    file.seekSync(info.datasetOffset, Deno.SeekMode.Start);
+    const padded = new StoredDataset(odd, { bytes: new Uint8Array(0), file }, undefined, false);
+    assert.equal(padded.length, data.length + 2);
+    const got = await readAll(padded);
+    assert.equal(got.length, data.length + 2);
+    assert.deepEqual(got.subarray(0, data.length), data);
+    padded.close();
+    // As examined, the file now goes on past its end: the read of the last bytes fails.
+    const longer = open();
+    await assert.rejects(readAll(longer), /file changed while being sent .*more read/);
+    longer.close();
+    Deno.truncateSync(path, info.size - 10);
+    const shorter = open();
+    await assert.rejects(readAll(shorter), /file changed while being sent/);
+    shorter.close();
+  });
 });

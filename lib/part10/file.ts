@@ -245,7 +245,8 @@ export async function readDicomFileInfo(
   // The first-read buffers are reused: scanning thousands of files would otherwise put a
   // 16 KiB array per file through the young generation (the info keeps no view into it).
   const first = firstReads.pop() ?? new Uint8Array(FIRST_READ);
-  let kept = false;
+  let keptBytes = false;
+  let keptFile = false;
   try {
     let n: number;
     try {
@@ -265,17 +266,23 @@ export async function readDicomFileInfo(
       // The first-read buffer itself goes with the record, back to the pool once sent.
       info.size = head.bytes.length;
       snapshots.set(info, head.bytes.subarray(info.datasetOffset));
-      kept = true;
+      keptBytes = true;
     } else {
       // Read again when sent: remember which file this was and when it was last written.
-      const st = file.statSync();
+      // A stat of the path, not of the open file: Deno resolves the path again (a readlink
+      // per path component) for a stat of an open file, and not for a stat of the path.
+      const st = Deno.statSync(path);
       info.size = head.complete ? head.bytes.length : st.size;
       stamps.set(info, { ino: st.ino, mtime: st.mtime?.getTime() ?? null });
+      if (!head.complete && options.keepOpen && head.bytes.buffer === first.buffer) {
+        keepOpen(info, { file, head: head.bytes });
+        keptFile = true;
+      }
     }
     return info;
   } finally {
-    file.close();
-    if (!kept && firstReads.length < 8) firstReads.push(first);
+    if (!keptFile) file.close();
+    if (!keptBytes && !keptFile && firstReads.length < 8) firstReads.push(first);
   }
 }
 
@@ -289,6 +296,84 @@ export interface ReadInfoOptions {
    * that live only until their file is sent: each one then holds up to 16 KiB.
    */
   keepSmall?: boolean;
+  /**
+   * When the file is bigger than the first read, keep it open with the bytes read so far (see
+   * {@link takeExaminedFile}), so that sending it neither opens it again nor reads its start
+   * twice. For records about to be sent: no more than {@link MAX_KEPT_OPEN} files are kept
+   * open at once (the oldest is closed first; sending it then opens the file again).
+   */
+  keepOpen?: boolean;
+}
+
+/** A file kept open from its examination: the handle, just after the bytes in `head`. */
+export interface ExaminedFile {
+  /** The open file, positioned at `head.length`. */
+  file: Deno.FsFile;
+  /** The file's first bytes (the examination's first read). */
+  head: Uint8Array;
+}
+
+/** How many files {@link ReadInfoOptions.keepOpen} keeps open at once. */
+export const MAX_KEPT_OPEN = 16;
+
+/** Files kept open, oldest first (a record taken or forgotten leaves at once). */
+const keptOpen = new Map<DicomFileInfo, ExaminedFile>();
+
+function keepOpen(info: DicomFileInfo, kept: ExaminedFile): void {
+  if (keptOpen.size >= MAX_KEPT_OPEN) {
+    const [oldest] = keptOpen.keys();
+    releaseKept(oldest);
+  }
+  keptOpen.set(info, kept);
+}
+
+function releaseKept(info: DicomFileInfo): void {
+  const kept = keptOpen.get(info);
+  if (!kept) return;
+  keptOpen.delete(info);
+  try {
+    kept.file.close();
+  } catch {
+    // already closed
+  }
+  if (firstReads.length < 8) firstReads.push(new Uint8Array(kept.head.buffer));
+}
+
+/**
+ * Hands over the file kept open for `info` by {@link ReadInfoOptions.keepOpen}, or
+ * `undefined` (not kept, already taken, or closed to make room). The caller then owns the
+ * handle and closes it, and passes `head` back with {@link returnHead} once done with it.
+ *
+ * @example
+ * ```ts
+ * import { readDicomFileInfo, returnHead, takeExaminedFile } from "./file.ts";
+ * const info = await readDicomFileInfo("../shared/corpus/pydicom/test_files/CT_small.dcm", {
+ *   keepOpen: true,
+ * });
+ * const kept = takeExaminedFile(info)!; // the file, read up to kept.head.length
+ * kept.file.close();
+ * returnHead(kept.head);
+ * ```
+ */
+export function takeExaminedFile(info: DicomFileInfo): ExaminedFile | undefined {
+  const kept = keptOpen.get(info);
+  if (kept) keptOpen.delete(info);
+  return kept;
+}
+
+/**
+ * Gives the first-read buffer under `head` (from {@link takeExaminedFile}) back for the next
+ * files examined; `head` must not be used afterwards.
+ *
+ * @example
+ * ```ts ignore
+ * returnHead(kept.head);
+ * ```
+ */
+export function returnHead(head: Uint8Array): void {
+  if (head.buffer.byteLength === FIRST_READ && firstReads.length < 8) {
+    firstReads.push(new Uint8Array(head.buffer));
+  }
 }
 
 /** Which file each record was read from, and its last write then (by record). */
@@ -336,9 +421,9 @@ export function examinedDataset(info: DicomFileInfo): Uint8Array | undefined {
 }
 
 /**
- * Drops the bytes kept with `info` (once sent, or when the record is set aside for later and
- * keeps only its facts); their buffer is reused for the next files examined. Sending the
- * record again reads the file again.
+ * Drops the bytes kept with `info`, and closes the file kept open for it (once sent, or when
+ * the record is set aside for later and keeps only its facts); their buffer is reused for the
+ * next files examined. Sending the record again reads the file again.
  *
  * @example
  * ```ts ignore
@@ -346,12 +431,11 @@ export function examinedDataset(info: DicomFileInfo): Uint8Array | undefined {
  * ```
  */
 export function forgetExaminedDataset(info: DicomFileInfo): void {
+  releaseKept(info);
   const bytes = snapshots.get(info);
   if (!bytes) return;
   snapshots.delete(info);
-  if (bytes.buffer.byteLength === FIRST_READ && firstReads.length < 8) {
-    firstReads.push(new Uint8Array(bytes.buffer));
-  }
+  returnHead(bytes);
 }
 
 const interned = new Map<string, string>();

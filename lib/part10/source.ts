@@ -10,10 +10,12 @@ import { canDecode, canEncode } from "../codecs/mod.ts";
 import { convertDataset } from "./convert.ts";
 import { deflateChunks, inflateReader, readFnFromChunks } from "./deflate.ts";
 import { encodingOf } from "./encoding.ts";
-import { checkedDeflatedSource, checkedSource } from "./check.ts";
+import { checkedDeflatedSource } from "./check.ts";
 import { ConversionError, DicomFileError } from "./errors.ts";
-import { examinedDataset, forgetExaminedDataset } from "./file.ts";
+import { examinedDataset, forgetExaminedDataset, returnHead, takeExaminedFile } from "./file.ts";
+import { guardedSource } from "./guard.ts";
 import type { ReadFn } from "./input.ts";
+import { StoredDataset, type StoredInput } from "./stored.ts";
 import type { ByteSource, DicomFileInfo } from "./types.ts";
 
 const BUFFER = 256 * 1024;
@@ -76,8 +78,15 @@ class FileSource implements ByteSource {
   #buf: Uint8Array | null = null;
   #start = 0;
   #end = 0;
-  constructor(file: Deno.FsFile) {
-    this.#file = file;
+  #release?: () => void;
+  /** Reads `input.file`, after the bytes of `input.bytes`. */
+  constructor(input: StoredInput) {
+    this.#file = input.file ?? null;
+    this.#release = input.release;
+    if (input.bytes.length > 0) {
+      this.#buf = input.bytes;
+      this.#end = input.bytes.length;
+    }
   }
 
   async read(p: Uint8Array): Promise<number | null> {
@@ -91,6 +100,7 @@ class FileSource implements ByteSource {
     const file = this.#file;
     if (!file) return null;
     if (p.length >= DIRECT) return file.readSync(p);
+    if (this.#release) this.#done();
     this.#buf ??= pool.pop() ?? new Uint8Array(BUFFER);
     const r = file.readSync(this.#buf);
     if (r === null) return null;
@@ -99,9 +109,17 @@ class FileSource implements ByteSource {
     return await this.read(p);
   }
 
+  /** The bytes in hand are used up: hand their buffer back. */
+  #done(): void {
+    this.#release?.();
+    this.#release = undefined;
+    this.#buf = null;
+  }
+
   close(): void {
     const file = this.#file;
     this.#file = null;
+    if (this.#release) this.#done();
     if (this.#buf && pool.length < 4) pool.push(this.#buf);
     this.#buf = null;
     this.#start = this.#end = 0;
@@ -112,32 +130,6 @@ class FileSource implements ByteSource {
         // already closed
       }
     }
-  }
-}
-
-/** The bytes of a small file's data set, kept from its examination. */
-class BytesSource implements ByteSource {
-  #bytes: Uint8Array | null;
-  #off = 0;
-  #onClose: () => void;
-  constructor(bytes: Uint8Array, onClose: () => void) {
-    this.#bytes = bytes;
-    this.#onClose = onClose;
-  }
-  // deno-lint-ignore require-await
-  async read(p: Uint8Array): Promise<number | null> {
-    const b = this.#bytes;
-    if (!b || this.#off >= b.length) return null;
-    if (p.length === 0) return 0;
-    const n = Math.min(p.length, b.length - this.#off);
-    p.set(b.subarray(this.#off, this.#off + n));
-    this.#off += n;
-    return n;
-  }
-  close(): void {
-    if (!this.#bytes) return;
-    this.#bytes = null;
-    this.#onClose();
   }
 }
 
@@ -162,7 +154,16 @@ class ChunkSource implements ByteSource {
 
 // Sync calls: every async file op is a round trip to Deno's blocking thread pool, which
 // costs more than opening or reading a local file (see bench/RESULTS.md).
-function openAt(info: DicomFileInfo): Deno.FsFile {
+function openAt(info: DicomFileInfo): StoredInput {
+  // Kept open since the examination: no second open, and its first bytes are in hand.
+  const kept = takeExaminedFile(info);
+  if (kept) {
+    return {
+      bytes: kept.head.subarray(info.datasetOffset),
+      file: kept.file,
+      release: () => returnHead(kept.head),
+    };
+  }
   let file: Deno.FsFile;
   try {
     file = Deno.openSync(info.path, { read: true });
@@ -171,7 +172,7 @@ function openAt(info: DicomFileInfo): Deno.FsFile {
     throw new DicomFileError(info.path, "unreadable", `can't open: ${msg}`, { cause: e });
   }
   if (info.datasetOffset > 0) file.seekSync(info.datasetOffset, Deno.SeekMode.Start);
-  return file;
+  return { bytes: new Uint8Array(0), file };
 }
 
 /**
@@ -202,25 +203,28 @@ export async function openDataset(
 ): Promise<ByteSource> {
   const from = info.transferSyntaxUid;
   const snapshot = examinedDataset(info);
-  const open = (): ByteSource =>
-    snapshot
-      ? new BytesSource(snapshot, () => forgetExaminedDataset(info))
-      : new FileSource(openAt(info));
+  // Bytes kept from the examination are the file as examined: nothing can change under them.
+  // A file read again is checked for changes since (size, inode, last write).
+  const input = (): StoredInput =>
+    snapshot ? { bytes: snapshot, release: () => forgetExaminedDataset(info) } : openAt(info);
+  const guard = (src: ByteSource, unchanged: boolean) =>
+    snapshot ? src : guardedSource(src, info, unchanged);
   if (from === targetTransferSyntax) {
-    const file = open();
     // Unchanged bytes are checked to end on an element boundary (a cut file must not be
     // "stored"); a deflated stream is inflated on the side to be followed.
     const enc = encodingOf(from);
     const ts = TRANSFER_SYNTAXES.get(from);
-    return new EvenSource(
-      !enc || !ts ? file : ts.deflated ? checkedDeflatedSource(file) : checkedSource(file, enc),
-    );
+    if (!ts?.deflated) return new StoredDataset(info, input(), ts && enc, !snapshot);
+    return guard(new EvenSource(checkedDeflatedSource(new FileSource(input()))), true);
   }
   if (!canConvert(from, targetTransferSyntax)) {
     // Pixel Data to decode or encode: loaded only when a file needs it.
     if (canTranscode(from, targetTransferSyntax)) {
       const { openTranscoded } = await import("./transcode_source.ts");
-      return await openTranscoded(open(), from, targetTransferSyntax);
+      return guard(
+        await openTranscoded(new FileSource(input()), from, targetTransferSyntax),
+        false,
+      );
     }
     throw new ConversionError(
       "unsupported",
@@ -229,7 +233,7 @@ export async function openDataset(
   }
   const src = TRANSFER_SYNTAXES.get(from)!;
   const dst = TRANSFER_SYNTAXES.get(targetTransferSyntax)!;
-  const fileSource = open();
+  const fileSource = new FileSource(input());
   let read: ReadFn = (p) => fileSource.read(p);
   if (src.deflated) read = inflateReader(read);
   // Explicit VR LE <-> Deflated Explicit VR LE only (de)compresses: the elements stay as they
@@ -240,11 +244,14 @@ export async function openDataset(
   // Level 1: on-the-fly compression for a peer that picked Deflated from our proposal; the
   // default level costs several times the CPU for a few per cent of size.
   if (dst.deflated) chunks = deflateChunks(chunks, 1);
-  return new EvenSource(
-    new ChunkSource(readFnFromChunks(chunks), () => {
-      fileSource.close();
-      chunks.return(undefined).catch(() => {});
-    }),
+  return guard(
+    new EvenSource(
+      new ChunkSource(readFnFromChunks(chunks), () => {
+        fileSource.close();
+        chunks.return(undefined).catch(() => {});
+      }),
+    ),
+    false,
   );
 }
 

@@ -11,6 +11,13 @@ export interface ByteSource {
    * at the end of the stream.
    */
   read(p: Uint8Array): Promise<number | null>;
+  /** {@link ByteSource.read}, synchronously, when the source can (a local file). */
+  readSync?(p: Uint8Array): number | null;
+  /**
+   * How many bytes the source delivers in all, when known up front; the read that delivers
+   * the last of them has already made every check of the end (it throws instead).
+   */
+  readonly length?: number;
   /** Releases the underlying file handle. Safe to call more than once. */
   close(): void;
   /** Set when the Pixel Data is decoded or encoded on the way: how, and by which codec. */

@@ -8,8 +8,6 @@
 import { type Association, DataSetSourceError } from "../association.ts";
 import { chooseContext, type ContextChoice } from "../plan.ts";
 import { datasetLength } from "../part10/source.ts";
-import { examinedDataset } from "../part10/file.ts";
-import { guardFileChange } from "../part10/guard.ts";
 import type { ByteSource, DicomFileInfo } from "../part10/types.ts";
 import { type CStoreRQ, type CStoreRSP, encodeCommand, Priority } from "../dimse/messages.ts";
 import { hexStatus, statusMeaning, storeStatusCategory } from "../dimse/status.ts";
@@ -114,10 +112,9 @@ export async function sendOne(
   const opened = p.opened;
   const ctx = opened.choice.context;
   const transcoded = opened.transcoding?.direction;
-  // Bytes kept from the examination are the file as examined: nothing can change under them.
-  let source: ByteSource = examinedDataset(f)
-    ? opened.source
-    : guardFileChange(opened.source, f, !opened.choice.convert);
+  // A file read again is checked against its examination (size, inode, last write) by the
+  // source itself (lib/part10/guard.ts): a file that changed fails before its last fragment.
+  let source: ByteSource = opened.source;
   if (run.options.byteProgress && f.size >= BYTE_PROGRESS_MIN_SIZE) {
     const total = datasetLength(f);
     source = withByteProgress(

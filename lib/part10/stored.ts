@@ -1,0 +1,227 @@
+/**
+ * A file's data set sent as stored, in one layer: the bytes already in hand from the
+ * examination, then the rest read from the file (kept open since the examination, or opened
+ * again), followed element by element to its end, counted against the size examined, checked
+ * for changes to the file when it starts and ends, and ended with one 0x00 byte when its length
+ * is odd. Its length is known up front and its reads are synchronous, so a writer can fill a
+ * whole buffer of P-DATA-TF PDUs from it without a promise per fragment and without reading
+ * ahead to learn which fragment is the last.
+ *
+ * @module
+ */
+
+import { DatasetBoundaryCheck } from "./check.ts";
+import type { Encoding } from "./encoding.ts";
+import { ConversionError } from "./errors.ts";
+import { checkUnchanged, FileChangedError } from "./guard.ts";
+import type { ByteSource, DicomFileInfo } from "./types.ts";
+
+/** Size of a read from the file when the caller's buffer is smaller. */
+const BUFFER = 256 * 1024;
+/** Caller buffers at least this big are read into directly. */
+const DIRECT = 64 * 1024;
+/** Read buffers handed back by closed sources, so sending many files allocates few. */
+const pool: Uint8Array[] = [];
+
+/** Where the bytes of a {@link StoredDataset} come from. */
+export interface StoredInput {
+  /** Bytes already in hand: the first bytes of the data set (or all of it). */
+  bytes: Uint8Array;
+  /** The file, positioned just after `bytes`; absent when `bytes` is the whole data set. */
+  file?: Deno.FsFile;
+  /** Called once on close, after the file is closed (e.g. to hand `bytes` back). */
+  release?: () => void;
+}
+
+/**
+ * The data set of `info`'s file exactly as stored.
+ *
+ * Reads deliver exactly {@link StoredDataset.length} bytes, then `null`; the read that
+ * delivers the last of them has already made every check of the end, and throws instead when
+ * one fails: the file ended early or goes on (a {@link FileChangedError} when its size, inode or
+ * last write differ from the examination, checked first when `guard` is set), or the data set
+ * ends inside an element (a {@link ConversionError} "truncated").
+ *
+ * @example
+ * ```ts
+ * import { readDicomFileInfo } from "./file.ts";
+ * import { StoredDataset } from "./stored.ts";
+ * const path = "../shared/corpus/pydicom/test_files/CT_small.dcm";
+ * const info = await readDicomFileInfo(path);
+ * const file = Deno.openSync(path);
+ * file.seekSync(info.datasetOffset, Deno.SeekMode.Start);
+ * const src = new StoredDataset(info, { bytes: new Uint8Array(0), file }, {
+ *   explicitVr: true,
+ *   littleEndian: true,
+ * }, true);
+ * const buf = new Uint8Array(src.length);
+ * src.readSync(buf); // src.length
+ * src.readSync(buf); // null
+ * src.close();
+ * ```
+ */
+export class StoredDataset implements ByteSource {
+  /** Bytes delivered in all: the data set as examined, plus one 0x00 when that is odd. */
+  readonly length: number;
+  #info: DicomFileInfo;
+  #guard: boolean;
+  #check: DatasetBoundaryCheck | null;
+  #input: StoredInput | null;
+  #bytes: Uint8Array;
+  #at = 0;
+  #file: Deno.FsFile | null;
+  #buf: Uint8Array | null = null;
+  #start = 0;
+  #end = 0;
+  /** Data set bytes expected, and delivered so far. */
+  #data: number;
+  #count = 0;
+  #delivered = 0;
+  #started = false;
+  #endChecked = false;
+
+  /**
+   * @param info the record the file was examined into
+   * @param input the bytes in hand and the open file
+   * @param enc the data set's encoding, to follow its elements; `undefined`: not followed
+   * @param guard check the file for changes since the examination (not for bytes kept from it)
+   */
+  constructor(
+    info: DicomFileInfo,
+    input: StoredInput,
+    enc: Encoding | undefined,
+    guard: boolean,
+  ) {
+    this.#info = info;
+    this.#input = input;
+    this.#bytes = input.bytes;
+    this.#file = input.file ?? null;
+    this.#guard = guard && this.#file !== null;
+    this.#check = enc ? new DatasetBoundaryCheck(enc) : null;
+    this.#data = this.#file ? Math.max(0, info.size - info.datasetOffset) : input.bytes.length;
+    this.length = this.#data + (this.#data & 1);
+  }
+
+  // deno-lint-ignore require-await
+  async read(p: Uint8Array): Promise<number | null> {
+    return this.readSync(p);
+  }
+
+  /** {@link StoredDataset.read}, synchronously. */
+  readSync(p: Uint8Array): number | null {
+    if (!this.#input) return null;
+    if (!this.#started) {
+      this.#started = true;
+      if (this.#guard) checkUnchanged(this.#info); // changed since examined: fail before any
+    }
+    if (p.length === 0) return 0;
+    let n = 0;
+    const want = Math.min(p.length, this.#data - this.#count);
+    if (want > 0) {
+      n = this.#fill(p, want);
+      if (n === 0) this.#fail(); // the file ended early
+      this.#check?.update(p.subarray(0, n));
+      this.#count += n;
+    }
+    if (this.#count === this.#data && !this.#endChecked) {
+      this.#endChecked = true;
+      this.#ended();
+    }
+    if (this.#count === this.#data && n < p.length && this.#delivered + n < this.length) {
+      p[n++] = 0; // odd length: one padding byte
+    }
+    if (n === 0) return null;
+    this.#delivered += n;
+    return n;
+  }
+
+  /** Moves up to `want` bytes into `p`: fewer only when the file ends first. */
+  #fill(p: Uint8Array, want: number): number {
+    let n = 0;
+    if (this.#at < this.#bytes.length) {
+      n = Math.min(want, this.#bytes.length - this.#at);
+      p.set(this.#bytes.subarray(this.#at, this.#at + n));
+      this.#at += n;
+    }
+    while (n < want) {
+      if (this.#start < this.#end) {
+        const k = Math.min(want - n, this.#end - this.#start);
+        p.set(this.#buf!.subarray(this.#start, this.#start + k), n);
+        this.#start += k;
+        n += k;
+        continue;
+      }
+      const file = this.#file;
+      if (!file) break;
+      // Never past the size examined: what lies beyond is found by the end's check.
+      const left = this.#data - this.#count - n;
+      const r = want - n >= DIRECT ? this.#readFile(file, p.subarray(n, want)) : this.#readFile(
+        file,
+        (this.#buf ??= pool.pop() ?? new Uint8Array(BUFFER)).subarray(
+          0,
+          Math.min(BUFFER, left),
+        ),
+      );
+      if (r === 0) break;
+      if (want - n >= DIRECT) n += r;
+      else {
+        this.#start = 0;
+        this.#end = r;
+      }
+    }
+    return n;
+  }
+
+  #readFile(file: Deno.FsFile, p: Uint8Array): number {
+    try {
+      return file.readSync(p) ?? 0;
+    } catch (err) {
+      if (this.#guard) checkUnchanged(this.#info); // a read error is most likely a change
+      throw err;
+    }
+  }
+
+  /** All the data set is in: checks that the file ends here and the data set too. */
+  #ended(): void {
+    const file = this.#file;
+    if (file) {
+      const probe = this.#buf ??= pool.pop() ?? new Uint8Array(BUFFER);
+      if (this.#readFile(file, probe.subarray(0, 1)) > 0) this.#fail("more read");
+      if (this.#guard) checkUnchanged(this.#info);
+    }
+    const why = this.#check?.end();
+    if (why) throw new ConversionError("truncated", why);
+  }
+
+  /** The file is not as long as examined: say why, the file's change first. */
+  #fail(extra?: string): never {
+    if (this.#guard) checkUnchanged(this.#info);
+    if (!extra) {
+      const why = this.#check?.end();
+      if (why) throw new ConversionError("truncated", why);
+    }
+    throw new FileChangedError(
+      this.#info,
+      extra ?? `${this.#info.datasetOffset + this.#count} read`,
+    );
+  }
+
+  close(): void {
+    const input = this.#input;
+    if (!input) return;
+    this.#input = null;
+    const file = this.#file;
+    this.#file = null;
+    if (this.#buf && pool.length < 4) pool.push(this.#buf);
+    this.#buf = null;
+    this.#start = this.#end = 0;
+    if (file) {
+      try {
+        file.close();
+      } catch {
+        // already closed
+      }
+    }
+    input.release?.();
+  }
+}
