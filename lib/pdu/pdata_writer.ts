@@ -13,6 +13,14 @@ import { PDATA_SINGLE_PDV_OVERHEAD as HEADERS, writeSinglePdvHeaders } from "./e
 export interface DataSource {
   /** Reads up to `p.length` bytes into `p`; `null` at the end. */
   read(p: Uint8Array): Promise<number | null>;
+  /** {@link DataSource.read}, synchronously, for a source that can (a local file). */
+  readSync?(p: Uint8Array): number | null;
+  /**
+   * How many bytes the source delivers in all, when known up front. The read that delivers
+   * the last of them has made every check of the stream's end (it throws instead), so the
+   * writer marks that fragment last without reading ahead.
+   */
+  readonly length?: number;
 }
 
 /** Reading the data set failed (the file, not the network): the message can't be finished. */
@@ -40,6 +48,17 @@ async function readSource(src: DataSource, p: Uint8Array): Promise<number | null
   }
 }
 
+function readSourceSync(
+  src: DataSource & { readSync(p: Uint8Array): number | null },
+  p: Uint8Array,
+): number | null {
+  try {
+    return src.readSync(p);
+  } catch (err) {
+    throw new DataSetSourceError(err);
+  }
+}
+
 /**
  * Writes DIMSE messages as P-DATA-TF PDUs no longer than the peer's maximum length.
  *
@@ -55,9 +74,13 @@ async function readSource(src: DataSource, p: Uint8Array): Promise<number | null
 export class PDataWriter {
   #write: (bytes: Uint8Array) => Promise<void>;
   #fragment: number;
-  #out?: Uint8Array;
+  #out = new Uint8Array(0);
   #peek?: Uint8Array;
   #partial = false;
+  // The message being written.
+  #used = 0;
+  #contextId = 0;
+  #beforeWrite?: () => void;
 
   /**
    * Creates a writer for one association.
@@ -94,45 +117,101 @@ export class PDataWriter {
     dataSet?: DataSource,
     beforeWrite?: () => void,
   ): Promise<number> {
-    const frag = this.#fragment;
-    const slot = frag + HEADERS;
-    const size = Math.max(WRITE_BUFFER, slot);
-    if (!this.#out || this.#out.length < size) this.#out = new Uint8Array(size);
-    const out = this.#out;
-    let used = 0;
+    const size = Math.max(WRITE_BUFFER, this.#fragment + HEADERS);
+    if (this.#out.length < size) this.#out = new Uint8Array(size);
+    this.#used = 0;
     this.#partial = false;
+    this.#contextId = contextId;
+    this.#beforeWrite = beforeWrite;
+    try {
+      await this.#writeCommand(command);
+      let bytes = 0;
+      if (dataSet) {
+        // Data set fragments are read straight into the write buffer.
+        const length = dataSet.length;
+        bytes = length
+          ? await this.#writeKnownLength(dataSet, length)
+          : await this.#writeReadingAhead(dataSet);
+      }
+      await this.#flush();
+      return bytes;
+    } finally {
+      this.#beforeWrite = undefined;
+    }
+  }
 
-    const header = (at: number, len: number, command: boolean, last: boolean) =>
-      writeSinglePdvHeaders(out, at, len, contextId, command, last);
-    const flush = async () => {
-      if (used === 0) return;
-      beforeWrite?.();
-      this.#partial = true;
-      await this.#write(out.subarray(0, used));
-      used = 0;
-    };
+  #header(at: number, len: number, command: boolean, last: boolean): void {
+    writeSinglePdvHeaders(this.#out, at, len, this.#contextId, command, last);
+  }
 
+  /** Makes room for a PDU of `n` data bytes, writing out what is gathered when needed. */
+  async #room(n: number): Promise<void> {
+    if (this.#used + n + HEADERS > this.#out.length) await this.#flush();
+  }
+
+  async #flush(): Promise<void> {
+    if (this.#used === 0) return;
+    this.#beforeWrite?.();
+    this.#partial = true;
+    await this.#write(this.#out.subarray(0, this.#used));
+    this.#used = 0;
+  }
+
+  async #writeCommand(command: Uint8Array): Promise<void> {
+    const frag = this.#fragment;
     for (let off = 0; off < command.length || off === 0; off += frag) {
       const part = command.subarray(off, Math.min(off + frag, command.length));
       const last = off + frag >= command.length;
-      if (used + part.length + HEADERS > out.length) await flush();
-      header(used, part.length, true, last);
-      out.set(part, used + HEADERS);
-      used += part.length + HEADERS;
+      await this.#room(part.length);
+      this.#header(this.#used, part.length, true, last);
+      this.#out.set(part, this.#used + HEADERS);
+      this.#used += part.length + HEADERS;
       if (last) break;
     }
-    if (!dataSet) {
-      await flush();
-      return 0;
-    }
+  }
 
-    // Data set fragments read straight into the write buffer. Whether a full fragment is the
-    // last one is only known by reading ahead: those bytes open the next fragment.
+  /**
+   * Data set fragments of a source that says its length: the fragment that reaches it is the
+   * last. A source with `readSync` fills a whole write buffer without a promise per fragment.
+   */
+  async #writeKnownLength(dataSet: DataSource, length: number): Promise<number> {
+    const frag = this.#fragment;
+    const sync = dataSet.readSync ? dataSet as Required<DataSource> : undefined;
+    let total = 0;
+    while (total < length) {
+      const want = Math.min(frag, length - total);
+      await this.#room(want);
+      const at = this.#used + HEADERS;
+      let n = 0;
+      while (n < want) {
+        const p = this.#out.subarray(at + n, at + want);
+        const r = sync ? readSourceSync(sync, p) : await readSource(dataSet, p);
+        if (r === null) {
+          throw new DataSetSourceError(
+            new Error(`data set ended after ${total + n} of its ${length} bytes`),
+          );
+        }
+        n += r;
+      }
+      total += n;
+      this.#header(this.#used, n, false, total === length);
+      this.#used = at + n;
+    }
+    return total;
+  }
+
+  /**
+   * Data set fragments of a source of unknown length: whether a full fragment is the last one
+   * is only known by reading ahead, and those bytes open the next fragment.
+   */
+  async #writeReadingAhead(dataSet: DataSource): Promise<number> {
+    const frag = this.#fragment;
     let total = 0;
     let pending = 0;
     for (;;) {
-      if (used + slot > out.length) await flush();
-      const at = used;
+      await this.#room(frag);
+      const out = this.#out;
+      const at = this.#used;
       let n = 0;
       if (pending > 0) {
         out.set(this.#peek!.subarray(0, pending), at + HEADERS);
@@ -154,12 +233,10 @@ export class PDataWriter {
         if (r === null) eof = true;
         else pending = r;
       }
-      header(at, n, false, eof);
-      used += n + HEADERS;
+      this.#header(at, n, false, eof);
+      this.#used += n + HEADERS;
       total += n;
-      if (eof) break;
+      if (eof) return total;
     }
-    await flush();
-    return total;
   }
 }
