@@ -60,8 +60,7 @@ class FileHead {
     return this.#head.complete;
   }
   /** Reads more of the file so that at least `n` bytes (or the whole file) are in `bytes`. */
-  // deno-lint-ignore require-await
-  async extend(n: number): Promise<void> {
+  extend(n: number): void {
     const cur = this.#head.bytes;
     if (this.#head.complete || cur.length >= n) return;
     const more = new Uint8Array(Math.max(n, cur.length * 2));
@@ -103,12 +102,12 @@ interface Meta {
 }
 
 /** Parses the (0002,xxxx) group starting at `start`. */
-async function parseMeta(path: string, head: FileHead, start: number): Promise<Meta> {
+function parseMeta(path: string, head: FileHead, start: number): Meta {
   const meta: Meta = { end: start };
   let off = start;
   let expectedEnd: number | undefined;
   for (;;) {
-    await head.extend(off + 12);
+    head.extend(off + 12);
     const b = head.bytes;
     if (off + 4 > b.length) {
       if (off < b.length) throw new DicomFileError(path, "truncated", "file ends inside the meta");
@@ -141,7 +140,7 @@ async function parseMeta(path: string, head: FileHead, start: number): Promise<M
     if (len === 0xffffffff) {
       throw new DicomFileError(path, "bad-meta", "undefined length in the meta group");
     }
-    await head.extend(off + hl + len + 12);
+    head.extend(off + hl + len + 12);
     const bb = head.bytes;
     if (off + hl + len > bb.length) {
       throw new DicomFileError(path, "truncated", "file ends inside the meta");
@@ -201,7 +200,7 @@ async function datasetUids(
 ): Promise<{ sopClassUid?: string; sopInstanceUid?: string }> {
   let limit = Math.max(head.bytes.length, FIRST_READ);
   for (;;) {
-    await head.extend(limit);
+    head.extend(limit);
     let data = head.bytes.subarray(offset);
     if (deflated) {
       try {
@@ -457,7 +456,7 @@ async function examine(path: string, head: FileHead): Promise<DicomFileInfo> {
   else if (b.length >= 8 && u16(b, 0) === 0x0002 && looksExplicit(b, 0)) metaStart = 0;
 
   let meta: Meta | undefined;
-  if (metaStart >= 0) meta = await parseMeta(path, head, metaStart);
+  if (metaStart >= 0) meta = parseMeta(path, head, metaStart);
   const datasetOffset = meta ? meta.end : 0;
   const info: DicomFileInfo = {
     path,

@@ -7,8 +7,6 @@
 
 import { isConvertible, TRANSFER_SYNTAXES } from "../uids.ts";
 import { canDecode, canEncode } from "../codecs/mod.ts";
-import { convertDataset } from "./convert.ts";
-import { deflateChunks, inflateReader, readFnFromChunks } from "./deflate.ts";
 import { encodingOf } from "./encoding.ts";
 import { checkedDeflatedSource } from "./check.ts";
 import { ConversionError, DicomFileError } from "./errors.ts";
@@ -233,6 +231,9 @@ export async function openDataset(
   }
   const src = TRANSFER_SYNTAXES.get(from)!;
   const dst = TRANSFER_SYNTAXES.get(targetTransferSyntax)!;
+  // Loaded on the first conversion only: a plain send needs none of it (nor the dictionary).
+  const { convertDataset } = await import("./convert.ts");
+  const { deflateChunks, inflateReader, readFnFromChunks } = await import("./deflate.ts");
   const fileSource = new FileSource(input());
   let read: ReadFn = (p) => fileSource.read(p);
   if (src.deflated) read = inflateReader(read);
