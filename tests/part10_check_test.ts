@@ -12,9 +12,18 @@ import { encodingOf } from "../lib/part10/encoding.ts";
 import { TRANSFER_SYNTAXES } from "../lib/uids.ts";
 import { corpusDir } from "./peers.ts";
 
-function feed(bytes: Uint8Array, enc: ReturnType<typeof encodingOf>, chunk: number) {
+/** Feeds `bytes` in chunks; `viaSkip`: as the sender does, `skip` first, `update` when it can't. */
+function feed(
+  bytes: Uint8Array,
+  enc: ReturnType<typeof encodingOf>,
+  chunk: number,
+  viaSkip = false,
+) {
   const c = new DatasetBoundaryCheck(enc!);
-  for (let o = 0; o < bytes.length; o += chunk) c.update(bytes.subarray(o, o + chunk));
+  for (let o = 0; o < bytes.length; o += chunk) {
+    const part = bytes.subarray(o, o + chunk);
+    if (!viaSkip || !c.skip(part.length)) c.update(part);
+  }
   return c.end();
 }
 
@@ -45,6 +54,7 @@ Deno.test("every well-formed corpus data set ends on an element boundary, in any
     const enc = encodingOf(info.transferSyntaxUid);
     for (const chunk of [1, 7, 4096, data.length || 1]) {
       assert.equal(feed(data, enc, chunk), undefined, `${name} in chunks of ${chunk}`);
+      assert.equal(feed(data, enc, chunk, true), undefined, `${name}, skip, chunks of ${chunk}`);
     }
     checked++;
   }
@@ -70,6 +80,7 @@ Deno.test("a data set cut inside an element, a header or a sequence is reported"
     let reported = 0;
     for (const cut of cuts) {
       const why = feed(data.subarray(0, cut), enc, 4096);
+      assert.equal(feed(data.subarray(0, cut), enc, 4096, true), why, `${name} cut at ${cut}`);
       if (why) reported++;
     }
     // A cut can fall exactly between two top-level elements; that is a valid (shorter) data

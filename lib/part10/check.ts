@@ -89,6 +89,17 @@ export class DatasetBoundaryCheck {
     return ((this.#u16(0, enc.littleEndian) << 16) | this.#u16(2, enc.littleEndian)) >>> 0;
   }
 
+  /**
+   * Takes `n` bytes that lie inside the value being skipped (pixel data, mostly) without
+   * looking at them; false when they don't (then {@link update} must see them). Small, so
+   * that the per-fragment call stays cheap to run and to compile.
+   */
+  skip(n: number): boolean {
+    if (this.#skip < n) return false;
+    this.#skip -= n;
+    return true;
+  }
+
   /** Feeds the next bytes of the data set. */
   update(chunk: Uint8Array): void {
     let off = 0;

@@ -120,7 +120,8 @@ export class StoredDataset implements ByteSource {
     if (want > 0) {
       n = this.#fill(p, want);
       if (n === 0) this.#fail(); // the file ended early
-      this.#check?.update(p.subarray(0, n));
+      const check = this.#check;
+      if (check && !check.skip(n)) check.update(p.subarray(0, n));
       this.#count += n;
     }
     if (this.#count === this.#data && !this.#endChecked) {
@@ -184,10 +185,12 @@ export class StoredDataset implements ByteSource {
   /** All the data set is in: checks that the file ends here and the data set too. */
   #ended(): void {
     const file = this.#file;
-    if (file) {
+    // Guarded, the file's size now must be the size examined; else one more read must find
+    // nothing.
+    if (this.#guard) checkUnchanged(this.#info);
+    else if (file) {
       const probe = this.#buf ??= pool.pop() ?? new Uint8Array(BUFFER);
       if (this.#readFile(file, probe.subarray(0, 1)) > 0) this.#fail("more read");
-      if (this.#guard) checkUnchanged(this.#info);
     }
     const why = this.#check?.end();
     if (why) throw new ConversionError("truncated", why);

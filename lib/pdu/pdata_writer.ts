@@ -35,6 +35,11 @@ export class DataSetSourceError extends Error {
   }
 }
 
+/** The source ended before the length it announced. */
+function endedEarly(got: number, length: number): DataSetSourceError {
+  return new DataSetSourceError(new Error(`data set ended after ${got} of its ${length} bytes`));
+}
+
 /** Fragment size used when the peer sets no maximum length (0 = unlimited). */
 const UNLIMITED_FRAGMENT = 1 << 20;
 /** Size of the buffer that gathers several P-DATA-TF PDUs into one write. */
@@ -48,10 +53,10 @@ async function readSource(src: DataSource, p: Uint8Array): Promise<number | null
   }
 }
 
-function readSourceSync(
-  src: DataSource & { readSync(p: Uint8Array): number | null },
-  p: Uint8Array,
-): number | null {
+/** A source that can read synchronously. */
+type SyncSource = DataSource & { readSync(p: Uint8Array): number | null };
+
+function readSourceSync(src: SyncSource, p: Uint8Array): number | null {
   try {
     return src.readSync(p);
   } catch (err) {
@@ -175,28 +180,50 @@ export class PDataWriter {
    * last. A source with `readSync` fills a whole write buffer without a promise per fragment.
    */
   async #writeKnownLength(dataSet: DataSource, length: number): Promise<number> {
-    const frag = this.#fragment;
-    const sync = dataSet.readSync ? dataSet as Required<DataSource> : undefined;
+    const sync = dataSet.readSync ? dataSet as SyncSource : undefined;
     let total = 0;
     while (total < length) {
+      await this.#room(Math.min(this.#fragment, length - total));
+      total = sync
+        ? this.#fillSync(sync, total, length)
+        : await this.#fillOne(dataSet, total, length);
+    }
+    return total;
+  }
+
+  /** Fills the write buffer with as many fragments as fit, synchronously; the new total. */
+  #fillSync(src: SyncSource, total: number, length: number): number {
+    const frag = this.#fragment;
+    const out = this.#out;
+    for (;;) {
       const want = Math.min(frag, length - total);
-      await this.#room(want);
       const at = this.#used + HEADERS;
+      if (want === 0 || at + want > out.length) return total;
       let n = 0;
       while (n < want) {
-        const p = this.#out.subarray(at + n, at + want);
-        const r = sync ? readSourceSync(sync, p) : await readSource(dataSet, p);
-        if (r === null) {
-          throw new DataSetSourceError(
-            new Error(`data set ended after ${total + n} of its ${length} bytes`),
-          );
-        }
+        const r = readSourceSync(src, out.subarray(at + n, at + want));
+        if (r === null) throw endedEarly(total + n, length);
         n += r;
       }
       total += n;
       this.#header(this.#used, n, false, total === length);
       this.#used = at + n;
     }
+  }
+
+  /** One fragment from an asynchronous source; the new total. */
+  async #fillOne(src: DataSource, total: number, length: number): Promise<number> {
+    const want = Math.min(this.#fragment, length - total);
+    const at = this.#used + HEADERS;
+    let n = 0;
+    while (n < want) {
+      const r = await readSource(src, this.#out.subarray(at + n, at + want));
+      if (r === null) throw endedEarly(total + n, length);
+      n += r;
+    }
+    total += n;
+    this.#header(this.#used, n, false, total === length);
+    this.#used = at + n;
     return total;
   }
 
