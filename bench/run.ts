@@ -45,6 +45,7 @@ import {
   TLS_SINK_ARGS,
   tlsSection,
 } from "./tls.ts";
+import { whereTheCpuGoes } from "./where.ts";
 
 const HERE = decodeURIComponent(new URL(".", import.meta.url).pathname).replace(/\/$/, "");
 const ROOT = HERE.replace(/\/bench$/, "");
@@ -491,6 +492,34 @@ function oursJob(
 /** Client label prefix of the listing baseline in (g). */
 const LIST_ONLY = "deno: list only";
 
+/** Client label of bench/floor.ts, the least a Deno sender does (the runtime's own cost). */
+const FLOOR = "deno: floor";
+
+/** bench/floor.ts on the same files: what the runtime costs a sender with nothing else. */
+function floorJob(port: number, inputs: string[], expected: number): Job {
+  return {
+    client: FLOOR,
+    cmd: Deno.execPath(),
+    args: [
+      "run",
+      "-N",
+      "-R",
+      "--no-prompt",
+      `${HERE}/floor.ts`,
+      "127.0.0.1",
+      String(port),
+      ...inputs,
+    ],
+    env: baseEnv(),
+    verify(code, output) {
+      if (code !== 0) throw new Error(`exit status ${code}`);
+      if (!output.includes(`sent ${expected}`)) {
+        throw new Error(`no "sent ${expected}" in the output`);
+      }
+    },
+  };
+}
+
 /** The runtime's own cost of listing `dir` (bench/list_only.ts), for (g). */
 function listOnlyJob(dir: string, files: number): Job {
   return {
@@ -715,11 +744,15 @@ function targets(summaries: Summary[], ours: string, opts: Options): Target[] {
       out.push(notRun(text, id));
       return;
     }
-    const [a, b] = what === "CPU" ? [x.medianCpuS, d.medianCpuS] : [x.medianWallS, d.medianWallS];
+    const of = (s: Summary) => what === "CPU" ? s.medianCpuS : s.medianWallS;
+    const [a, b] = [of(x), of(d)];
+    // The Deno floor (bench/floor.ts) on the same files, when it ran: the runtime's own share.
+    const fl = get(id, FLOOR);
     out.push({
       text,
       met: a / b <= limit,
-      measured: `${f2(a / b)}x (${f3(a)} s vs ${f3(b)} s)`,
+      measured: `${f2(a / b)}x (${f3(a)} s vs ${f3(b)} s)` +
+        (fl && fl.files === x.files ? `; Deno floor ${f2(of(fl) / b)}x (${f3(of(fl))} s)` : ""),
     });
   };
   const small = `${opts.smallCount.toLocaleString("en-US")} small files`;
@@ -853,6 +886,7 @@ function report(
   machineLines: string[],
   summaries: Summary[],
   gen: string,
+  runtimeCosts: string | null,
 ): string {
   const views = summaries.map((s) => ({
     id: s.scenario.id,
@@ -941,6 +975,7 @@ function report(
     "",
     ...transcodeSection(views, opts.clis[0].label),
     ...tlsSection(views, opts.clis[0].label),
+    ...whereTheCpuGoes(runtimeCosts),
     "## Raw runs",
     "",
     "| scenario | client | wall s | user s | sys s | peak RSS KB | exit |",
@@ -1103,6 +1138,7 @@ async function main(): Promise<number> {
       jobs: (port) => [
         ...ours((c) => oursJob(c, port, big.paths, 1)),
         dcmtkJob(port, big.paths, true),
+        floorJob(port, big.paths, 1),
       ],
     });
     const allScenarios: Scenario[] = [
@@ -1116,6 +1152,7 @@ async function main(): Promise<number> {
         jobs: (port) => [
           ...ours((c) => oursJob(c, port, [smallDir], small.paths.length)),
           dcmtkJob(port, [smallDir], true),
+          floorJob(port, [smallDir], small.paths.length),
         ],
       },
       bigScenario("big", "(b)", "multi-frame", "tuned"),
@@ -1130,6 +1167,7 @@ async function main(): Promise<number> {
         jobs: (port) => [
           ...ours((c) => oursJob(c, port, [one], 1)),
           dcmtkJob(port, [one], true),
+          floorJob(port, [one], 1),
         ],
       },
       {
@@ -1209,6 +1247,7 @@ async function main(): Promise<number> {
             { ...listOnlyJob(dir, count), bytes: 0 },
           ]),
           dcmtkJob(port, [manyDir], true),
+          { ...floorJob(port, [manyDir], many.paths.length), files: many.paths.length },
         ],
       },
     ];
@@ -1364,7 +1403,17 @@ async function main(): Promise<number> {
       for (const [client, rs] of runs) summaries.push(summarize(sc, client, rs));
     }
 
-    const md = report(opts, await machine(loadBefore), summaries, gen);
+    // What the runtime's alternatives cost, measured on the same machine (needs the big file).
+    let costs: string | null = null;
+    if (big.paths.length > 0) {
+      const r = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "-R", `${HERE}/runtime_costs.ts`, smallDir, big.paths[0]],
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      costs = r.success ? new TextDecoder().decode(r.stdout).trim() : null;
+    }
+    const md = report(opts, await machine(loadBefore), summaries, gen, costs);
     console.log(md);
     if (opts.out) {
       await Deno.writeTextFile(opts.out, md);
