@@ -129,7 +129,8 @@ export class PDataWriter {
     this.#contextId = contextId;
     this.#beforeWrite = beforeWrite;
     try {
-      await this.#writeCommand(command);
+      // A command set fits the empty buffer (it always does): no promise for it.
+      if (!this.#putCommand(command)) await this.#writeCommand(command);
       let bytes = 0;
       if (dataSet) {
         // Data set fragments are read straight into the write buffer.
@@ -149,9 +150,9 @@ export class PDataWriter {
     writeSinglePdvHeaders(this.#out, at, len, this.#contextId, command, last);
   }
 
-  /** Makes room for a PDU of `n` data bytes, writing out what is gathered when needed. */
-  async #room(n: number): Promise<void> {
-    if (this.#used + n + HEADERS > this.#out.length) await this.#flush();
+  /** True when a PDU of `n` data bytes doesn't fit what is left of the buffer. */
+  #full(n: number): boolean {
+    return this.#used + n + HEADERS > this.#out.length;
   }
 
   async #flush(): Promise<void> {
@@ -162,12 +163,21 @@ export class PDataWriter {
     this.#used = 0;
   }
 
+  /** Puts a command set that fits in one PDU into the empty buffer; false when it doesn't. */
+  #putCommand(command: Uint8Array): boolean {
+    if (command.length > this.#fragment || this.#full(command.length)) return false;
+    this.#header(this.#used, command.length, true, true);
+    this.#out.set(command, this.#used + HEADERS);
+    this.#used += command.length + HEADERS;
+    return true;
+  }
+
   async #writeCommand(command: Uint8Array): Promise<void> {
     const frag = this.#fragment;
     for (let off = 0; off < command.length || off === 0; off += frag) {
       const part = command.subarray(off, Math.min(off + frag, command.length));
       const last = off + frag >= command.length;
-      await this.#room(part.length);
+      if (this.#full(part.length)) await this.#flush();
       this.#header(this.#used, part.length, true, last);
       this.#out.set(part, this.#used + HEADERS);
       this.#used += part.length + HEADERS;
@@ -183,7 +193,7 @@ export class PDataWriter {
     const sync = dataSet.readSync ? dataSet as SyncSource : undefined;
     let total = 0;
     while (total < length) {
-      await this.#room(Math.min(this.#fragment, length - total));
+      if (this.#full(Math.min(this.#fragment, length - total))) await this.#flush();
       total = sync
         ? this.#fillSync(sync, total, length)
         : await this.#fillOne(dataSet, total, length);
@@ -236,7 +246,7 @@ export class PDataWriter {
     let total = 0;
     let pending = 0;
     for (;;) {
-      await this.#room(frag);
+      if (this.#full(frag)) await this.#flush();
       const out = this.#out;
       const at = this.#used;
       let n = 0;
