@@ -31,21 +31,26 @@ export function withByteProgress(source: ByteSource, report: (bytes: number) => 
   let bytes = 0;
   let nextLook = STEP;
   let last = performance.now();
-  return {
-    async read(p: Uint8Array): Promise<number | null> {
-      const n = await source.read(p);
-      if (n === null) return n;
-      bytes += n;
-      if (bytes >= nextLook) {
-        nextLook = bytes + STEP;
-        const now = performance.now();
-        if (now - last >= INTERVAL_MS) {
-          last = now;
-          report(bytes);
-        }
+  const counted = (n: number | null) => {
+    if (n === null) return n;
+    bytes += n;
+    if (bytes >= nextLook) {
+      nextLook = bytes + STEP;
+      const now = performance.now();
+      if (now - last >= INTERVAL_MS) {
+        last = now;
+        report(bytes);
       }
-      return n;
-    },
+    }
+    return n;
+  };
+  const inner = source.readSync?.bind(source);
+  return {
+    read: async (p: Uint8Array) => counted(await source.read(p)),
+    // What the writer's fast path needs, passed through (lib/pdu/pdata_writer.ts).
+    readSync: inner && ((p: Uint8Array) => counted(inner(p))),
+    length: source.length,
+    transcoding: source.transcoding,
     close: () => source.close(),
   };
 }
