@@ -78,6 +78,20 @@ const NOTES: string[] = [
   "ms to compile alone; the synchronous fill is now its own small function, and a fragment " +
   "inside a value only counts down the boundary check. `--v8-flags=--no-turbofan` measured " +
   "0.91x and 1.00x CPU in two runs (noise); a program can't set V8 flags for itself anyway.",
+  "- What ours spends above the floor, after this work (1,000 x 0.5 MB, `perf record -F " +
+  "5000` of each, same sink, 2026-12-06): 3,227 samples against the floor's 2,491, i.e. " +
+  "about 147 ms more; of it +75 ms in the `deno` binary on the main thread (V8's interpreter, " +
+  "builtins and the runtime's ops: our per-file code that never gets hot enough to be " +
+  "compiled: examination, plan, events, account), +60 ms on V8's background threads and +17 " +
+  "ms in compiled JS, while the kernel's share is 11 ms smaller than the floor's. The " +
+  "background threads are compilation, not GC (29 scavenges against the floor's 28, no " +
+  "mark-compact): `--trace-opt` counts 158 Maglev/TurboFan compilations in our run against " +
+  "59 in the floor's, and those threads' samples grow with the number of files (175, 377, " +
+  "725 for 100, 300, 1,000 files; the floor 122, 165, 410): more distinct code gets hot as " +
+  "more files pass. Only 11 deoptimizations, so it is not a compile-deopt loop: it is the " +
+  "amount of per-file code (the honest account's checks and records). That gap (0.135 s of " +
+  "CPU per 1,000 files, ~135 µs a file, in the quick run of that day: ours 0.78x DCMTK's CPU, " +
+  "the floor 0.59x) is what separates ours from the floor in (a).",
   "- Page faults and syscalls are expensive on this virtual machine (`pvm_irq_enable` is " +
   "13% of all samples): each one avoided counts more here than on bare metal.",
   "- Tried and kept out: 1 MiB read and write buffers (same CPU as 256 KiB); decoding UIDs in " +
