@@ -17,7 +17,6 @@ import {
   headerSize,
   ITEM,
   ITEM_DELIMITATION,
-  KNOWN_VRS,
   LONG_VRS,
   PIXEL_DATA,
   SEQUENCE_DELIMITATION,
@@ -27,19 +26,18 @@ import {
   UNDEFINED_LENGTH,
 } from "./encoding.ts";
 import { ConversionError } from "./errors.ts";
-import { BufferedInput, type ReadFn } from "./input.ts";
+import {
+  BufferedInput,
+  type ElementHeader as Header,
+  malformedError,
+  readElementHeader,
+  type ReadFn,
+  truncatedError,
+} from "./input.ts";
 
 const CHUNK = 256 * 1024;
 /** Elements bigger than this are streamed even inside a group whose length is recomputed. */
 const GROUP_BUFFER_LIMIT = 1024 * 1024;
-
-interface Header {
-  tag: number;
-  /** Explicit VR from the source, `undefined` for implicit sources and item tags. */
-  vr: string | undefined;
-  length: number;
-  headerLength: number;
-}
 
 interface GroupBuffer {
   tag: number;
@@ -83,34 +81,16 @@ class Converter {
   }
 
   #truncated(): never {
-    throw new ConversionError("truncated", `data set ends unexpectedly at byte ${this.#in.pos}`);
+    throw truncatedError(this.#in);
   }
 
   #malformed(what: string): never {
-    throw new ConversionError("malformed", `${what} at data set byte ${this.#in.pos}`);
+    throw malformedError(this.#in, what);
   }
 
   /** Reads (without consuming) the next header; `null` at a clean end of stream. */
-  async #readHeader(): Promise<Header | null> {
-    const input = this.#in;
-    if (!(await input.ensure(8))) {
-      if (input.available === 0) return null;
-      this.#truncated();
-    }
-    const le = this.#src.littleEndian;
-    const tag = ((input.u16(0, le) << 16) | input.u16(2, le)) >>> 0;
-    if (!this.#src.explicitVr || tag >>> 16 === 0xfffe) {
-      return { tag, vr: undefined, length: input.u32(4, le), headerLength: 8 };
-    }
-    const vr = String.fromCharCode(input.u8(4), input.u8(5));
-    if (!KNOWN_VRS.has(vr)) {
-      this.#malformed(`invalid VR ${JSON.stringify(vr)} in ${tagString(tag)}`);
-    }
-    if (LONG_VRS.has(vr)) {
-      if (!(await input.ensure(12))) this.#truncated();
-      return { tag, vr, length: input.u32(8, le), headerLength: 12 };
-    }
-    return { tag, vr, length: input.u16(6, le), headerLength: 8 };
+  #readHeader(): Promise<Header | null> {
+    return readElementHeader(this.#in, this.#src);
   }
 
   /** Converts elements until `end` (defined length), an item delimiter, or the end of stream. */

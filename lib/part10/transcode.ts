@@ -35,16 +35,20 @@ import {
   type Encoding,
   ITEM,
   ITEM_DELIMITATION,
-  KNOWN_VRS,
-  LONG_VRS,
   PIXEL_DATA,
   SEQUENCE_DELIMITATION,
   tagString,
   UNDEFINED_LENGTH,
 } from "./encoding.ts";
 import { BufferPool } from "./buffers.ts";
-import { ConversionError } from "./errors.ts";
-import { BufferedInput, type ReadFn } from "./input.ts";
+import {
+  BufferedInput,
+  type ElementHeader as Header,
+  malformedError,
+  readElementHeader,
+  type ReadFn,
+  truncatedError,
+} from "./input.ts";
 
 /** What to do with the Pixel Data. */
 export interface TranscodeSpec {
@@ -84,13 +88,6 @@ const EXTENDED_OFFSETS = 0x7fe00001;
 const EXTENDED_LENGTHS = 0x7fe00002;
 const FLOAT_PIXEL_DATA = 0x7fe00008;
 const DOUBLE_PIXEL_DATA = 0x7fe00009;
-
-interface Header {
-  tag: number;
-  vr: string | undefined;
-  length: number;
-  headerLength: number;
-}
 
 /** An element of group 0028, held until the group ends. */
 interface Held {
@@ -173,32 +170,16 @@ class Transcoder {
   }
 
   #truncated(): never {
-    throw new ConversionError("truncated", `data set ends unexpectedly at byte ${this.#in.pos}`);
+    throw truncatedError(this.#in);
   }
 
   #malformed(what: string): never {
-    throw new ConversionError("malformed", `${what} at data set byte ${this.#in.pos}`);
+    throw malformedError(this.#in, what);
   }
 
-  async #header(enc: Encoding): Promise<Header | null> {
-    const input = this.#in;
-    if (!(await input.ensure(8))) {
-      if (input.available === 0) return null;
-      this.#truncated();
-    }
-    const tag = ((input.u16(0, true) << 16) | input.u16(2, true)) >>> 0;
-    if (!enc.explicitVr || tag >>> 16 === 0xfffe) {
-      return { tag, vr: undefined, length: input.u32(4, true), headerLength: 8 };
-    }
-    const vr = String.fromCharCode(input.u8(4), input.u8(5));
-    if (!KNOWN_VRS.has(vr)) {
-      this.#malformed(`invalid VR ${JSON.stringify(vr)} in ${tagString(tag)}`);
-    }
-    if (LONG_VRS.has(vr)) {
-      if (!(await input.ensure(12))) this.#truncated();
-      return { tag, vr, length: input.u32(8, true), headerLength: 12 };
-    }
-    return { tag, vr, length: input.u16(6, true), headerLength: 8 };
+  /** Reads (without consuming) the next header (`enc` is little endian); `null` at the end. */
+  #header(enc: Encoding): Promise<Header | null> {
+    return readElementHeader(this.#in, enc);
   }
 
   /** The whole element (header and value) as one copy; for small elements only. */
