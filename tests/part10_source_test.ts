@@ -7,7 +7,8 @@ import {
   takeExaminedFile,
 } from "../lib/part10/file.ts";
 import { openDataset } from "../lib/part10/source.ts";
-import { StoredDataset } from "../lib/part10/stored.ts";
+import { oddEnd, StoredDataset } from "../lib/part10/stored.ts";
+import { encodePart10 } from "../lib/part10/writer.ts";
 import type { ByteSource } from "../lib/part10/types.ts";
 import { EXPLICIT_VR_LE, IMPLICIT_VR_LE } from "../lib/uids.ts";
 
@@ -177,4 +178,38 @@ Deno.test("StoredDataset: exactly the examined length, odd ones padded; more or 
     await assert.rejects(readAll(shorter), /file changed while being sent/);
     shorter.close();
   });
+});
+
+Deno.test("oddEnd: nothing after an even data set, one 0x00 after an odd one", () => {
+  const p = new Uint8Array([7, 7]);
+  assert.equal(oddEnd(0, p), null);
+  assert.equal(oddEnd(10, p), null);
+  assert.deepEqual(p, new Uint8Array([7, 7]));
+  assert.equal(oddEnd(11, p), 1);
+  assert.deepEqual(p, new Uint8Array([0, 7]));
+});
+
+Deno.test("openDataset: a converted data set of odd length ends with one 0x00 byte", async () => {
+  const head = encodePart10({
+    sopClassUid: "1.2.840.10008.5.1.4.1.1.7",
+    sopInstanceUid: "2.25.7",
+    transferSyntaxUid: EXPLICIT_VR_LE,
+  }, [{ tag: 0x00080016, vr: "UI", value: "1.2.840.10008.5.1.4.1.1.7" }]);
+  // (0010,0010) PN of 3 bytes: an odd value (malformed), passed on as it is.
+  const odd = [0x10, 0, 0x10, 0, 0x50, 0x4e, 3, 0, 0x41, 0x42, 0x43];
+  const dir = await Deno.makeTempDir({ prefix: "storescu-source-" });
+  try {
+    const path = `${dir}/odd.dcm`;
+    Deno.writeFileSync(path, new Uint8Array([...head, ...odd]));
+    const info = await readDicomFileInfo(path);
+    const src = await openDataset(info, IMPLICIT_VR_LE);
+    const got = await readAll(src);
+    src.close();
+    // Implicit: (0008,0016) 8 + 26 bytes, (0010,0010) 8 + 3 bytes, then the padding byte.
+    assert.equal(got.length, 8 + 26 + 8 + 3 + 1);
+    assert.deepEqual(got.subarray(34, 38), new Uint8Array([0x10, 0, 0x10, 0]));
+    assert.deepEqual(got.subarray(42), new Uint8Array([0x41, 0x42, 0x43, 0]));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -1,5 +1,6 @@
 /**
- * Streaming raw-deflate layers (Deflated Explicit VR Little Endian), on node:zlib.
+ * Streaming raw-deflate layers (Deflated Explicit VR Little Endian), on node:zlib, and the
+ * adapters between a {@link ReadFn} and a stream of chunks that the layers are joined with.
  *
  * node:zlib and node:stream are loaded on first use only: importing them costs tens of
  * milliseconds of start-up, and most runs never deflate anything.
@@ -66,6 +67,32 @@ export function readFnFromChunks(chunks: AsyncIterable<Uint8Array>): ReadFn {
   };
 }
 
+/**
+ * The bytes of `read` as a stream of chunks, read into one reused buffer of `size` bytes (a
+ * chunk is valid only until the next one is pulled); the inverse of {@link readFnFromChunks}.
+ *
+ * @example
+ * ```ts
+ * import { readChunks, readFnFromChunks } from "./deflate.ts";
+ * async function* gen() {
+ *   yield new Uint8Array([1, 2, 3]);
+ * }
+ * for await (const c of readChunks(readFnFromChunks(gen()))) c.length; // 3
+ * ```
+ */
+export async function* readChunks(
+  read: ReadFn,
+  size = 256 * 1024,
+): AsyncGenerator<Uint8Array> {
+  const buf = new Uint8Array(size);
+  for (;;) {
+    const n = await read(buf);
+    if (n === null) return;
+    yield buf.subarray(0, n);
+  }
+}
+
+/** The bytes of `read` as chunks, each a new array (node:stream keeps them). */
 async function* pull(read: ReadFn, size: number): AsyncGenerator<Uint8Array> {
   for (;;) {
     const buf = new Uint8Array(size);

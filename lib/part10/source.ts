@@ -13,10 +13,9 @@ import { ConversionError, DicomFileError } from "./errors.ts";
 import { examinedDataset, forgetExaminedDataset, returnHead, takeExaminedFile } from "./file.ts";
 import { guardedSource } from "./guard.ts";
 import type { ReadFn } from "./input.ts";
-import { StoredDataset, type StoredInput } from "./stored.ts";
+import { closeRead, oddEnd, readBuffer, StoredDataset, type StoredInput } from "./stored.ts";
 import type { ByteSource, DicomFileInfo } from "./types.ts";
 
-const BUFFER = 256 * 1024;
 /** Caller buffers at least this big are read into directly. */
 const DIRECT = 64 * 1024;
 
@@ -68,9 +67,6 @@ export function datasetLength(info: Pick<DicomFileInfo, "size" | "datasetOffset"
   return Math.max(0, info.size - info.datasetOffset);
 }
 
-/** Read buffers handed back by closed sources, so sending many files allocates few. */
-const pool: Uint8Array[] = [];
-
 class FileSource implements ByteSource {
   #file: Deno.FsFile | null;
   #buf: Uint8Array | null = null;
@@ -99,7 +95,7 @@ class FileSource implements ByteSource {
     if (!file) return null;
     if (p.length >= DIRECT) return file.readSync(p);
     if (this.#release) this.#done();
-    this.#buf ??= pool.pop() ?? new Uint8Array(BUFFER);
+    this.#buf ??= readBuffer();
     const r = file.readSync(this.#buf);
     if (r === null) return null;
     this.#start = 0;
@@ -118,16 +114,10 @@ class FileSource implements ByteSource {
     const file = this.#file;
     this.#file = null;
     if (this.#release) this.#done();
-    if (this.#buf && pool.length < 4) pool.push(this.#buf);
+    const buf = this.#buf;
     this.#buf = null;
     this.#start = this.#end = 0;
-    if (file) {
-      try {
-        file.close();
-      } catch {
-        // already closed
-      }
-    }
+    closeRead(file, buf);
   }
 }
 
@@ -233,14 +223,16 @@ export async function openDataset(
   const dst = TRANSFER_SYNTAXES.get(targetTransferSyntax)!;
   // Loaded on the first conversion only: a plain send needs none of it (nor the dictionary).
   const { convertDataset } = await import("./convert.ts");
-  const { deflateChunks, inflateReader, readFnFromChunks } = await import("./deflate.ts");
+  const { deflateChunks, inflateReader, readChunks, readFnFromChunks } = await import(
+    "./deflate.ts"
+  );
   const fileSource = new FileSource(input());
   let read: ReadFn = (p) => fileSource.read(p);
   if (src.deflated) read = inflateReader(read);
   // Explicit VR LE <-> Deflated Explicit VR LE only (de)compresses: the elements stay as they
   // are, so skip the element walk.
   let chunks = src.explicitVr === dst.explicitVr && src.littleEndian === dst.littleEndian
-    ? rawChunks(read)
+    ? readChunks(read)
     : convertDataset(read, encodingOf(from)!, encodingOf(targetTransferSyntax)!);
   // Level 1: on-the-fly compression for a peer that picked Deflated from our proposal; the
   // default level costs several times the CPU for a few per cent of size.
@@ -256,20 +248,9 @@ export async function openDataset(
   );
 }
 
-/** The bytes of `read` as chunks (each valid until the next is pulled). */
-async function* rawChunks(read: ReadFn): AsyncGenerator<Uint8Array> {
-  const buf = new Uint8Array(BUFFER);
-  for (;;) {
-    const n = await read(buf);
-    if (n === null) return;
-    yield buf.subarray(0, n);
-  }
-}
-
 /**
- * Ends an odd-length stream with one 0x00 byte. PS3.5 A.5 asks for it after a deflated
- * bitstream, and peers (DCMTK) reject odd-length P-DATA fragments, so the rule is applied to
- * every data set sent: an odd-length uncompressed data set is malformed anyway.
+ * Ends an odd-length stream with one 0x00 byte (see {@link oddEnd}): an odd-length
+ * uncompressed data set is malformed anyway.
  */
 class EvenSource implements ByteSource {
   #inner: ByteSource;
@@ -286,9 +267,7 @@ class EvenSource implements ByteSource {
       return n;
     }
     this.#ended = true;
-    if (this.#total % 2 === 0) return null;
-    p[0] = 0;
-    return 1;
+    return oddEnd(this.#total, p);
   }
   close(): void {
     this.#inner.close();

@@ -23,6 +23,62 @@ const DIRECT = 64 * 1024;
 /** Read buffers handed back by closed sources, so sending many files allocates few. */
 const pool: Uint8Array[] = [];
 
+/**
+ * A read buffer of 256 KiB for a file's source: one a closed source gave back (its contents
+ * are what that source left in it), or a new one.
+ *
+ * @example
+ * ```ts
+ * import { readBuffer } from "./stored.ts";
+ * readBuffer().length; // 262144
+ * ```
+ */
+export function readBuffer(): Uint8Array {
+  return pool.pop() ?? new Uint8Array(BUFFER);
+}
+
+/**
+ * A file's source is closed: its read buffer (if any) goes back for the next file's source
+ * (see {@link readBuffer}) and its file (if any) is closed; an error closing it means it is
+ * closed already, and is ignored. Once per file, never per read.
+ *
+ * @example
+ * ```ts
+ * import { closeRead, readBuffer } from "./stored.ts";
+ * const file = Deno.openSync("../shared/corpus/pydicom/test_files/CT_small.dcm");
+ * closeRead(file, readBuffer());
+ * ```
+ */
+export function closeRead(file: Deno.FsFile | null, buf: Uint8Array | null): void {
+  if (buf && pool.length < 4) pool.push(buf);
+  if (!file) return;
+  try {
+    file.close();
+  } catch {
+    // already closed
+  }
+}
+
+/**
+ * What a source delivers after the last byte of a data set of `total` bytes: nothing (`null`)
+ * when `total` is even, else one 0x00 byte written to `p[0]` (returns 1). PS3.5 A.5 asks for
+ * it after a deflated bitstream, and peers (DCMTK) reject odd-length P-DATA fragments, so
+ * every data set sent is ended so; `p` is not empty. Once per data set, never per read.
+ *
+ * @example
+ * ```ts
+ * import { oddEnd } from "./stored.ts";
+ * const p = new Uint8Array([7]);
+ * oddEnd(10, p); // null
+ * oddEnd(11, p); // 1 (p[0] is 0)
+ * ```
+ */
+export function oddEnd(total: number, p: Uint8Array): 1 | null {
+  if (total % 2 === 0) return null;
+  p[0] = 0;
+  return 1;
+}
+
 /** Where the bytes of a {@link StoredDataset} come from. */
 export interface StoredInput {
   /** Bytes already in hand: the first bytes of the data set (or all of it). */
@@ -158,7 +214,7 @@ export class StoredDataset implements ByteSource {
       const left = this.#data - this.#count - n;
       const r = want - n >= DIRECT ? this.#readFile(file, p.subarray(n, want)) : this.#readFile(
         file,
-        (this.#buf ??= pool.pop() ?? new Uint8Array(BUFFER)).subarray(
+        (this.#buf ??= readBuffer()).subarray(
           0,
           Math.min(BUFFER, left),
         ),
@@ -189,7 +245,7 @@ export class StoredDataset implements ByteSource {
     // nothing.
     if (this.#guard) checkUnchanged(this.#info);
     else if (file) {
-      const probe = this.#buf ??= pool.pop() ?? new Uint8Array(BUFFER);
+      const probe = this.#buf ??= readBuffer();
       if (this.#readFile(file, probe.subarray(0, 1)) > 0) this.#fail("more read");
     }
     const why = this.#check?.end();
@@ -215,16 +271,10 @@ export class StoredDataset implements ByteSource {
     this.#input = null;
     const file = this.#file;
     this.#file = null;
-    if (this.#buf && pool.length < 4) pool.push(this.#buf);
+    const buf = this.#buf;
     this.#buf = null;
     this.#start = this.#end = 0;
-    if (file) {
-      try {
-        file.close();
-      } catch {
-        // already closed
-      }
-    }
+    closeRead(file, buf);
     input.release?.();
   }
 }

@@ -14,25 +14,16 @@
 import { canDecode, canEncode, isLossy, loadCodec } from "../codecs/mod.ts";
 import { EXPLICIT_VR_LE, TRANSFER_SYNTAXES, uidNameOrUid } from "../uids.ts";
 import { convertDataset } from "./convert.ts";
-import { deflateChunks, inflateReader, readFnFromChunks } from "./deflate.ts";
+import { deflateChunks, inflateReader, readChunks, readFnFromChunks } from "./deflate.ts";
 import { encodingOf } from "./encoding.ts";
 import { ConversionError } from "./errors.ts";
 import type { ReadFn } from "./input.ts";
+import { oddEnd } from "./stored.ts";
 import { transcodeDataset, type TranscodeSpec } from "./transcode.ts";
 import type { ByteSource, Transcoding } from "./types.ts";
 
 /** Bytes held while running ahead to the first frame, at most (then the source goes lazy). */
 const PRIME_LIMIT = 8 * 1024 * 1024;
-const BUFFER = 256 * 1024;
-
-async function* pull(read: ReadFn): AsyncGenerator<Uint8Array> {
-  const buf = new Uint8Array(BUFFER);
-  for (;;) {
-    const n = await read(buf);
-    if (n === null) return;
-    yield buf.subarray(0, n);
-  }
-}
 
 class TranscodedSource implements ByteSource {
   readonly transcoding: Transcoding;
@@ -71,11 +62,8 @@ class TranscodedSource implements ByteSource {
       this.#total += n;
       return n;
     }
-    // An odd data set ends with one 0x00 byte (see EvenSource in source.ts).
     this.#ended = true;
-    if (this.#total % 2 === 0) return null;
-    p[0] = 0;
-    return 1;
+    return oddEnd(this.#total, p);
   }
 
   close(): void {
@@ -159,11 +147,11 @@ export async function openTranscoded(
   if (!dst!.encapsulated && to !== EXPLICIT_VR_LE) {
     toStream();
     chunks = dst!.explicitVr && dst!.littleEndian
-      ? pull(read)
+      ? readChunks(read)
       : convertDataset(read, encodingOf(EXPLICIT_VR_LE)!, encodingOf(to)!);
     if (dst!.deflated) chunks = deflateChunks(chunks, 1);
   }
-  const out = chunks ?? pull(read);
+  const out = chunks ?? readChunks(read);
   const close = () => {
     file.close();
     out.return(undefined).catch(() => {});
