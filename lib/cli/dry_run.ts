@@ -7,6 +7,7 @@
 
 import type { DryRunReport, PlannedAssociation, PlannedResult } from "../dry_run.ts";
 import { DEFAULT_STORAGE_SOP_CLASSES, uidNameOrUid } from "../uids.ts";
+import { resultFields } from "./report.ts";
 
 function names(uids: readonly string[]): string {
   return uids.map(uidNameOrUid).join(", ");
@@ -141,12 +142,7 @@ export function planSummaryLine(plan: DryRunReport): string {
  */
 export function planReportLine(r: PlannedResult, probed: boolean): string {
   return JSON.stringify({
-    path: r.path,
-    outcome: r.outcome,
-    sopClassUid: r.sopClassUid ?? null,
-    sopInstanceUid: r.sopInstanceUid ?? null,
-    transferSyntaxUid: r.transferSyntaxUid ?? null,
-    sentTransferSyntaxUid: r.sentTransferSyntaxUid ?? null,
+    ...resultFields(r),
     converted: r.converted ?? null,
     association: r.association ?? null,
     contextId: r.contextId ?? null,

@@ -16,6 +16,45 @@ export interface ReportWriter {
   close(): void;
 }
 
+/** What a line of the `--report` file says first about any input, sent or only planned. */
+export interface ResultFields {
+  /** The path as given or found. */
+  path: string;
+  /** How it ended (or would). */
+  outcome: string;
+  /** SOP Class UID. */
+  sopClassUid?: string;
+  /** SOP Instance UID. */
+  sopInstanceUid?: string;
+  /** The file's own transfer syntax. */
+  transferSyntaxUid?: string;
+  /** The transfer syntax its data set was (or would be) sent in. */
+  sentTransferSyntaxUid?: string;
+}
+
+/**
+ * The fields every `--report` line starts with, in their order, absent ones `null`: those of
+ * a run ({@link reportLine}) and of a dry run (`planReportLine`) follow them.
+ *
+ * @example
+ * ```ts
+ * import { resultFields } from "./report.ts";
+ * resultFields({ path: "a.dcm", outcome: "skipped" });
+ * // { path: "a.dcm", outcome: "skipped", sopClassUid: null, sopInstanceUid: null,
+ * //   transferSyntaxUid: null, sentTransferSyntaxUid: null }
+ * ```
+ */
+export function resultFields(r: ResultFields): Record<keyof ResultFields, string | null> {
+  return {
+    path: r.path,
+    outcome: r.outcome,
+    sopClassUid: r.sopClassUid ?? null,
+    sopInstanceUid: r.sopInstanceUid ?? null,
+    transferSyntaxUid: r.transferSyntaxUid ?? null,
+    sentTransferSyntaxUid: r.sentTransferSyntaxUid ?? null,
+  };
+}
+
 /**
  * One JSON line for a file result (the `--report` format).
  *
@@ -28,12 +67,7 @@ export interface ReportWriter {
  */
 export function reportLine(r: FileResult): string {
   return JSON.stringify({
-    path: r.path,
-    outcome: r.outcome,
-    sopClassUid: r.sopClassUid ?? null,
-    sopInstanceUid: r.sopInstanceUid ?? null,
-    transferSyntaxUid: r.transferSyntaxUid ?? null,
-    sentTransferSyntaxUid: r.sentTransferSyntaxUid ?? null,
+    ...resultFields(r),
     transcoded: r.transcoded ?? null,
     contextId: r.contextId ?? null,
     status: r.status ?? null,
