@@ -15,8 +15,6 @@ import {
   type AssociationPlan,
   chooseContext,
   planAssociations,
-  type PlanOptions,
-  proposedSyntaxes,
   type TranscodePolicy,
 } from "./plan.ts";
 import type { PresentationContextRQ } from "./pdu/types.ts";
@@ -26,13 +24,8 @@ import { Run } from "./send/account.ts";
 import { findInputs, type Inputs, whyNothingToSend } from "./send/inputs.ts";
 import { reasonOf, refusedReason } from "./send/reasons.ts";
 import { requestAssociation } from "./send/worker.ts";
-import { validateStoreOptions } from "./send/options.ts";
-import {
-  DEFAULT_TRANSFER_SYNTAXES,
-  type FileResult,
-  NoAcceptedContextsError,
-  type StoreOptions,
-} from "./send/types.ts";
+import { planOptionsOf, validateStoreOptions } from "./send/options.ts";
+import { type FileResult, NoAcceptedContextsError, type StoreOptions } from "./send/types.ts";
 
 /** {@link StoreOptions} plus whether to ask the peer. */
 export interface DryRunOptions extends StoreOptions {
@@ -134,15 +127,7 @@ export async function dryRun(options: DryRunOptions): Promise<DryRunReport> {
     if ("bad" in item) run.notSent(item, "");
     else good.push(item);
   }
-  const planOptions: PlanOptions = {
-    requiredContexts: options.requiredContexts ?? false,
-    transferSyntaxes: proposedSyntaxes(
-      options.transferSyntaxes ?? DEFAULT_TRANSFER_SYNTAXES,
-      run.policy,
-    ),
-    policy: run.policy,
-  };
-  const plans = planAssociations(good, planOptions);
+  const plans = planAssociations(good, planOptionsOf(options, run.policy));
   const associations: PlannedAssociation[] = [];
   let fatal: Error | undefined;
   for (const plan of plans) {

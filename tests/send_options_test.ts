@@ -7,6 +7,8 @@ import { storeFiles, type StoreOptions, StoreOptionsError } from "../lib/send.ts
 import { Association } from "../lib/association.ts";
 import { buildAssociateRQ } from "../lib/acse.ts";
 import type { Transport } from "../lib/transport.ts";
+import { planOptionsOf, policyOf } from "../lib/send/options.ts";
+import { DEFAULT_TRANSFER_SYNTAXES } from "../lib/send/types.ts";
 
 const BASE: StoreOptions = { address: "127.0.0.1", port: 11112, paths: ["testdata"] };
 
@@ -99,4 +101,27 @@ Deno.test("association: a request we cannot encode is our error, not a closed co
     },
   );
   assert.equal(closed, true);
+});
+
+Deno.test("planOptionsOf: what a run and a dry run plan with (-cx, proposal, policy)", () => {
+  const plain = policyOf({});
+  assert.deepEqual(planOptionsOf({}, plain), {
+    requiredContexts: false,
+    transferSyntaxes: [...DEFAULT_TRANSFER_SYNTAXES],
+    policy: plain,
+  });
+  // --compress: its syntax first, not twice; the policy is the run's own object.
+  const rle = {
+    compress: "rle" as const,
+    transferSyntaxes: ["1.2.840.10008.1.2.5", "1.2.840.10008.1.2"],
+  };
+  const policy = policyOf(rle);
+  const o = planOptionsOf({ ...rle, requiredContexts: true }, policy);
+  assert.deepEqual(o.transferSyntaxes, ["1.2.840.10008.1.2.5", "1.2.840.10008.1.2"]);
+  assert.equal(o.requiredContexts, true);
+  assert.equal(o.policy, policy);
+  assert.deepEqual(
+    planOptionsOf({ transferSyntaxes: ["1.2.840.10008.1.2"] }, policy).transferSyntaxes,
+    ["1.2.840.10008.1.2.5", "1.2.840.10008.1.2"],
+  );
 });

@@ -7,9 +7,9 @@
 
 import { AeTitleError, validateAeTitle } from "../acse.ts";
 import { COMPRESSIONS } from "../codecs/mod.ts";
-import type { TranscodePolicy } from "../plan.ts";
+import { type PlanOptions, proposedSyntaxes, type TranscodePolicy } from "../plan.ts";
 import { UserIdentityError, userIdentitySubItem } from "../user_identity.ts";
-import type { StoreOptions } from "./types.ts";
+import { DEFAULT_TRANSFER_SYNTAXES, type StoreOptions } from "./types.ts";
 import { compileGlob, GlobError } from "../glob.ts";
 
 /** An option given to `storeFiles` (or `echo`) is out of range or of the wrong type. */
@@ -174,4 +174,32 @@ export function policyOf(options: Pick<StoreOptions, "decompress" | "compress">)
   const policy: TranscodePolicy = { decompress: options.decompress ?? "lossless" };
   if (options.compress) policy.compress = COMPRESSIONS[options.compress];
   return policy;
+}
+
+/**
+ * The plan options of a run's options, as a run and a dry run plan: `-cx` or not, and the
+ * transfer syntaxes each default context proposes (with `compress`, its syntax first), under
+ * `policy` (the run's {@link policyOf}).
+ *
+ * @example
+ * ```ts
+ * import { planOptionsOf, policyOf } from "./options.ts";
+ * const options = { compress: "rle" as const, transferSyntaxes: ["1.2.840.10008.1.2"] };
+ * planOptionsOf(options, policyOf(options)).transferSyntaxes;
+ * // ["1.2.840.10008.1.2.5", "1.2.840.10008.1.2"]
+ * ```
+ */
+export function planOptionsOf(
+  options: Pick<StoreOptions, "requiredContexts" | "transferSyntaxes">,
+  policy: TranscodePolicy,
+): PlanOptions {
+  return {
+    requiredContexts: options.requiredContexts ?? false,
+    // With --compress, its syntax is proposed first.
+    transferSyntaxes: proposedSyntaxes(
+      options.transferSyntaxes ?? DEFAULT_TRANSFER_SYNTAXES,
+      policy,
+    ),
+    policy,
+  };
 }

@@ -12,7 +12,6 @@ import {
   fitsDefault,
   planAssociations,
   type PlanOptions,
-  proposedSyntaxes,
 } from "../plan.ts";
 import {
   type BadItem,
@@ -25,11 +24,10 @@ import {
 import type { DicomFileInfo } from "../part10/types.ts";
 import { Run, Sequencer } from "./account.ts";
 import { reasonOf } from "./reasons.ts";
-import { validateStoreOptions } from "./options.ts";
+import { planOptionsOf, validateStoreOptions } from "./options.ts";
 import { type AssociationOutcome, worker } from "./worker.ts";
 import { findInputs, type Inputs, whyNothingToSend } from "./inputs.ts";
 import {
-  DEFAULT_TRANSFER_SYNTAXES,
   type FileResult,
   GaveUpError,
   NoAcceptedContextsError,
@@ -67,15 +65,7 @@ async function sendAll(run: Run): Promise<StoreReport> {
   run.dicomdirs = found.dicomdirs;
   const bytes = options.totalBytes ? totalBytes(found.files) : undefined;
   run.emit({ type: "totals", files: found.files.length, bytes });
-  const planOptions: PlanOptions = {
-    requiredContexts: options.requiredContexts ?? false,
-    // With --compress, its syntax is proposed first.
-    transferSyntaxes: proposedSyntaxes(
-      options.transferSyntaxes ?? DEFAULT_TRANSFER_SYNTAXES,
-      run.policy,
-    ),
-    policy: run.policy,
-  };
+  const planOptions = planOptionsOf(options, run.policy);
   if (!run.interrupt.stopped) {
     await sendRounds(run, await firstPlans(run, found, planOptions), planOptions);
   }
