@@ -59,6 +59,26 @@ export class ConnectError extends TransportError {
   }
 }
 
+/**
+ * Closes `resource` (a connection, a listener) when there is one, ignoring the error of one
+ * that is closed already.
+ *
+ * @example
+ * ```ts
+ * import { closeQuietly } from "jsr:@x/storescu/association";
+ * const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+ * closeQuietly(listener);
+ * closeQuietly(listener); // no error
+ * ```
+ */
+export function closeQuietly(resource: { close(): void } | null | undefined): void {
+  try {
+    resource?.close();
+  } catch {
+    // already closed
+  }
+}
+
 /** Where a client connection came from, for telling a TLS port when the peer hangs up. */
 interface Origin {
   hostname: string;
@@ -87,11 +107,7 @@ class ConnTransport implements Transport {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    try {
-      this.#conn.close();
-    } catch {
-      // already closed by the runtime
-    }
+    closeQuietly(this.#conn);
   }
 }
 
@@ -195,11 +211,7 @@ export function listenTcp(where: { hostname: string; port: number }): TransportL
     close(): void {
       if (closed) return;
       closed = true;
-      try {
-        listener.close();
-      } catch {
-        // already closed
-      }
+      closeQuietly(listener);
     },
   };
 }

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { Rng } from "../scripts/fuzz.ts";
 import { storeFiles } from "../lib/send.ts";
 import { TlsError } from "../lib/tls/errors.ts";
-import { listenTcp } from "../lib/transport.ts";
+import { closeQuietly, listenTcp } from "../lib/transport.ts";
 import { repoRoot, runCli } from "./peers.ts";
 
 const CT = `${repoRoot}/testdata/ct_explicit_le.dcm`;
@@ -148,4 +148,13 @@ Deno.test("transport: the CLI prints one clear line for a TLS alert and for garb
   } finally {
     await peer.close();
   }
+});
+
+Deno.test("closeQuietly: closes; a second close, or nothing to close, is no error", () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  closeQuietly(listener);
+  assert.throws(() => listener.close(), Deno.errors.BadResource); // it is closed
+  closeQuietly(listener);
+  closeQuietly(undefined);
+  closeQuietly(null);
 });

@@ -13,7 +13,13 @@
  * @module
  */
 
-import { connectError, type ConnectOptions, dialTcp, type Transport } from "../transport.ts";
+import {
+  closeQuietly,
+  connectError,
+  type ConnectOptions,
+  dialTcp,
+  type Transport,
+} from "../transport.ts";
 import { after } from "../watchdog.ts";
 import {
   classifyTlsError,
@@ -82,11 +88,7 @@ class TlsConnTransport implements Transport {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    try {
-      this.#conn.close();
-    } catch {
-      // already closed
-    }
+    closeQuietly(this.#conn);
   }
 }
 
@@ -108,11 +110,7 @@ async function viaStartTls(
       options.timeoutSeconds,
     );
   } catch (err) {
-    try {
-      (conn ?? tcp).close();
-    } catch {
-      // already closed
-    }
+    closeQuietly(conn ?? tcp);
     throw await handshakeFailure(err, options, ctx);
   }
   return new TlsConnTransport(conn!, ctx);

@@ -10,6 +10,7 @@
 
 import { buildAssociateRQ } from "../acse.ts";
 import { encodePdu } from "../pdu/encode.ts";
+import { closeQuietly } from "../transport.ts";
 import { after } from "../watchdog.ts";
 
 /** Connects, sends `hello`, returns the first bytes of the answer (empty: none, or no connection). */
@@ -23,11 +24,7 @@ async function firstAnswer(
   let timedOut = false;
   const cancel = after(seconds * 1000, () => {
     timedOut = true;
-    try {
-      conn?.close();
-    } catch {
-      // already closed
-    }
+    closeQuietly(conn);
   });
   try {
     conn = await Deno.connect({ hostname, port });
@@ -43,11 +40,7 @@ async function firstAnswer(
     }
     return { bytes: buf.subarray(0, got), conn };
   } catch {
-    try {
-      conn?.close();
-    } catch {
-      // already closed
-    }
+    closeQuietly(conn);
     return { bytes: new Uint8Array() };
   } finally {
     cancel();
@@ -106,11 +99,7 @@ export async function peerSpeaksTls(
   seconds: number,
 ): Promise<boolean> {
   const { bytes, conn } = await firstAnswer(hostname, port, clientHello(), seconds);
-  try {
-    conn?.close();
-  } catch {
-    // already closed
-  }
+  closeQuietly(conn);
   return bytes.length >= 2 && (bytes[0] === 0x15 || bytes[0] === 0x16) && bytes[1] === 0x03;
 }
 
@@ -149,10 +138,6 @@ export async function peerSpeaksDicom(
   } catch {
     // gone already
   }
-  try {
-    conn?.close();
-  } catch {
-    // already closed
-  }
+  closeQuietly(conn);
   return dicom;
 }
