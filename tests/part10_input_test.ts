@@ -1,15 +1,15 @@
 import { deepEqual, equal, rejects } from "node:assert/strict";
 import { ConversionError } from "../lib/part10/errors.ts";
-import { BufferedInput, readElementHeader } from "../lib/part10/input.ts";
+import { ElementInput } from "../lib/part10/input.ts";
 
 const EXPLICIT_LE = { explicitVr: true, littleEndian: true };
 const IMPLICIT_LE = { explicitVr: false, littleEndian: true };
 const EXPLICIT_BE = { explicitVr: true, littleEndian: false };
 
 /** An input over `bytes`, handed out `step` bytes per read (headers split across reads). */
-function inputOf(bytes: number[], step = bytes.length): BufferedInput {
+function inputOf(bytes: number[], step = bytes.length): ElementInput {
   let off = 0;
-  return new BufferedInput((p) => {
+  return new ElementInput((p) => {
     if (off >= bytes.length) return Promise.resolve(null);
     const n = Math.min(step, p.length, bytes.length - off);
     p.set(bytes.slice(off, off + n));
@@ -18,15 +18,15 @@ function inputOf(bytes: number[], step = bytes.length): BufferedInput {
   }, 16);
 }
 
-Deno.test("readElementHeader: PS3.5 7.1.2 short and long explicit headers, 7.1.3 implicit", async () => {
+Deno.test("ElementInput.header: PS3.5 7.1.2 short and long explicit headers, 7.1.3 implicit", async () => {
   // (0010,0010) PN, 4 bytes: tag, "PN", 16-bit length.
   deepEqual(
-    await readElementHeader(inputOf([0x10, 0, 0x10, 0, 0x50, 0x4e, 4, 0]), EXPLICIT_LE),
+    await inputOf([0x10, 0, 0x10, 0, 0x50, 0x4e, 4, 0]).header(EXPLICIT_LE),
     { tag: 0x00100010, vr: "PN", length: 4, headerLength: 8 },
   );
   // (7FE0,0010) OB: tag, "OB", 2 reserved bytes, 32-bit length; read one byte at a time.
   const ob = [0xe0, 0x7f, 0x10, 0, 0x4f, 0x42, 0, 0, 0x00, 0x01, 0x02, 0x00];
-  deepEqual(await readElementHeader(inputOf(ob, 1), EXPLICIT_LE), {
+  deepEqual(await inputOf(ob, 1).header(EXPLICIT_LE), {
     tag: 0x7fe00010,
     vr: "OB",
     length: 0x20100,
@@ -34,45 +34,45 @@ Deno.test("readElementHeader: PS3.5 7.1.2 short and long explicit headers, 7.1.3
   });
   // Implicit: tag and a 32-bit length, no VR.
   deepEqual(
-    await readElementHeader(inputOf([0x08, 0, 0x18, 0, 6, 0, 0, 0]), IMPLICIT_LE),
+    await inputOf([0x08, 0, 0x18, 0, 6, 0, 0, 0]).header(IMPLICIT_LE),
     { tag: 0x00080018, vr: undefined, length: 6, headerLength: 8 },
   );
   // Big endian: tag and length in the other byte order.
   deepEqual(
-    await readElementHeader(inputOf([0, 0x28, 0, 0x10, 0x55, 0x53, 0, 2]), EXPLICIT_BE),
+    await inputOf([0, 0x28, 0, 0x10, 0x55, 0x53, 0, 2]).header(EXPLICIT_BE),
     { tag: 0x00280010, vr: "US", length: 2, headerLength: 8 },
   );
 });
 
-Deno.test("readElementHeader: items and delimiters have no VR, even in an explicit data set", async () => {
+Deno.test("ElementInput.header: items and delimiters have no VR, even in an explicit data set", async () => {
   // (FFFE,E000) Item of undefined length.
   deepEqual(
-    await readElementHeader(inputOf([0xfe, 0xff, 0x00, 0xe0, 0xff, 0xff, 0xff, 0xff]), EXPLICIT_LE),
+    await inputOf([0xfe, 0xff, 0x00, 0xe0, 0xff, 0xff, 0xff, 0xff]).header(EXPLICIT_LE),
     { tag: 0xfffee000, vr: undefined, length: 0xffffffff, headerLength: 8 },
   );
 });
 
-Deno.test("readElementHeader: does not consume; null at a clean end", async () => {
+Deno.test("ElementInput.header: does not consume; null at a clean end", async () => {
   const input = inputOf([0x10, 0, 0x10, 0, 0x50, 0x4e, 2, 0, 0x41, 0x20]);
-  const h = await readElementHeader(input, EXPLICIT_LE);
+  const h = await input.header(EXPLICIT_LE);
   equal(h?.length, 2);
   equal(input.pos, 0);
   input.skip(10);
-  equal(await readElementHeader(input, EXPLICIT_LE), null);
+  equal(await input.header(EXPLICIT_LE), null);
 });
 
-Deno.test("readElementHeader: a cut header or an unknown VR is a ConversionError at its byte", async () => {
+Deno.test("ElementInput.header: a cut header or an unknown VR is a ConversionError at its byte", async () => {
   const cut = inputOf([0x10, 0, 0x10, 0, 0x50]);
-  await rejects(readElementHeader(cut, EXPLICIT_LE), (e: unknown) => {
+  await rejects(cut.header(EXPLICIT_LE), (e: unknown) => {
     equal((e as ConversionError).code, "truncated");
     equal((e as Error).message, "data set ends unexpectedly at byte 0");
     return e instanceof ConversionError;
   });
   // A long VR whose 32-bit length is missing.
   const cutLong = inputOf([0xe0, 0x7f, 0x10, 0, 0x4f, 0x42, 0, 0, 1, 2]);
-  await rejects(readElementHeader(cutLong, EXPLICIT_LE), { code: "truncated" });
+  await rejects(cutLong.header(EXPLICIT_LE), { code: "truncated" });
   const badVr = inputOf([2, 0, 4, 0, 0x7a, 0x7a, 0, 0, 0, 0]);
-  await rejects(readElementHeader(badVr, EXPLICIT_LE), (e: unknown) => {
+  await rejects(badVr.header(EXPLICIT_LE), (e: unknown) => {
     equal((e as ConversionError).code, "malformed");
     equal((e as Error).message, 'invalid VR "zz" in (0002,0004) at data set byte 0');
     return e instanceof ConversionError;

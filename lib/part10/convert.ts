@@ -26,14 +26,7 @@ import {
   UNDEFINED_LENGTH,
 } from "./encoding.ts";
 import { ConversionError } from "./errors.ts";
-import {
-  BufferedInput,
-  type ElementHeader as Header,
-  malformedError,
-  readElementHeader,
-  type ReadFn,
-  truncatedError,
-} from "./input.ts";
+import { type ElementHeader as Header, ElementInput, type ReadFn } from "./input.ts";
 
 const CHUNK = 256 * 1024;
 /** Elements bigger than this are streamed even inside a group whose length is recomputed. */
@@ -59,13 +52,13 @@ async function collect(
 }
 
 class Converter {
-  readonly #in: BufferedInput;
+  readonly #in: ElementInput;
   readonly #dst: Encoding;
   #src: Encoding;
   #lengthsChange: boolean;
   #swap: boolean;
 
-  constructor(input: BufferedInput, src: Encoding, dst: Encoding) {
+  constructor(input: ElementInput, src: Encoding, dst: Encoding) {
     this.#in = input;
     this.#dst = dst;
     this.#src = src;
@@ -81,16 +74,11 @@ class Converter {
   }
 
   #truncated(): never {
-    throw truncatedError(this.#in);
+    return this.#in.truncated();
   }
 
   #malformed(what: string): never {
-    throw malformedError(this.#in, what);
-  }
-
-  /** Reads (without consuming) the next header; `null` at a clean end of stream. */
-  #readHeader(): Promise<Header | null> {
-    return readElementHeader(this.#in, this.#src);
+    return this.#in.malformed(what);
   }
 
   /** Converts elements until `end` (defined length), an item delimiter, or the end of stream. */
@@ -102,7 +90,7 @@ class Converter {
         if (input.pos > end) this.#malformed("element overruns its item");
         break;
       }
-      const h = await this.#readHeader();
+      const h = await this.#in.header(this.#src);
       if (h === null) {
         if (inItem) this.#truncated();
         break;
@@ -220,7 +208,7 @@ class Converter {
         if (input.pos > end) this.#malformed("item overruns its sequence");
         return;
       }
-      const h = await this.#readHeader();
+      const h = await this.#in.header(this.#src);
       if (h === null) this.#truncated();
       if (h.tag === SEQUENCE_DELIMITATION && end === null) {
         input.skip(8);
@@ -294,6 +282,6 @@ export function convertDataset(
   src: Encoding,
   dst: Encoding,
 ): AsyncGenerator<Uint8Array> {
-  const converter = new Converter(new BufferedInput(read, CHUNK), src, dst);
+  const converter = new Converter(new ElementInput(read, CHUNK), src, dst);
   return converter.elements({}, null, false);
 }

@@ -139,75 +139,60 @@ export interface ElementHeader {
 }
 
 /**
- * The error of a data set that ends inside an element, at `input`'s position.
+ * A {@link BufferedInput} over a data set: reads its element headers, and says where it goes
+ * wrong (a {@link ConversionError} naming the byte).
  *
  * @example
  * ```ts
- * import { BufferedInput, truncatedError } from "./input.ts";
- * const input = new BufferedInput(() => Promise.resolve(null));
- * truncatedError(input).message; // "data set ends unexpectedly at byte 0"
- * ```
- */
-export function truncatedError(input: BufferedInput): ConversionError {
-  return new ConversionError("truncated", `data set ends unexpectedly at byte ${input.pos}`);
-}
-
-/**
- * The error of a data set that is not what its encoding says (`what`), at `input`'s position.
- *
- * @example
- * ```ts
- * import { BufferedInput, malformedError } from "./input.ts";
- * const input = new BufferedInput(() => Promise.resolve(null));
- * malformedError(input, "invalid VR").message; // "invalid VR at data set byte 0"
- * ```
- */
-export function malformedError(input: BufferedInput, what: string): ConversionError {
-  return new ConversionError("malformed", `${what} at data set byte ${input.pos}`);
-}
-
-/**
- * Reads, without consuming it, the next element header of `input` as encoded by `enc` (item
- * and delimiter tags always without a VR); `null` at a clean end of the stream. Throws a
- * {@link ConversionError} when the stream ends inside the header ("truncated") or an explicit
- * VR is not one (`malformed`).
- *
- * @example
- * ```ts
- * import { BufferedInput, readElementHeader } from "./input.ts";
+ * import { ElementInput } from "./input.ts";
  * // (0010,0010) PN, length 4, Explicit VR Little Endian
  * const bytes = new Uint8Array([0x10, 0, 0x10, 0, 0x50, 0x4e, 4, 0, 0x41, 0x5e, 0x42, 0x20]);
  * let done = false;
- * const input = new BufferedInput(async (p) => {
+ * const input = new ElementInput(async (p) => {
  *   if (done) return null;
  *   done = true;
  *   p.set(bytes);
  *   return bytes.length;
  * });
- * await readElementHeader(input, { explicitVr: true, littleEndian: true });
+ * await input.header({ explicitVr: true, littleEndian: true });
  * // { tag: 0x00100010, vr: "PN", length: 4, headerLength: 8 }
+ * input.skip(12);
+ * await input.header({ explicitVr: true, littleEndian: true }); // null: the end
  * ```
  */
-export async function readElementHeader(
-  input: BufferedInput,
-  enc: Encoding,
-): Promise<ElementHeader | null> {
-  if (!(await input.ensure(8))) {
-    if (input.available === 0) return null;
-    throw truncatedError(input);
+export class ElementInput extends BufferedInput {
+  /**
+   * Reads, without consuming it, the next element header as encoded by `enc` (item and
+   * delimiter tags always without a VR); `null` at a clean end of the stream. Throws a
+   * {@link ConversionError} when the stream ends inside the header ("truncated") or an
+   * explicit VR is not one ("malformed").
+   */
+  async header(enc: Encoding): Promise<ElementHeader | null> {
+    if (!(await this.ensure(8))) {
+      if (this.available === 0) return null;
+      this.truncated();
+    }
+    const le = enc.littleEndian;
+    const tag = ((this.u16(0, le) << 16) | this.u16(2, le)) >>> 0;
+    if (!enc.explicitVr || tag >>> 16 === 0xfffe) {
+      return { tag, vr: undefined, length: this.u32(4, le), headerLength: 8 };
+    }
+    const vr = String.fromCharCode(this.u8(4), this.u8(5));
+    if (!KNOWN_VRS.has(vr)) this.malformed(`invalid VR ${JSON.stringify(vr)} in ${tagString(tag)}`);
+    if (LONG_VRS.has(vr)) {
+      if (!(await this.ensure(12))) this.truncated();
+      return { tag, vr, length: this.u32(8, le), headerLength: 12 };
+    }
+    return { tag, vr, length: this.u16(6, le), headerLength: 8 };
   }
-  const le = enc.littleEndian;
-  const tag = ((input.u16(0, le) << 16) | input.u16(2, le)) >>> 0;
-  if (!enc.explicitVr || tag >>> 16 === 0xfffe) {
-    return { tag, vr: undefined, length: input.u32(4, le), headerLength: 8 };
+
+  /** Throws: the data set ends inside an element ("truncated", at the read position). */
+  truncated(): never {
+    throw new ConversionError("truncated", `data set ends unexpectedly at byte ${this.pos}`);
   }
-  const vr = String.fromCharCode(input.u8(4), input.u8(5));
-  if (!KNOWN_VRS.has(vr)) {
-    throw malformedError(input, `invalid VR ${JSON.stringify(vr)} in ${tagString(tag)}`);
+
+  /** Throws: the data set is not what its encoding says (`what`, at the read position). */
+  malformed(what: string): never {
+    throw new ConversionError("malformed", `${what} at data set byte ${this.pos}`);
   }
-  if (LONG_VRS.has(vr)) {
-    if (!(await input.ensure(12))) throw truncatedError(input);
-    return { tag, vr, length: input.u32(8, le), headerLength: 12 };
-  }
-  return { tag, vr, length: input.u16(6, le), headerLength: 8 };
 }

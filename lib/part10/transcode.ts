@@ -41,14 +41,7 @@ import {
   UNDEFINED_LENGTH,
 } from "./encoding.ts";
 import { BufferPool } from "./buffers.ts";
-import {
-  BufferedInput,
-  type ElementHeader as Header,
-  malformedError,
-  readElementHeader,
-  type ReadFn,
-  truncatedError,
-} from "./input.ts";
+import { type ElementHeader as Header, ElementInput, type ReadFn } from "./input.ts";
 
 /** What to do with the Pixel Data. */
 export interface TranscodeSpec {
@@ -152,7 +145,7 @@ class BitPacker {
 }
 
 class Transcoder {
-  readonly #in: BufferedInput;
+  readonly #in: ElementInput;
   readonly #spec: TranscodeSpec;
   /** Values of the Image Pixel attributes seen at the top level. */
   #values = new Map<number, Uint8Array>();
@@ -165,21 +158,16 @@ class Transcoder {
   ready = false;
 
   constructor(read: ReadFn, spec: TranscodeSpec) {
-    this.#in = new BufferedInput(read, CHUNK, inputs.take(CHUNK));
+    this.#in = new ElementInput(read, CHUNK, inputs.take(CHUNK));
     this.#spec = spec;
   }
 
   #truncated(): never {
-    throw truncatedError(this.#in);
+    return this.#in.truncated();
   }
 
   #malformed(what: string): never {
-    throw malformedError(this.#in, what);
-  }
-
-  /** Reads (without consuming) the next header (`enc` is little endian); `null` at the end. */
-  #header(enc: Encoding): Promise<Header | null> {
-    return readElementHeader(this.#in, enc);
+    return this.#in.malformed(what);
   }
 
   /** The whole element (header and value) as one copy; for small elements only. */
@@ -204,7 +192,7 @@ class Transcoder {
   async *#run(): AsyncGenerator<Uint8Array> {
     let held: Held[] | null = null;
     for (;;) {
-      const h = await this.#header(LE);
+      const h = await this.#in.header(LE);
       if (h === null) break;
       const group = h.tag >>> 16;
       if (held && group !== 0x0028) {
@@ -365,7 +353,7 @@ class Transcoder {
     const out: ImageInfo = { ...image, ...colour };
     input.skip(h.headerLength);
     // Basic Offset Table: the first item.
-    const bot = await this.#header(IMPLICIT_LE);
+    const bot = await this.#in.header(IMPLICIT_LE);
     if (!bot || bot.tag !== ITEM) this.#malformed("no Basic Offset Table item in Pixel Data");
     const botValue = (await this.#whole(bot)).subarray(8);
     const offsets: number[] = [];
@@ -401,7 +389,7 @@ class Transcoder {
       return [];
     };
     for (;;) {
-      const item = await this.#header(IMPLICIT_LE);
+      const item = await this.#in.header(IMPLICIT_LE);
       if (!item) this.#truncated();
       if (item.tag === SEQUENCE_DELIMITATION) {
         input.skip(8);
@@ -558,7 +546,7 @@ class Transcoder {
     const input = this.#in;
     for (;;) {
       if (end !== null && input.pos >= end) return;
-      const h = await this.#header(enc);
+      const h = await this.#in.header(enc);
       if (!h) this.#truncated();
       if (h.tag === SEQUENCE_DELIMITATION && end === null) {
         yield input.take(8);
@@ -569,7 +557,7 @@ class Transcoder {
       const itemEnd = h.length === UNDEFINED_LENGTH ? null : input.pos + h.length;
       for (;;) {
         if (itemEnd !== null && input.pos >= itemEnd) break;
-        const e = await this.#header(enc);
+        const e = await this.#in.header(enc);
         if (!e) this.#truncated();
         if (e.tag === ITEM_DELIMITATION && itemEnd === null) {
           yield input.take(8);
