@@ -25,8 +25,9 @@ const IMPLICIT_LE: Encoding = { explicitVr: false, littleEndian: true };
 
 /** A VR as a number (its two ASCII bytes): no string allocated per element. */
 const code = (vr: string) => (vr.charCodeAt(0) << 8) | vr.charCodeAt(1);
-const LONG = new Set([...LONG_VRS].map(code));
-const KNOWN = new Set([...KNOWN_VRS].map(code));
+/** Per VR code: 0 unknown, 1 known with a 2-byte length, 2 known with a 4-byte length. */
+const VR_KIND = new Uint8Array(0x10000);
+for (const vr of KNOWN_VRS) VR_KIND[code(vr)] = LONG_VRS.has(vr) ? 2 : 1;
 const UN = code("UN");
 
 /** An open container: an undefined-length sequence (items) or item (elements). */
@@ -34,6 +35,13 @@ interface Frame {
   kind: "sequence" | "item";
   enc: Encoding;
 }
+
+const u16 = (b: Uint8Array, o: number, le: boolean): number =>
+  le ? b[o] | (b[o + 1] << 8) : (b[o] << 8) | b[o + 1];
+const u32 = (b: Uint8Array, o: number, le: boolean): number =>
+  le
+    ? (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16)) + b[o + 3] * 0x1000000
+    : b[o] * 0x1000000 + ((b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]);
 
 /**
  * Follows element boundaries over a stream of chunks.
@@ -50,6 +58,7 @@ interface Frame {
 export class DatasetBoundaryCheck {
   #enc: Encoding;
   #stack: Frame[] = [];
+  /** A header cut between two chunks, gathered here (the rare case). */
   #header = new Uint8Array(12);
   #have = 0;
   #skip = 0;
@@ -62,31 +71,15 @@ export class DatasetBoundaryCheck {
   }
 
   #current(): Encoding {
-    return this.#stack.length > 0 ? this.#stack[this.#stack.length - 1].enc : this.#enc;
+    const stack = this.#stack;
+    return stack.length > 0 ? stack[stack.length - 1].enc : this.#enc;
   }
 
-  #u16(o: number, le: boolean): number {
-    const h = this.#header;
-    return le ? h[o] | (h[o + 1] << 8) : (h[o] << 8) | h[o + 1];
-  }
-
-  #u32(o: number, le: boolean): number {
-    return le
-      ? (this.#u16(o, true) + this.#u16(o + 2, true) * 0x10000)
-      : (this.#u16(o, false) * 0x10000 + this.#u16(o + 2, false));
-  }
-
-  /** Bytes of header needed, given what has arrived so far (8 or 12). */
-  #headerSize(): number {
+  /** Size of the header that starts at `b[o]` (8 or 12), judged from its first 6 bytes. */
+  #headerSize(b: Uint8Array, o: number): number {
     const enc = this.#current();
-    if (this.#have < 6) return 8;
-    const tag = this.#u32Tag(enc);
-    if (tag >>> 16 === 0xfffe || !enc.explicitVr) return 8;
-    return LONG.has((this.#header[4] << 8) | this.#header[5]) ? 12 : 8;
-  }
-
-  #u32Tag(enc: Encoding): number {
-    return ((this.#u16(0, enc.littleEndian) << 16) | this.#u16(2, enc.littleEndian)) >>> 0;
+    if (!enc.explicitVr || u16(b, o, enc.littleEndian) === 0xfffe) return 8;
+    return VR_KIND[(b[o + 4] << 8) | b[o + 5]] === 2 ? 12 : 8;
   }
 
   /**
@@ -103,33 +96,44 @@ export class DatasetBoundaryCheck {
   /** Feeds the next bytes of the data set. */
   update(chunk: Uint8Array): void {
     let off = 0;
-    while (off < chunk.length && !this.#gaveUp) {
+    const end = chunk.length;
+    while (off < end && !this.#gaveUp) {
       if (this.#skip > 0) {
-        const n = Math.min(this.#skip, chunk.length - off);
+        const n = Math.min(this.#skip, end - off);
         this.#skip -= n;
         off += n;
-        continue;
+      } else if (this.#have === 0 && end - off >= 12) {
+        // The whole header is in this chunk (nearly always): read it where it lies.
+        off += this.#element(chunk, off);
+      } else {
+        off = this.#gather(chunk, off);
       }
-      const need = this.#headerSize();
-      const take = Math.min(need - this.#have, chunk.length - off);
-      // Byte by byte: a subarray per element header is garbage on every element.
-      for (let k = 0; k < take; k++) this.#header[this.#have + k] = chunk[off + k];
-      this.#have += take;
-      off += take;
-      if (this.#have < need || this.#headerSize() > this.#have) continue;
-      this.#element();
     }
   }
 
-  #element(): void {
+  /** Gathers a header cut between chunks, byte by byte; reads it once it is whole. */
+  #gather(chunk: Uint8Array, off: number): number {
+    const h = this.#header;
+    while (off < chunk.length) {
+      h[this.#have++] = chunk[off++];
+      if (this.#have >= 6 && this.#have === this.#headerSize(h, 0)) {
+        this.#have = 0;
+        this.#element(h, 0);
+        break;
+      }
+    }
+    return off;
+  }
+
+  /** Reads the whole element header at `b[o]` and follows it; returns its size. */
+  #element(b: Uint8Array, o: number): number {
     const enc = this.#current();
     const le = enc.littleEndian;
-    const tag = this.#u32Tag(enc);
+    const group = u16(b, o, le);
+    const tag = ((group << 16) | u16(b, o + 2, le)) >>> 0;
     this.#tag = tag;
-    const size = this.#have;
-    this.#have = 0;
-    if (tag >>> 16 === 0xfffe) {
-      const len = this.#u32(4, le);
+    if (group === 0xfffe) {
+      const len = u32(b, o + 4, le);
       if (tag === ITEM) {
         if (len === UNDEFINED_LENGTH) this.#stack.push({ kind: "item", enc });
         else this.#skip = len;
@@ -140,27 +144,33 @@ export class DatasetBoundaryCheck {
       } else {
         this.#gaveUp = true;
       }
-      return;
+      return 8;
     }
     let vr = 0;
     let len: number;
+    let size = 8;
     if (enc.explicitVr) {
-      vr = (this.#header[4] << 8) | this.#header[5];
-      if (!KNOWN.has(vr)) {
+      vr = (b[o + 4] << 8) | b[o + 5];
+      const kind = VR_KIND[vr];
+      if (kind === 0) {
         this.#gaveUp = true;
-        return;
+        return 8;
       }
-      len = size === 12 ? this.#u32(8, le) : this.#u16(6, le);
+      if (kind === 2) {
+        size = 12;
+        len = u32(b, o + 8, le);
+      } else len = u16(b, o + 6, le);
     } else {
-      len = this.#u32(4, le);
+      len = u32(b, o + 4, le);
     }
     if (len !== UNDEFINED_LENGTH) {
       this.#skip = len;
-      return;
+      return size;
     }
     // Undefined length: a sequence (SQ, or any element in implicit VR), encapsulated pixel
     // data (items of defined length), or UN holding an implicit VR LE sequence.
     this.#stack.push({ kind: "sequence", enc: vr === UN ? IMPLICIT_LE : enc });
+    return size;
   }
 
   /** Why the data set does not end at an element boundary, or `undefined` when it does. */
