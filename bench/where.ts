@@ -94,6 +94,16 @@ const NOTES: string[] = [
   "the floor 0.59x) is what separates ours from the floor in (a).",
   "- Page faults and syscalls are expensive on this virtual machine (`pvm_irq_enable` is " +
   "13% of all samples): each one avoided counts more here than on bare metal.",
+  "- Kept (2026-12-06): the boundary check reads each element header where it lies in the " +
+  "read buffer and looks VRs up in a table (it copied every header byte by byte and called " +
+  "two Sets): 663M -> 636M instructions for 300 files, CPU 0.98x in paired runs. Tried and " +
+  "kept out the same day: skipping the change check at the start of a data set when the " +
+  "examination's stat is only moments old (5 µs a file, `Deno.statSync` of a path, below; " +
+  "but a file changed in between would then abort its association at the end instead of " +
+  "failing cleanly before any byte went out); an index of the accepted contexts by SOP class " +
+  "for the per-file context choice (below 0.5% of the samples); bundling the module graph " +
+  "(`deno bundle` measured 68M -> 20M instructions of start-up before the codecs came, and now " +
+  "refuses `import source` of the WebAssembly codecs; JSR serves modules one by one anyway).",
   "- Tried and kept out: 1 MiB read and write buffers (same CPU as 256 KiB); decoding UIDs in " +
   "JS instead of `TextDecoder` (3x faster once optimized, but a 1,000-file run makes most of " +
   "its ~7,000 decodes before that: callgrind +0.2%); copying repeated UIDs when encoding the " +
