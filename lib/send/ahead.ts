@@ -10,7 +10,7 @@
  */
 
 import type { Association } from "../association.ts";
-import { chooseContext } from "../plan.ts";
+import { chooseContext, type ContextChoice } from "../plan.ts";
 import { examinedDataset } from "../part10/file.ts";
 import type { FileQueue, Queued } from "../queue.ts";
 import type { Run } from "./account.ts";
@@ -18,6 +18,8 @@ import { prepare, type Prepared } from "./store.ts";
 
 /** A file taken from the queue and, when it is to be transcoded, being opened. */
 export interface Taken extends Queued {
+  /** Its context on the association that took it, when chosen then (not chosen twice). */
+  choice?: ContextChoice;
   /** Its context and data set, when it was opened ahead of its turn. */
   prepared?: Promise<Prepared>;
 }
@@ -44,8 +46,9 @@ export async function takeAhead(
   // Small files are sent from the bytes read when examined: nothing to gain.
   if (examinedDataset(q.item)) return q;
   const choice = chooseContext(q.item, assoc.contexts.values(), run.policy);
-  if (!choice?.transcode) return q;
-  return { ...q, prepared: prepare(run, assoc, q.item, choice) };
+  if (!choice) return q;
+  if (!choice.transcode) return { ...q, choice };
+  return { ...q, choice, prepared: prepare(run, assoc, q.item, choice) };
 }
 
 /**

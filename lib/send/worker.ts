@@ -15,7 +15,7 @@ import type { DicomFileInfo } from "../part10/types.ts";
 import type { CStoreRSP } from "../dimse/messages.ts";
 import { type Emit, resultOf, type Run } from "./account.ts";
 import { isTransient, reasonOf, refusedReason } from "./reasons.ts";
-import { completed, type InFlight, sendOne } from "./store.ts";
+import { completed, type InFlight, prepare, sendOne } from "./store.ts";
 import { putBack, takeAhead, type Taken } from "./ahead.ts";
 import { NoAcceptedContextsError } from "./types.ts";
 import { InterruptedError } from "./interrupt.ts";
@@ -256,7 +256,8 @@ class Sender {
         run.notSent(item, "", undefined, emit);
         continue;
       }
-      const sent = await sendOne(run, this.#assoc, item, index, this.#messageId, emit, q.prepared);
+      const prepared = q.prepared ?? prepare(run, this.#assoc, item, q.choice);
+      const sent = await sendOne(run, this.#assoc, item, index, this.#messageId, emit, prepared);
       if (sent === "skipped") continue;
       this.#messageId = (this.#messageId + 1) & 0xffff || 1;
       if (sent instanceof Error) {
