@@ -19,6 +19,7 @@ import {
   UNDEFINED_LENGTH,
 } from "./encoding.ts";
 import { ConversionError } from "./errors.ts";
+import { readU16 as u16, readU32 as u32 } from "../bytes.ts";
 import type { ByteSource } from "./types.ts";
 
 const IMPLICIT_LE: Encoding = { explicitVr: false, littleEndian: true };
@@ -35,13 +36,6 @@ interface Frame {
   kind: "sequence" | "item";
   enc: Encoding;
 }
-
-const u16 = (b: Uint8Array, o: number, le: boolean): number =>
-  le ? b[o] | (b[o + 1] << 8) : (b[o] << 8) | b[o + 1];
-const u32 = (b: Uint8Array, o: number, le: boolean): number =>
-  le
-    ? (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16)) + b[o + 3] * 0x1000000
-    : b[o] * 0x1000000 + ((b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]);
 
 /**
  * Follows element boundaries over a stream of chunks.

@@ -12,6 +12,7 @@ import {
   IMPLICIT_VR_LE,
   TRANSFER_SYNTAXES,
 } from "../uids.ts";
+import { readU16 as u16, readU32 as u32 } from "../bytes.ts";
 import { type Encoding, KNOWN_VRS, LONG_VRS } from "./encoding.ts";
 import { DicomFileError } from "./errors.ts";
 import type { DicomFileInfo } from "./types.ts";
@@ -80,14 +81,6 @@ class FileHead {
 
 function errText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
-}
-
-function u16(b: Uint8Array, off: number): number {
-  return b[off] | (b[off + 1] << 8);
-}
-
-function u32(b: Uint8Array, off: number): number {
-  return (b[off] | (b[off + 1] << 8) | (b[off + 2] << 16) | (b[off + 3] << 24)) >>> 0;
 }
 
 function looksExplicit(b: Uint8Array, off: number): boolean {
@@ -335,7 +328,7 @@ function releaseKept(info: DicomFileInfo): void {
   } catch {
     // already closed
   }
-  if (firstReads.length < 8) firstReads.push(new Uint8Array(kept.head.buffer));
+  returnHead(kept.head);
 }
 
 /**
