@@ -210,18 +210,17 @@ export class StoredDataset implements ByteSource {
       }
       const file = this.#file;
       if (!file) break;
-      // Never past the size examined: what lies beyond is found by the end's check.
-      const left = this.#data - this.#count - n;
-      const r = want - n >= DIRECT ? this.#readFile(file, p.subarray(n, want)) : this.#readFile(
-        file,
-        (this.#buf ??= readBuffer()).subarray(
-          0,
-          Math.min(BUFFER, left),
-        ),
-      );
-      if (r === 0) break;
-      if (want - n >= DIRECT) n += r;
-      else {
+      if (want - n >= DIRECT) {
+        // Big enough to read into directly.
+        const r = this.#readFile(file, p.subarray(n, want));
+        if (r === 0) break;
+        n += r;
+      } else {
+        // Never past the size examined: what lies beyond is found by the end's check.
+        const left = this.#data - this.#count - n;
+        const buf = this.#buf ??= readBuffer();
+        const r = this.#readFile(file, buf.subarray(0, Math.min(BUFFER, left)));
+        if (r === 0) break;
         this.#start = 0;
         this.#end = r;
       }

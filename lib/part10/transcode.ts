@@ -95,16 +95,11 @@ function text(bytes: Uint8Array): string {
 }
 
 function element(tag: number, vr: string, value: Uint8Array): Uint8Array {
-  const h = encodeHeader(LE, tag, vr, value.length);
-  const out = new Uint8Array(h.length + value.length);
-  out.set(h);
-  out.set(value, h.length);
-  return out;
+  return concatBytes([encodeHeader(LE, tag, vr, value.length), value]);
 }
 
 function csValue(s: string): Uint8Array {
-  const b = new TextEncoder().encode(s.length % 2 ? `${s} ` : s);
-  return b;
+  return new TextEncoder().encode(s.length % 2 ? `${s} ` : s);
 }
 
 function usValue(v: number): Uint8Array {
