@@ -465,8 +465,24 @@ function oursJob(
   expected: number,
   extra: { label?: string; args?: string[]; denoArgs?: string[] } = {},
 ): Job {
+  const want = `Summary: ${expected} file${expected === 1 ? "" : "s"}: ${expected} success,`;
+  return senderJob(extra.label ?? cli.label, cli.path, port, inputs, want, extra);
+}
+
+/**
+ * A Deno sender (`script`) sending `inputs` to the sink on `port` with only net and read
+ * permissions (plus `denoArgs`), checked by exit status 0 and `want` in its output.
+ */
+function senderJob(
+  client: Client,
+  script: string,
+  port: number,
+  inputs: string[],
+  want: string,
+  extra: { args?: string[]; denoArgs?: string[] } = {},
+): Job {
   return {
-    client: extra.label ?? cli.label,
+    client,
     cmd: Deno.execPath(),
     args: [
       "run",
@@ -474,7 +490,7 @@ function oursJob(
       "-R",
       "--no-prompt",
       ...extra.denoArgs ?? [],
-      cli.path,
+      script,
       ...extra.args ?? [],
       "127.0.0.1",
       String(port),
@@ -482,7 +498,6 @@ function oursJob(
     ],
     env: baseEnv(),
     verify(code, output) {
-      const want = `Summary: ${expected} file${expected === 1 ? "" : "s"}: ${expected} success,`;
       if (code !== 0) throw new Error(`exit status ${code}`);
       if (!output.includes(want)) throw new Error(`no "${want}" in the output`);
     },
@@ -497,27 +512,7 @@ const FLOOR = "deno: floor";
 
 /** bench/floor.ts on the same files: what the runtime costs a sender with nothing else. */
 function floorJob(port: number, inputs: string[], expected: number): Job {
-  return {
-    client: FLOOR,
-    cmd: Deno.execPath(),
-    args: [
-      "run",
-      "-N",
-      "-R",
-      "--no-prompt",
-      `${HERE}/floor.ts`,
-      "127.0.0.1",
-      String(port),
-      ...inputs,
-    ],
-    env: baseEnv(),
-    verify(code, output) {
-      if (code !== 0) throw new Error(`exit status ${code}`);
-      if (!output.includes(`sent ${expected}`)) {
-        throw new Error(`no "sent ${expected}" in the output`);
-      }
-    },
-  };
+  return senderJob(FLOOR, `${HERE}/floor.ts`, port, inputs, `sent ${expected}`);
 }
 
 /** The runtime's own cost of listing `dir` (bench/list_only.ts), for (g). */
