@@ -205,6 +205,7 @@ function storeOptionsOf(
     ignoreNonDicom: opts.ignoreNonDicom,
     decompress: opts.decompress,
     compress: opts.compress,
+    codecThreads: opts.codecThreads,
     journal: opts.journal,
     byteProgress: progress !== undefined,
     tls: tlsOptionsOf(opts),

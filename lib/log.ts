@@ -291,7 +291,7 @@ export class LogHandlers {
               (t
                 ? `Pixel Data ${t.direction} from ${
                   uidNameOrUid(e.fileTransferSyntaxUid)
-                } by ${t.codec}`
+                } by ${t.codec}${t.threads ? ` on ${t.threads} codec threads` : ""}`
                 : e.converted
                 ? `data set converted from ${uidNameOrUid(e.fileTransferSyntaxUid)}`
                 : "file's data set sent unchanged"),

@@ -102,6 +102,8 @@ export interface CliOptions {
   decompress: "never" | "lossless" | "lossy";
   /** `--compress`: encode uncompressed files to this syntax when the peer accepts it. */
   compress?: "rle" | "jpeg-ls" | "j2k" | "htj2k";
+  /** `--codec-threads`: threads decoding frames (undefined: the library's default). */
+  codecThreads?: number;
   /** `--journal`: the resume journal file. */
   journal?: string;
   /** `--progress` (on even when stderr is not a terminal) or `--no-progress`. */
@@ -160,6 +162,7 @@ const SPECS: OptionSpec[] = [
     kind: "choice",
     choices: ["never", "lossless", "lossy"],
   },
+  { dest: "codecThreads", flags: ["--codec-threads"], kind: "int" },
   {
     dest: "compress",
     flags: ["--compress"],
@@ -250,6 +253,7 @@ export function parseArgs(args: string[]): CliOptions {
     given: new Set(Object.keys(values)),
     decompress: (values.decompress as CliOptions["decompress"] | undefined) ?? "lossless",
     compress: values.compress as CliOptions["compress"],
+    codecThreads: values.codecThreads as number | undefined,
     journal: values.journal as string | undefined,
     progress: values.progress as CliOptions["progress"],
   };
@@ -269,6 +273,7 @@ export function parseArgs(args: string[]): CliOptions {
       ["--parallel", opts.parallel, 1, 64],
       ["--async", opts.asyncWindow, 1, 65535],
       ["--retry", opts.retry, 0, 100],
+      ["--codec-threads", opts.codecThreads ?? 0, 0, 64],
     ] as const
   ) {
     if (v < min || v > max) {

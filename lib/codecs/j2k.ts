@@ -104,6 +104,7 @@ function codec(native: NativeCodecs, kind: NativeKind): FrameCodec {
     name: kind === "Jpeg2000"
       ? "OpenJPEG 2.5.0 (WebAssembly, dcmjs-codecs 0.0.8)"
       : "OpenJPH 0.18.2 (WebAssembly, dcmjs-codecs 0.0.8)",
+    threaded: true,
     decodedColour,
     decode(frame: Uint8Array, image: ImageInfo, into?: Uint8Array): Uint8Array {
       checkDecodable(kind, image);

@@ -44,6 +44,7 @@ export async function loadJpegCodec(): Promise<FrameCodec> {
   const native = await NativeCodecs.load();
   return {
     name: "IJG libjpeg 6b 8/12/16-bit (WebAssembly, dcmjs-codecs 0.0.8)",
+    threaded: true,
     decodedColour,
     decode(frame: Uint8Array, image: ImageInfo, into?: Uint8Array): Uint8Array {
       const h = readJpegHeader(frame);

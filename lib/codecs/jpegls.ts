@@ -105,6 +105,7 @@ export async function loadJpegLsCodec(use: "decode" | "encode"): Promise<FrameCo
     const charls = await CharLsDecoder.load();
     return {
       name: `CharLS 2.4.4 (WebAssembly, ${CHARLS_PACKAGE.replace(/@(?=[^@]+$)/, " ")})`,
+      threaded: true,
       decodedColour: colourOf,
       decode: (frame: Uint8Array, image: ImageInfo, into?: Uint8Array): Uint8Array =>
         decodeFrame(frame, image, (f) => charls.decode(f, into)),

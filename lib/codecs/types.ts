@@ -71,6 +71,12 @@ export interface FrameCodec {
   /** What runs, for `-d`: the library and how ("CharLS 2.3.4 (WebAssembly)"). */
   readonly name: string;
   /**
+   * True when decoding a frame costs enough to be worth a codec thread (milliseconds: the
+   * WebAssembly codecs); a frame's trip to a thread and back costs about what decoding an RLE
+   * frame here does.
+   */
+  readonly threaded?: boolean;
+  /**
    * The colour model and layout decoded frames come in, for an image stored with `stored`
    * (the Photometric Interpretation doesn't depend on the Planar Configuration: it can be
    * asked before the latter is known). Throws {@link CodecError} "unsupported" when the codec

@@ -21,7 +21,15 @@ export {
   readDicomFileInfo,
   type ReadInfoOptions,
 } from "./file.ts";
-export { canConvert, canTranscode, datasetLength, openDataset } from "./source.ts";
+export {
+  canConvert,
+  canTranscode,
+  datasetLength,
+  openDataset,
+  type OpenOptions,
+} from "./source.ts";
+export { CodecThreads, type ThreadsHolder } from "../codecs/threads.ts";
+export type { Colour, FrameCodec, ImageInfo } from "../codecs/types.ts";
 export { convertDataset } from "./convert.ts";
 export {
   ConversionError,

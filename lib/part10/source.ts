@@ -7,6 +7,7 @@
 
 import { isConvertible, TRANSFER_SYNTAXES } from "../uids.ts";
 import { canDecode, canEncode } from "../codecs/mod.ts";
+import type { ThreadsHolder } from "../codecs/threads.ts";
 import { encodingOf } from "./encoding.ts";
 import { checkedDeflatedSource } from "./check.ts";
 import { ConversionError, DicomFileError } from "./errors.ts";
@@ -163,6 +164,15 @@ function openAt(info: DicomFileInfo): StoredInput {
   return { bytes: new Uint8Array(0), file };
 }
 
+/** How {@link openDataset} may transcode. */
+export interface OpenOptions {
+  /**
+   * Threads to decode frames on, when a file is decoded (`CodecThreads` of the codecs'
+   * `threads.ts`, made by the first file that needs them); else on the calling thread.
+   */
+  threads?: ThreadsHolder;
+}
+
 /**
  * Opens the data set of a file for sending in `targetTransferSyntax`: the file's own bytes
  * from `datasetOffset` when the syntax is unchanged, else a streaming converter (memory stays
@@ -188,6 +198,7 @@ function openAt(info: DicomFileInfo): StoredInput {
 export async function openDataset(
   info: DicomFileInfo,
   targetTransferSyntax: string,
+  options: OpenOptions = {},
 ): Promise<ByteSource> {
   const from = info.transferSyntaxUid;
   const snapshot = examinedDataset(info);
@@ -210,7 +221,7 @@ export async function openDataset(
     if (canTranscode(from, targetTransferSyntax)) {
       const { openTranscoded } = await import("./transcode_source.ts");
       return guard(
-        await openTranscoded(new FileSource(input()), from, targetTransferSyntax),
+        await openTranscoded(new FileSource(input()), from, targetTransferSyntax, options.threads),
         false,
       );
     }

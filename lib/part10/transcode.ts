@@ -23,6 +23,7 @@
 
 import { concatBytes } from "../bytes.ts";
 import { FrameSplitter, opensJpeg, opensJpeg2000 } from "../codecs/frames.ts";
+import type { CodecThreads } from "../codecs/threads.ts";
 import {
   CodecError,
   type Colour,
@@ -41,6 +42,7 @@ import {
   UNDEFINED_LENGTH,
 } from "./encoding.ts";
 import { BufferPool } from "./buffers.ts";
+import { FrameDecoder } from "./frame_decoder.ts";
 import { type ElementHeader as Header, ElementInput, type ReadFn } from "./input.ts";
 
 /** What to do with the Pixel Data. */
@@ -53,6 +55,8 @@ export interface TranscodeSpec {
   codec: FrameCodec;
   /** Decode: the stored syntax may be lossy, so (0028,2110) must say "01". */
   lossy?: boolean;
+  /** Decode: threads to decode frames on (else on this one). */
+  threads?: CodecThreads;
 }
 
 const LE: Encoding = { explicitVr: true, littleEndian: true };
@@ -61,11 +65,10 @@ const CHUNK = 256 * 1024;
 /** Buffers larger than this are not kept for the next file. */
 const SPARE_LIMIT = 64 * 1024 * 1024;
 /**
- * Transcoders' input buffers (grown to a compressed frame) and decoded frames, kept for the
- * next file: two of each, for the file being sent and the one opened ahead of it.
+ * Transcoders' input buffers (grown to a compressed frame), kept for the next files: the file
+ * being sent and those opened ahead of it.
  */
-const inputs = new BufferPool(2, SPARE_LIMIT);
-const decoded = new BufferPool(2, SPARE_LIMIT);
+const inputs = new BufferPool(4, SPARE_LIMIT);
 
 const SAMPLES = 0x00280002;
 const PHOTOMETRIC = 0x00280004;
@@ -106,39 +109,6 @@ function usValue(v: number): Uint8Array {
   return new Uint8Array([v & 0xff, v >> 8]);
 }
 
-/** Concatenates 1-bit frames bit by bit (native multi-frame 1-bit data isn't byte-aligned). */
-class BitPacker {
-  #carry = 0;
-  #bits = 0;
-  /** Appends `bits` bits of `frame` (LSB first); returns the whole bytes completed. */
-  push(frame: Uint8Array, bits: number): Uint8Array {
-    if (this.#bits === 0 && bits % 8 === 0) return frame.subarray(0, bits / 8);
-    const out = new Uint8Array(Math.floor((this.#bits + bits) / 8));
-    let o = 0;
-    let acc = this.#carry;
-    let have = this.#bits;
-    for (let i = 0; i < bits;) {
-      const take = Math.min(8 - have, bits - i, 8 - (i % 8));
-      const v = (frame[i >> 3] >> (i % 8)) & ((1 << take) - 1);
-      acc |= v << have;
-      have += take;
-      i += take;
-      if (have === 8) {
-        out[o++] = acc;
-        acc = 0;
-        have = 0;
-      }
-    }
-    this.#carry = acc;
-    this.#bits = have;
-    return out.subarray(0, o);
-  }
-  /** The last, partial byte (if any). */
-  end(): Uint8Array {
-    return this.#bits > 0 ? new Uint8Array([this.#carry]) : new Uint8Array(0);
-  }
-}
-
 class Transcoder {
   readonly #in: ElementInput;
   readonly #spec: TranscodeSpec;
@@ -147,8 +117,8 @@ class Transcoder {
   /** Colour model after transcoding, or why the codec can't deliver one. */
   #colour: Colour | CodecError | undefined;
   #extendedOffsets: number[] = [];
-  /** Where frames are decoded (taken from {@link decoded} at the first frame). */
-  #frame: Uint8Array | undefined;
+  /** The frames being decoded, once Pixel Data comes. */
+  #frames: FrameDecoder | undefined;
   /** Set once the first frame is through (or there was no Pixel Data): what could be refused has been. */
   ready = false;
 
@@ -179,8 +149,8 @@ class Transcoder {
       // Done with them (every chunk handed out was consumed): the next files' transcoders
       // reuse them.
       inputs.give(this.#in.buffer);
-      if (this.#frame) decoded.give(this.#frame);
-      this.#frame = undefined;
+      this.#frames?.release();
+      this.#frames = undefined;
     }
   }
 
@@ -365,14 +335,7 @@ class Transcoder {
         : opensJpeg,
     });
     const total = nativeLength(image);
-    const packer = image.bitsAllocated === 1 ? new BitPacker() : undefined;
-    let index = 0;
-    const emit = (frame: Uint8Array): Uint8Array => {
-      const pixels = this.#decodeFrame(frame, image, out, index++);
-      return packer
-        ? packer.push(pixels, image.rows * image.columns * image.samplesPerPixel)
-        : pixels;
-    };
+    const frames = this.#frames = new FrameDecoder(this.#spec, image, out);
     let pos = 0;
     const header = () => {
       if (!this.ready) {
@@ -405,52 +368,28 @@ class Transcoder {
         (next === ITEM && split.wouldOpen(pos + size, input.peek(size + 16).subarray(size + 8)));
       input.skip(8);
       const fragment = input.take(item.length);
-      const frames = closes ? split.pushLast(pos, fragment) : [split.push(pos, fragment)];
+      const complete = closes ? split.pushLast(pos, fragment) : [split.push(pos, fragment)];
       pos += size;
-      for (const frame of frames) {
+      for (const frame of complete) {
         if (!frame) continue;
-        const bytes = emit(frame);
-        yield* header();
-        yield bytes;
+        frames.push(frame);
+        while (frames.full) {
+          const bytes = await frames.next();
+          yield* header();
+          yield bytes;
+        }
       }
     }
     const last = split.finish();
-    if (last) {
-      const bytes = emit(last);
-      if (!this.ready) {
-        this.ready = true;
-        yield encodeHeader(
-          LE,
-          PIXEL_DATA,
-          image.bitsAllocated <= 8 ? "OB" : "OW",
-          evenLength(total),
-        );
-      }
+    if (last) frames.push(last);
+    while (frames.pending > 0) {
+      const bytes = await frames.next();
+      yield* header();
       yield bytes;
     }
-    if (packer) yield packer.end();
+    const tail = frames.end();
+    if (tail.length > 0) yield tail;
     if (total % 2) yield new Uint8Array(1);
-  }
-
-  #decodeFrame(frame: Uint8Array, image: ImageInfo, out: ImageInfo, index: number): Uint8Array {
-    const where = image.frames > 1 ? `frame ${index + 1} of ${image.frames}: ` : "";
-    let pixels: Uint8Array;
-    // Each frame is consumed before the next is decoded: one buffer serves them all.
-    this.#frame ??= decoded.take(frameLength(out));
-    try {
-      pixels = this.#spec.codec.decode(frame, image, this.#frame);
-    } catch (e) {
-      if (e instanceof CodecError) throw new CodecError(e.code, where + e.message, { cause: e });
-      throw e;
-    }
-    const want = frameLength(out);
-    if (pixels.length !== want) {
-      throw new CodecError(
-        "length",
-        `${where}the decoder returned ${pixels.length} bytes, the frame holds ${want}`,
-      );
-    }
-    return pixels;
   }
 
   async *#encodePixelData(h: Header): AsyncGenerator<Uint8Array> {

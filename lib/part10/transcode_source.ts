@@ -12,6 +12,7 @@
  */
 
 import { canDecode, canEncode, isLossy, loadCodec } from "../codecs/mod.ts";
+import { CodecThreads, type ThreadsHolder } from "../codecs/threads.ts";
 import { EXPLICIT_VR_LE, TRANSFER_SYNTAXES, uidNameOrUid } from "../uids.ts";
 import { convertDataset } from "./convert.ts";
 import { deflateChunks, inflateReader, readChunks, readFnFromChunks } from "./deflate.ts";
@@ -90,6 +91,7 @@ export async function openTranscoded(
   file: ByteSource,
   from: string,
   to: string,
+  threads?: ThreadsHolder,
 ): Promise<ByteSource> {
   const src = TRANSFER_SYNTAXES.get(from);
   const dst = TRANSFER_SYNTAXES.get(to);
@@ -108,6 +110,10 @@ export async function openTranscoded(
         codec: await loadCodec(from),
         lossy: isLossy(from),
       });
+      const step = steps[0];
+      if (step.codec.threaded && threads && threads.max > 0) {
+        step.threads = threads.threads ??= new CodecThreads(threads.max);
+      }
     }
     if (dst.encapsulated) {
       if (!canEncode(to)) {
@@ -175,5 +181,6 @@ export async function openTranscoded(
     direction: dst!.encapsulated ? "encoded" : "decoded",
     codec: steps.map((s) => s.codec.name).join(" → "),
   };
+  if (steps[0]?.threads) transcoding.threads = steps[0].threads.max;
   return new TranscodedSource(transcoding, held, readFnFromChunks(out), close);
 }

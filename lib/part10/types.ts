@@ -30,6 +30,8 @@ export interface Transcoding {
   direction: "decoded" | "encoded";
   /** The codec(s) that ran, for `-d` ("CharLS 2.3.4 (WebAssembly, ...)"). */
   codec: string;
+  /** Codec threads the frames are decoded on (absent: on the sending thread). */
+  threads?: number;
 }
 
 /** What storescu needs to know about one input file, learnt from its first bytes only. */

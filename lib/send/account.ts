@@ -7,13 +7,14 @@
 
 import type { Timeouts } from "../association.ts";
 import type { TranscodePolicy } from "../plan.ts";
+import type { ThreadsHolder } from "../codecs/threads.ts";
 import type { DicomFileInfo } from "../part10/types.ts";
 import { type BadItem, badReason, type Item } from "../queue.ts";
 import type { DicomdirRead } from "./inputs.ts";
 import { type Journal, journalDestination, openJournal } from "../journal.ts";
 import { Interrupt } from "./interrupt.ts";
 import { isTransient } from "./reasons.ts";
-import { policyOf } from "./options.ts";
+import { codecThreadsOf, policyOf } from "./options.ts";
 import type { FileResult, StoreEvent, StoreOptions } from "./types.ts";
 
 /** Emits one file's events (through the {@link Sequencer} when associations run in parallel). */
@@ -156,6 +157,8 @@ export class Run {
   journal?: Journal;
   /** Files skipped (already stored, says the journal). */
   skipped = 0;
+  /** The threads that decode frames (started by the files that need them). */
+  readonly codecThreads: ThreadsHolder;
 
   /**
    * Starts a run: opens its journal (throwing `JournalError` when it can't be used) and
@@ -178,10 +181,11 @@ export class Run {
     return run;
   }
 
-  /** Ends the run: stops listening to its signals, closes its journal. */
+  /** Ends the run: stops listening to its signals, closes its journal, stops codec threads. */
   close(): void {
     this.interrupt.dispose();
     this.journal?.close();
+    this.codecThreads.threads?.close();
   }
 
   /**
@@ -192,6 +196,7 @@ export class Run {
     this.options = options;
     this.emit = options.onEvent ?? (() => {});
     this.policy = policyOf(options);
+    this.codecThreads = { max: codecThreadsOf(options) };
     this.interrupt = new Interrupt(
       signals ? options.signal : undefined,
       signals ? options.forceSignal : undefined,

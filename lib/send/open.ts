@@ -8,6 +8,7 @@
 
 import type { AcceptedContext } from "../association.ts";
 import { CodecError } from "../codecs/types.ts";
+import type { ThreadsHolder } from "../codecs/threads.ts";
 import { chooseContext, type ContextChoice, type TranscodePolicy } from "../plan.ts";
 import { openDataset } from "../part10/source.ts";
 import type { ByteSource, DicomFileInfo, Transcoding } from "../part10/types.ts";
@@ -25,7 +26,7 @@ export interface Opened {
 }
 
 /**
- * Opens `f` for `choice`; when encoding was chosen and the codec refuses the image (1-bit,
+ * Opens `f` for `choice` (frames decoded on `threads`, when given); when encoding was chosen and the codec refuses the image (1-bit,
  * float, more bits than it takes...), the file goes in the best uncompressed context instead.
  *
  * @example
@@ -39,9 +40,10 @@ export async function openChosen(
   f: DicomFileInfo,
   choice: ContextChoice,
   policy: TranscodePolicy,
+  threads?: ThreadsHolder,
 ): Promise<Opened> {
   try {
-    const source = await openDataset(f, choice.context.transferSyntax);
+    const source = await openDataset(f, choice.context.transferSyntax, { threads });
     return { choice, source, transcoding: source.transcoding };
   } catch (e) {
     if (choice.transcode !== "encode") throw e;
@@ -56,7 +58,7 @@ export async function openChosen(
       }
       throw e;
     }
-    const source = await openDataset(f, plain.context.transferSyntax);
+    const source = await openDataset(f, plain.context.transferSyntax, { threads });
     return {
       choice: plain,
       source,

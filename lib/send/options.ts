@@ -129,6 +129,10 @@ export function validateStoreOptions(options: StoreOptions): void {
   if (d !== undefined && d !== "never" && d !== "lossless" && d !== "lossy") {
     throw new StoreOptionsError("decompress", `must be "never", "lossless" or "lossy", not ${d}`);
   }
+  const t = options.codecThreads;
+  if (t !== undefined && (!Number.isInteger(t) || t < 0 || t > 64)) {
+    throw new StoreOptionsError("codecThreads", `must be a whole number from 0 to 64, not ${t}`);
+  }
   const c = options.compress;
   if (c !== undefined && !Object.hasOwn(COMPRESSIONS, c)) {
     throw new StoreOptionsError(
@@ -159,6 +163,22 @@ export function validateStoreOptions(options: StoreOptions): void {
   ) {
     throw new StoreOptionsError("tls.caFiles", "must be an array of PEM file paths");
   }
+}
+
+/**
+ * The codec threads a run may start: `codecThreads`, else the machine's cores (at most 4; 0
+ * on a single core, where a thread would only take turns with the sender).
+ *
+ * @example
+ * ```ts
+ * import { codecThreadsOf } from "./options.ts";
+ * codecThreadsOf({ codecThreads: 0 }); // 0
+ * ```
+ */
+export function codecThreadsOf(options: Pick<StoreOptions, "codecThreads">): number {
+  if (options.codecThreads !== undefined) return options.codecThreads;
+  const cores = navigator.hardwareConcurrency ?? 1;
+  return cores >= 2 ? Math.min(cores, 4) : 0;
 }
 
 /**

@@ -62,7 +62,10 @@ export async function prepare(
 ): Promise<Prepared> {
   if (!choice) return { choice };
   try {
-    return { choice, opened: await openChosen(assoc.contexts.values(), f, choice, run.policy) };
+    return {
+      choice,
+      opened: await openChosen(assoc.contexts.values(), f, choice, run.policy, run.codecThreads),
+    };
   } catch (error) {
     return { choice, error };
   }

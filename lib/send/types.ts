@@ -170,6 +170,12 @@ export interface StoreOptions {
    * "jpeg-ls", "j2k" or "htj2k" (default: none).
    */
   compress?: "rle" | "jpeg-ls" | "j2k" | "htj2k";
+  /**
+   * Threads (Web Workers) that decode compressed frames while the main thread sends; 0 decodes
+   * on the main thread. Default: the machine's cores, at most 4 (0 on a single core). Started
+   * only when a second frame is to be decoded, stopped when the run ends.
+   */
+  codecThreads?: number;
   /** C-STORE priority (default 2, low, like the reference). */
   priority?: number;
   /** Associations opened in parallel for each plan (default 1). */

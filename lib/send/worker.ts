@@ -186,8 +186,14 @@ class Sender {
   #limit: number;
   #messageId = 1;
   #inFlight = new Map<number, InFlight>();
-  /** The file taken (examined, and opened when transcoded) while the peer works on the one in flight. */
-  #next: Promise<Taken | undefined> | undefined;
+  /**
+   * Files taken (examined, and opened when transcoded) while the peer works on the one in
+   * flight: one, or when files are decoded on codec threads, one more per thread (each
+   * decodes its first frame on a thread meanwhile).
+   */
+  #ahead: Promise<Taken | undefined>[] = [];
+  /** How many to keep taken (see {@link Sender.#ahead}). */
+  #depth = 1;
   #ended: Error | undefined;
   /** Files stored (Success or Warning status) over this association. */
   stored = 0;
@@ -209,12 +215,14 @@ class Sender {
     while (!this.#ended) {
       await this.#fill();
       if (this.#inFlight.size === 0) break;
-      if (!this.#run.interrupt.stopped) this.#next ??= this.#take();
+      if (!this.#run.interrupt.stopped) this.#takeAhead();
       await this.#receiveOne();
     }
     // Taken ahead but not sent: back to the queue for the next association.
-    const unsent = await this.#next;
-    if (unsent) await putBack(this.#queue, unsent);
+    for (const next of this.#ahead.splice(0)) {
+      const unsent = await next;
+      if (unsent) await putBack(this.#queue, unsent);
+    }
     if (this.#assoc.isEstablished) {
       this.#run.emit({ type: "association-releasing" });
       await this.#assoc.release();
@@ -229,8 +237,7 @@ class Sender {
     const run = this.#run;
     const stop = run.interrupt;
     while (this.#inFlight.size < this.#limit && this.#assoc.isEstablished && !stop.stopped) {
-      const q = await (this.#next ?? this.#take());
-      this.#next = undefined;
+      const q = await (this.#ahead.shift() ?? this.#take());
       if (!q) return;
       if (!this.#assoc.isEstablished || stop.stopped) {
         // The association ended (or the run was stopped) while the file was being examined.
@@ -269,7 +276,18 @@ class Sender {
   }
 
   #take(): Promise<Taken | undefined> {
-    return takeAhead(this.#run, this.#assoc, this.#queue);
+    const taken = takeAhead(this.#run, this.#assoc, this.#queue);
+    taken.then(async (q) => {
+      // Files decoded on codec threads keep them busy; others need only one taken ahead.
+      const p = await q?.prepared;
+      this.#depth = 1 + (p && "opened" in p ? p.opened.transcoding?.threads ?? 0 : 0);
+    }).catch(() => {});
+    return taken;
+  }
+
+  /** Keeps {@link Sender.#depth} files taken ahead (at least one). */
+  #takeAhead(): void {
+    while (this.#ahead.length < this.#depth) this.#ahead.push(this.#take());
   }
 
   /** Waits for one response and settles the file it answers. */

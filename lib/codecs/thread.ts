@@ -1,0 +1,61 @@
+/**
+ * A codec thread's body (a Web Worker started by `CodecThreads` in `threads.ts`): loads the codec it is
+ * told to preload, says it is ready, then decodes each frame it is sent with the codec for
+ * the frame's transfer syntax, answering with the decoded frame (in the buffer it was given
+ * to decode into, when the codec used it) and the compressed frame's buffer back.
+ *
+ * @module
+ */
+
+import { loadCodec } from "./mod.ts";
+import { CodecError, type ImageInfo } from "./types.ts";
+import type { ThreadJob, ThreadPreload, ThreadReply } from "./threads.ts";
+
+/** The worker's global scope, as far as used here. */
+interface Scope {
+  onmessage: ((e: MessageEvent<ThreadPreload | ThreadJob>) => void) | null;
+  postMessage(message: ThreadReply, transfer?: Transferable[]): void;
+}
+
+const scope = globalThis as unknown as Scope;
+
+async function decode(job: ThreadJob): Promise<void> {
+  const frame = new Uint8Array(job.frame, 0, job.length);
+  const into = job.into ? new Uint8Array(job.into) : undefined;
+  try {
+    const codec = await loadCodec(job.transferSyntaxUid);
+    const pixels = codec.decode(frame, job.image as ImageInfo, into);
+    const transfer: Transferable[] = [job.frame];
+    if (pixels.buffer !== job.frame) transfer.push(pixels.buffer as ArrayBuffer);
+    if (job.into && pixels.buffer !== job.into) transfer.push(job.into);
+    scope.postMessage({
+      id: job.id,
+      frame: job.frame,
+      pixels: pixels.buffer as ArrayBuffer,
+      offset: pixels.byteOffset,
+      length: pixels.length,
+    }, transfer);
+  } catch (e) {
+    scope.postMessage({
+      id: job.id,
+      frame: job.frame,
+      error: {
+        codec: e instanceof CodecError ? e.code : undefined,
+        message: e instanceof Error ? e.message : String(e),
+      },
+    }, [job.frame]);
+  }
+}
+
+// One frame at a time: the pool sends the next only after this one's answer.
+scope.onmessage = (e) => {
+  const m = e.data;
+  if ("preload" in m) {
+    loadCodec(m.preload).then(
+      () => scope.postMessage({ ready: true }),
+      (err) => scope.postMessage({ ready: false, message: String(err?.message ?? err) }),
+    );
+  } else {
+    decode(m);
+  }
+};

@@ -1,0 +1,282 @@
+/**
+ * Codec threads: frames decoded on Web Workers (`thread.ts`), so that a run decoding many
+ * compressed files uses the machine's other cores while the main thread sends.
+ *
+ * A {@link CodecThreads} spawns nothing until a second frame is asked for (a run decoding one
+ * frame never pays for a worker), then up to its `max` workers at once. Until one of them has
+ * loaded its codec, frames are decoded on the calling thread; after that, each frame goes to
+ * an idle worker, or waits in order for one. The compressed frame is copied into a buffer
+ * that travels to the worker and back (kept for the next frame); the decoded frame comes back
+ * in the caller's `into` buffer, moved to the worker and back (never copied). Codec errors
+ * come back as the same {@link CodecError}s. A worker that fails (its isolate dies) is not
+ * used again, nor are the others: the frame it held fails with the reason, frames waiting and
+ * every frame after are decoded on the calling thread.
+ *
+ * @module
+ */
+
+import { CodecError, type CodecErrorCode, type FrameCodec, type ImageInfo } from "./types.ts";
+
+/** What a worker is told first: the codec to load before it says it is ready. */
+export interface ThreadPreload {
+  preload: string;
+}
+
+/** A frame for a worker: the transfer syntax picks its codec there. */
+export interface ThreadJob {
+  /** Sequence number, echoed back. */
+  id: number;
+  /** The syntax the frame is compressed in. */
+  transferSyntaxUid: string;
+  /** The compressed frame: `length` bytes at the start of `frame`. */
+  frame: ArrayBuffer;
+  /** Bytes of `frame` used. */
+  length: number;
+  /** The image, as stored. */
+  image: ImageInfo;
+  /** Where to decode (moved to the worker and back), when the caller has a buffer. */
+  into?: ArrayBuffer;
+}
+
+/** A worker's answer to a {@link ThreadJob}. */
+export type ThreadReply =
+  | { ready: true }
+  | { ready: false; message: string }
+  | {
+    id: number;
+    /** The compressed frame's buffer, back for the next frame. */
+    frame: ArrayBuffer;
+    /** The decoded frame: `length` bytes from `offset` in `pixels`. */
+    pixels: ArrayBuffer;
+    offset: number;
+    length: number;
+  }
+  | {
+    id: number;
+    frame: ArrayBuffer;
+    /** The buffer that was `into`, when the codec didn't decode into it. */
+    into?: ArrayBuffer;
+    error: { codec?: CodecErrorCode; message: string };
+  };
+
+/**
+ * A run's codec threads: how many it may start, and the pool once a file needs it (so that a
+ * run decoding nothing never loads this module).
+ */
+export interface ThreadsHolder {
+  /** Threads at most (0: decode on the calling thread). */
+  max: number;
+  /** The pool, made by the first file decoded. */
+  threads?: CodecThreads;
+}
+
+interface Pending {
+  job: ThreadJob;
+  codec: FrameCodec;
+  transfer: ArrayBuffer[];
+  resolve: (pixels: Uint8Array) => void;
+  reject: (e: unknown) => void;
+}
+
+interface Thread {
+  worker: Worker;
+  ready: boolean;
+  busy?: Pending;
+}
+
+/** Compressed-frame buffers kept for reuse, at most (larger ones are dropped). */
+const FRAME_BUFFERS = 8;
+const FRAME_BUFFER_LIMIT = 16 * 1024 * 1024;
+
+/**
+ * Decodes frames on up to `max` worker threads, in the order asked.
+ *
+ * @example
+ * ```ts ignore
+ * import { CodecThreads } from "./threads.ts";
+ * import { loadCodec } from "./mod.ts";
+ * const threads = new CodecThreads(2);
+ * const rle = await loadCodec("1.2.840.10008.1.2.5");
+ * const pixels = await threads.decode(rle, "1.2.840.10008.1.2.5", frame, image);
+ * threads.close(); // the run is over: stop the workers
+ * ```
+ */
+export class CodecThreads {
+  /** Workers at most. */
+  readonly max: number;
+  readonly #url: URL;
+  #threads: Thread[] = [];
+  #queue: Pending[] = [];
+  #asked = 0;
+  #nextId = 1;
+  #broken = false;
+  #closed = false;
+  #spare: ArrayBuffer[] = [];
+
+  /**
+   * Makes the pool; no worker starts until a second frame is asked for.
+   *
+   * @param max workers at most (0: every frame decoded on the calling thread)
+   * @param url the worker module (tests give a failing one)
+   */
+  constructor(max: number, url: URL = new URL("./thread.ts", import.meta.url)) {
+    this.max = Math.max(0, Math.floor(max));
+    this.#url = url;
+  }
+
+  /** Workers started and not failed (for `-d` and the tests). */
+  get running(): number {
+    return this.#threads.length;
+  }
+
+  /** Workers that have loaded their codec and take frames. */
+  get ready(): number {
+    return this.#threads.filter((t) => t.ready).length;
+  }
+
+  /**
+   * Decodes one frame of `image` (stored in `transferSyntaxUid`, which `codec` decodes) on a
+   * worker when one is ready, else with `codec` here. `frame` is copied before this returns;
+   * `into` (a whole buffer, as from a pool) is moved to the worker: use the returned view, not
+   * `into`, afterwards. Rejects with what the codec threw ({@link CodecError}).
+   */
+  decode(
+    codec: FrameCodec,
+    transferSyntaxUid: string,
+    frame: Uint8Array,
+    image: ImageInfo,
+    into?: Uint8Array,
+  ): Promise<Uint8Array> {
+    if (++this.#asked === 2) this.#spawn(transferSyntaxUid);
+    if (!this.#threads.some((t) => t.ready)) {
+      try {
+        return Promise.resolve(codec.decode(frame, image, into));
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    }
+    const buffer = this.#frameBuffer(frame.length);
+    new Uint8Array(buffer, 0, frame.length).set(frame);
+    const whole = into && into.byteOffset === 0 && into.byteLength === into.buffer.byteLength &&
+      into.buffer instanceof ArrayBuffer;
+    const job: ThreadJob = {
+      id: this.#nextId++,
+      transferSyntaxUid,
+      frame: buffer,
+      length: frame.length,
+      image: { ...image },
+      into: whole ? into.buffer as ArrayBuffer : undefined,
+    };
+    const transfer = job.into ? [buffer, job.into] : [buffer];
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ job, codec, transfer, resolve, reject });
+      this.#dispatch();
+    });
+  }
+
+  /** Stops every worker; frames still waiting are decoded here, any in a worker fail. */
+  close(): void {
+    this.#closed = true;
+    for (const t of this.#threads) {
+      t.worker.terminate();
+      t.busy?.reject(new Error("codec thread stopped: the run is over"));
+    }
+    this.#threads = [];
+    for (const p of this.#queue.splice(0)) this.#here(p);
+  }
+
+  #spawn(preload: string): void {
+    if (this.#broken || this.#closed) return;
+    for (let i = this.#threads.length; i < this.max; i++) {
+      let worker: Worker;
+      try {
+        worker = new Worker(this.#url, { type: "module" });
+      } catch {
+        this.#broken = true;
+        return;
+      }
+      const t: Thread = { worker, ready: false };
+      this.#threads.push(t);
+      worker.onmessage = (e: MessageEvent<ThreadReply>) => this.#reply(t, e.data);
+      worker.onerror = (e: ErrorEvent) => {
+        e.preventDefault();
+        this.#fail(t, e.message);
+      };
+      worker.onmessageerror = () => this.#fail(t, "a message could not be read");
+      worker.postMessage({ preload } satisfies ThreadPreload);
+    }
+  }
+
+  #reply(t: Thread, m: ThreadReply): void {
+    if ("ready" in m) {
+      if (!m.ready) return this.#fail(t, m.message);
+      t.ready = true;
+      return this.#dispatch();
+    }
+    const p = t.busy;
+    t.busy = undefined;
+    if (!p || p.job.id !== m.id) return this.#fail(t, "answer to no frame asked");
+    this.#keep(m.frame);
+    if ("error" in m) {
+      const e = m.error;
+      p.reject(e.codec ? new CodecError(e.codec, e.message) : new Error(e.message));
+    } else {
+      p.resolve(new Uint8Array(m.pixels, m.offset, m.length));
+    }
+    this.#dispatch();
+  }
+
+  #dispatch(): void {
+    for (const t of this.#threads) {
+      if (this.#queue.length === 0) return;
+      if (!t.ready || t.busy) continue;
+      const p = this.#queue.shift()!;
+      t.busy = p;
+      try {
+        t.worker.postMessage(p.job, p.transfer);
+      } catch (e) {
+        return this.#fail(t, e instanceof Error ? e.message : String(e));
+      }
+    }
+    if (this.#queue.length > 0 && !this.#threads.some((t) => !t.ready || t.busy)) {
+      // No worker left to wait for.
+      for (const p of this.#queue.splice(0)) this.#here(p);
+    }
+  }
+
+  /**
+   * A worker failed: no more are started; the frame it held fails (its bytes went with it),
+   * the others finish what they hold, and frames left waiting are decoded here.
+   */
+  #fail(t: Thread, why: string): void {
+    this.#broken = true;
+    t.worker.terminate();
+    this.#threads = this.#threads.filter((x) => x !== t);
+    t.busy?.reject(new Error(`codec thread failed: ${why}`));
+    t.busy = undefined;
+    this.#dispatch();
+  }
+
+  /** Decodes a job that never left this thread. */
+  #here(p: Pending): void {
+    const { job } = p;
+    try {
+      const frame = new Uint8Array(job.frame, 0, job.length);
+      p.resolve(p.codec.decode(frame, job.image, job.into && new Uint8Array(job.into)));
+    } catch (e) {
+      p.reject(e);
+    }
+  }
+
+  #frameBuffer(size: number): ArrayBuffer {
+    const i = this.#spare.findIndex((b) => b.byteLength >= size);
+    if (i >= 0) return this.#spare.splice(i, 1)[0];
+    return new ArrayBuffer(Math.max(size, 64 * 1024));
+  }
+
+  #keep(b: ArrayBuffer): void {
+    if (this.#spare.length < FRAME_BUFFERS && b.byteLength <= FRAME_BUFFER_LIMIT) {
+      this.#spare.push(b);
+    }
+  }
+}

@@ -1,0 +1,199 @@
+/**
+ * Decoding an image's frames in order, for the transcoder: on the calling thread, one frame
+ * at a time into one buffer kept from file to file; or, with {@link CodecThreads}, up to as
+ * many frames ahead as there are threads, each in its own buffer, handed out in order. Checks
+ * each decoded frame's length, names the frame in errors, and packs 1-bit frames together.
+ *
+ * @module
+ */
+
+import type { CodecThreads } from "../codecs/threads.ts";
+import { CodecError, type FrameCodec, frameLength, type ImageInfo } from "../codecs/types.ts";
+import { BufferPool } from "./buffers.ts";
+
+/** Buffers larger than this are not kept for the next file. */
+const SPARE_LIMIT = 64 * 1024 * 1024;
+/** Frames larger than this are decoded one at a time, threads or not (memory). */
+const AHEAD_LIMIT = 16 * 1024 * 1024;
+
+/**
+ * Decoded frames' buffers, kept for the next files: the file being sent and those opened ahead
+ * of it (one each, or one per frame in flight when decoded on threads).
+ */
+const decoded = new BufferPool(6, SPARE_LIMIT);
+
+/** Concatenates 1-bit frames bit by bit (native multi-frame 1-bit data isn't byte-aligned). */
+class BitPacker {
+  #carry = 0;
+  #bits = 0;
+  /** Appends `bits` bits of `frame` (LSB first); returns the whole bytes completed. */
+  push(frame: Uint8Array, bits: number): Uint8Array {
+    if (this.#bits === 0 && bits % 8 === 0) return frame.subarray(0, bits / 8);
+    const out = new Uint8Array(Math.floor((this.#bits + bits) / 8));
+    let o = 0;
+    let acc = this.#carry;
+    let have = this.#bits;
+    for (let i = 0; i < bits;) {
+      const take = Math.min(8 - have, bits - i, 8 - (i % 8));
+      const v = (frame[i >> 3] >> (i % 8)) & ((1 << take) - 1);
+      acc |= v << have;
+      have += take;
+      i += take;
+      if (have === 8) {
+        out[o++] = acc;
+        acc = 0;
+        have = 0;
+      }
+    }
+    this.#carry = acc;
+    this.#bits = have;
+    return out.subarray(0, o);
+  }
+  /** The last, partial byte (if any). */
+  end(): Uint8Array {
+    return this.#bits > 0 ? new Uint8Array([this.#carry]) : new Uint8Array(0);
+  }
+}
+
+/** What decodes the frames. */
+export interface FrameDecoderSpec {
+  /** The codec for the stored syntax. */
+  codec: FrameCodec;
+  /** The stored syntax. */
+  transferSyntaxUid: string;
+  /** Threads to decode on (else here). */
+  threads?: CodecThreads;
+}
+
+/**
+ * The frames of one image, decoded in order. Push each compressed frame as it comes (it is
+ * decoded, or copied for a thread, before `push` returns); take decoded bytes with
+ * {@link FrameDecoder.next} whenever {@link FrameDecoder.full}, and the rest at the end. The
+ * bytes `next` gives are valid until the following `push` or `next`.
+ *
+ * @example
+ * ```ts ignore
+ * import { FrameDecoder } from "./frame_decoder.ts";
+ * const frames = new FrameDecoder(spec, image, out);
+ * for (const f of compressedFrames) {
+ *   frames.push(f);
+ *   while (frames.full) send(await frames.next());
+ * }
+ * while (frames.pending > 0) send(await frames.next());
+ * send(frames.end());
+ * frames.release();
+ * ```
+ */
+export class FrameDecoder {
+  readonly #spec: FrameDecoderSpec;
+  readonly #image: ImageInfo;
+  readonly #size: number;
+  readonly #ahead: number;
+  readonly #packer: BitPacker | undefined;
+  #index = 0;
+  #inFlight: Promise<Uint8Array>[] = [];
+  /** Buffers free for the next frame. */
+  #free: Uint8Array[] = [];
+  /** The buffer of the bytes last handed out (free again at the next call). */
+  #out: Uint8Array | undefined;
+
+  /**
+   * @param spec the codec, and the threads if any
+   * @param image the image as stored
+   * @param out the image as decoded (its colour attributes as the codec delivers them)
+   */
+  constructor(spec: FrameDecoderSpec, image: ImageInfo, out: ImageInfo) {
+    this.#spec = spec;
+    this.#image = image;
+    this.#size = frameLength(out);
+    this.#ahead = spec.threads && this.#size <= AHEAD_LIMIT ? spec.threads.max : 0;
+    this.#packer = image.bitsAllocated === 1 ? new BitPacker() : undefined;
+  }
+
+  /** Frames pushed and not yet taken. */
+  get pending(): number {
+    return this.#inFlight.length;
+  }
+
+  /** True when a frame should be taken before the next is pushed. */
+  get full(): boolean {
+    return this.#inFlight.length > this.#ahead;
+  }
+
+  /** Starts decoding the next frame. A codec error may be thrown here or by {@link next}. */
+  push(frame: Uint8Array): void {
+    this.#recycle();
+    const index = this.#index++;
+    const into = this.#free.pop() ?? decoded.take(this.#size);
+    const { codec, threads, transferSyntaxUid } = this.#spec;
+    let p: Promise<Uint8Array>;
+    if (threads) {
+      p = threads.decode(codec, transferSyntaxUid, frame, this.#image, into)
+        .then((pixels) => this.#checked(pixels, index), (e) => this.#named(e, index));
+      p.catch(() => {}); // taken (and thrown) in order by next(), or dropped with the stream
+    } else {
+      let pixels: Uint8Array;
+      try {
+        pixels = codec.decode(frame, this.#image, into);
+      } catch (e) {
+        this.#named(e, index);
+      }
+      p = Promise.resolve(this.#checked(pixels, index));
+    }
+    this.#inFlight.push(p);
+  }
+
+  /** The next frame's decoded bytes, in order (packed when 1-bit). */
+  async next(): Promise<Uint8Array> {
+    this.#recycle();
+    const pixels = await this.#inFlight.shift()!;
+    this.#out = pixels;
+    const image = this.#image;
+    return this.#packer
+      ? this.#packer.push(pixels, image.rows * image.columns * image.samplesPerPixel)
+      : pixels;
+  }
+
+  /** The last partial byte of packed 1-bit frames (else nothing). */
+  end(): Uint8Array {
+    return this.#packer?.end() ?? new Uint8Array(0);
+  }
+
+  /** Gives the buffers back for the next files (frames still in flight keep theirs). */
+  release(): void {
+    this.#recycle();
+    for (const b of this.#free) decoded.give(b);
+    this.#free = [];
+  }
+
+  #recycle(): void {
+    const b = this.#out;
+    this.#out = undefined;
+    if (b && b.buffer.byteLength >= this.#size) {
+      this.#free.push(new Uint8Array(b.buffer as ArrayBuffer, 0, b.buffer.byteLength));
+    }
+  }
+
+  #checked(pixels: Uint8Array, index: number): Uint8Array {
+    if (pixels.length !== this.#size) {
+      throw new CodecError(
+        "length",
+        `${
+          this.#where(index)
+        }the decoder returned ${pixels.length} bytes, the frame holds ${this.#size}`,
+      );
+    }
+    return pixels;
+  }
+
+  #named(e: unknown, index: number): never {
+    if (e instanceof CodecError) {
+      throw new CodecError(e.code, this.#where(index) + e.message, { cause: e });
+    }
+    throw e;
+  }
+
+  #where(index: number): string {
+    return this.#image.frames > 1 ? `frame ${index + 1} of ${this.#image.frames}: ` : "";
+  }
+}

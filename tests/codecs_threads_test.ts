@@ -1,0 +1,216 @@
+/**
+ * Codec threads (lib/codecs/threads.ts, lib/codecs/thread.ts, lib/part10/frame_decoder.ts):
+ * frames decoded on Web Workers come back identical and in order, errors come back as the
+ * codec's own, a worker that can't start or dies is survived, and a whole send decoded on
+ * threads stores exactly what a send decoded on the main thread stores (DCMTK storescp that
+ * accepts only uncompressed syntaxes).
+ */
+
+import assert from "node:assert/strict";
+import { CodecThreads } from "../lib/codecs/threads.ts";
+import { loadCodec } from "../lib/codecs/mod.ts";
+import { CodecError, type ImageInfo } from "../lib/codecs/types.ts";
+import { corpusDir, datasetOf, dcmtk, listDir, runCli, startStorescp } from "./peers.ts";
+
+const JLS = "1.2.840.10008.1.2.4.80";
+
+const IMAGE: ImageInfo = {
+  rows: 64,
+  columns: 48,
+  samplesPerPixel: 1,
+  bitsAllocated: 16,
+  bitsStored: 12,
+  pixelRepresentation: 0,
+  planarConfiguration: 0,
+  photometricInterpretation: "MONOCHROME2",
+  frames: 1,
+};
+
+/** `n` different 64x48 12-bit frames, and each JPEG-LS encoded. */
+async function frames(n: number): Promise<{ pixels: Uint8Array[]; encoded: Uint8Array[] }> {
+  const encoder = await loadCodec(JLS, "encode");
+  const pixels: Uint8Array[] = [];
+  const encoded: Uint8Array[] = [];
+  for (let f = 0; f < n; f++) {
+    const p = new Uint8Array(IMAGE.rows * IMAGE.columns * 2);
+    const v = new Uint16Array(p.buffer);
+    for (let i = 0; i < v.length; i++) v[i] = (i * (f + 3) + ((i * 7919) >> 5)) & 0xfff;
+    pixels.push(p);
+    encoded.push(encoder.encode!(p, IMAGE));
+  }
+  return { pixels, encoded };
+}
+
+/** The bytes of a decoded frame, whatever kind of byte array the codec returned. */
+function bytes(a: Uint8Array): Uint8Array {
+  return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+}
+
+/** Waits (at most 60 s: a loaded test machine type-checks the worker first) for `n` ready workers. */
+async function readyWorkers(threads: CodecThreads, n: number): Promise<void> {
+  for (let i = 0; i < 600 && threads.ready < n; i++) await new Promise((r) => setTimeout(r, 100));
+  assert.equal(threads.ready, n);
+}
+
+/** A worker module for the failure tests, from its source. */
+function workerUrl(source: string): URL {
+  return new URL(`data:application/javascript,${encodeURIComponent(source)}`);
+}
+
+Deno.test("codec threads: frames decoded on workers come back as decoded here, in order; workers start at the second frame", async () => {
+  const { pixels, encoded } = await frames(12);
+  const codec = await loadCodec(JLS);
+  const threads = new CodecThreads(2);
+  try {
+    const first = await threads.decode(codec, JLS, encoded[0], IMAGE);
+    assert.deepEqual(bytes(first), pixels[0]);
+    assert.equal(threads.running, 0); // one frame: no worker started
+    // Wait for the workers: the second frame starts them (and is decoded here meanwhile).
+    assert.deepEqual(bytes(await threads.decode(codec, JLS, encoded[1], IMAGE)), pixels[1]);
+    assert.equal(threads.running, 2);
+    await readyWorkers(threads, 2);
+    // Each into its own buffer, which comes back with the pixels (the caller's is moved).
+    const intos = encoded.map(() => new Uint8Array(pixels[0].length));
+    const all = await Promise.all(
+      encoded.map((e, i) => threads.decode(codec, JLS, e, IMAGE, intos[i])),
+    );
+    all.forEach((p, i) => assert.deepEqual(bytes(p), pixels[i], `frame ${i}`));
+    assert.ok(intos.some((b) => b.length === 0), "no buffer was moved to a worker");
+    assert.equal(threads.running, 2);
+  } finally {
+    threads.close();
+  }
+});
+
+Deno.test("codec threads: a corrupt frame fails on a worker with the codec's own error", async () => {
+  const { encoded } = await frames(3);
+  const codec = await loadCodec(JLS);
+  const bad = encoded[2].slice();
+  bad.fill(0x55, 40);
+  let here: CodecError | undefined;
+  try {
+    codec.decode(bad, IMAGE);
+  } catch (e) {
+    here = e as CodecError;
+  }
+  assert.ok(here instanceof CodecError);
+  const threads = new CodecThreads(1);
+  try {
+    await threads.decode(codec, JLS, encoded[0], IMAGE);
+    await threads.decode(codec, JLS, encoded[1], IMAGE); // starts the worker
+    await readyWorkers(threads, 1);
+    await assert.rejects(
+      () => threads.decode(codec, JLS, bad, IMAGE),
+      (e: unknown) =>
+        e instanceof CodecError && e.code === here!.code && e.message === here!.message,
+    );
+    // The worker goes on.
+    assert.equal(threads.running, 1);
+    assert.equal((await threads.decode(codec, JLS, encoded[0], IMAGE)).length, 64 * 48 * 2);
+  } finally {
+    threads.close();
+  }
+});
+
+Deno.test("codec threads: workers that can't start are survived: every frame is decoded here", async () => {
+  const { pixels, encoded } = await frames(6);
+  const codec = await loadCodec(JLS);
+  for (
+    const source of [
+      `throw new Error("no such codec here");`,
+      `self.onmessage = () => self.postMessage({ ready: false, message: "no codec" });`,
+    ]
+  ) {
+    const threads = new CodecThreads(2, workerUrl(source));
+    try {
+      for (let i = 0; i < encoded.length; i++) {
+        assert.deepEqual(bytes(await threads.decode(codec, JLS, encoded[i], IMAGE)), pixels[i]);
+        // After the second frame started them: wait until both have failed.
+        for (let k = 0; i === 1 && k < 600 && threads.running > 0; k++) {
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      }
+      assert.equal(threads.running, 0, source);
+    } finally {
+      threads.close();
+    }
+  }
+});
+
+Deno.test("codec threads: a worker dying with a frame fails that frame with the reason; the rest are decoded here", async () => {
+  const { pixels, encoded } = await frames(5);
+  const codec = await loadCodec(JLS);
+  const dies = workerUrl(
+    `self.onmessage = (e) => { if (e.data.preload) self.postMessage({ ready: true }); ` +
+      `else throw new Error("out of memory"); };`,
+  );
+  const threads = new CodecThreads(1, dies);
+  try {
+    await threads.decode(codec, JLS, encoded[0], IMAGE);
+    await threads.decode(codec, JLS, encoded[1], IMAGE);
+    await readyWorkers(threads, 1);
+    await assert.rejects(
+      () => threads.decode(codec, JLS, encoded[2], IMAGE),
+      /codec thread failed/,
+    );
+    assert.equal(threads.running, 0);
+    assert.deepEqual(bytes(await threads.decode(codec, JLS, encoded[3], IMAGE)), pixels[3]);
+    assert.deepEqual(bytes(await threads.decode(codec, JLS, encoded[4], IMAGE)), pixels[4]);
+  } finally {
+    threads.close();
+  }
+});
+
+Deno.test("--codec-threads 2 and 0: a multi-frame JPEG-LS file and single-frame JPEG-LS, JPEG and J2K ones are stored byte for byte alike; -d names the threads", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "storescu-threads-" });
+  try {
+    // 30 frames of 320x240 RGB, one JPEG-LS fragment each; and single-frame files.
+    const us30 = `${dir}/us30.dcm`;
+    await dcmtk("dcmdjpeg", [`${corpusDir}/pydicom/test_files/examples_ybr_color.dcm`, us30]);
+    await dcmtk("dcmcjpls", [us30, `${dir}/us30_jls.dcm`]);
+    await Deno.remove(us30);
+    const ct = `${corpusDir}/variants/ct_small_jpegls_lossless.dcm`;
+    const files = [
+      `${dir}/us30_jls.dcm`,
+      ct,
+      `${corpusDir}/pydicom/test_files/SC_rgb_jpeg_gdcm.dcm`, // JPEG Lossless SV1
+      `${corpusDir}/pydicom/test_files/MR_small_jp2klossless.dcm`,
+    ];
+    const stores: Map<string, Uint8Array>[] = [];
+    for (const n of ["2", "0"]) {
+      const scp = await startStorescp(["-pm", "+B"]); // uncompressed syntaxes only
+      try {
+        const r = await runCli([
+          "127.0.0.1",
+          String(scp.port),
+          ...files,
+          "-d",
+          "--codec-threads",
+          n,
+        ]);
+        assert.equal(r.code, 0, r.stderr);
+        const onThreads = r.lines.filter((l) => l.endsWith(" on 2 codec threads"));
+        assert.equal(onThreads.length, n === "2" ? 4 : 0, r.stderr);
+        const got = new Map<string, Uint8Array>();
+        for (const name of await listDir(scp.dir)) {
+          got.set(name, await datasetOf(`${scp.dir}/${name}`));
+        }
+        assert.equal(got.size, 4);
+        stores.push(got);
+      } finally {
+        await scp.stop();
+        await Deno.remove(scp.dir, { recursive: true });
+      }
+    }
+    assert.deepEqual([...stores[0].keys()], [...stores[1].keys()]);
+    for (const [name, data] of stores[0]) assert.deepEqual(data, stores[1].get(name), name);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("--codec-threads: a count out of range is a usage error", async () => {
+  const r = await runCli(["127.0.0.1", "11112", "x.dcm", "--codec-threads", "65"]);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /argument --codec-threads: must be 0-64, not 65/);
+});
