@@ -144,7 +144,10 @@ export function transcodeSection(summaries: TranscodeSummary[], ours: string): s
     "Every file sent decoded: the sink (`storescp --ignore`) accepts only uncompressed " +
     "syntaxes. DCMTK: `TCP_NODELAY=1 dcmsend +dls [+sd] 127.0.0.1 PORT <dir|file>`. " +
     "CPU = user + system seconds of the client process (`wait4()`). JPEG 2000 " +
-    "has no dcmsend codec: ours alone, in MB/s (of compressed input).",
+    "has no dcmsend codec: ours alone, in MB/s (of compressed input). Ours decodes JPEG, " +
+    "JPEG-LS and JPEG 2000 frames on its codec threads (the default: one per core, at most 4; " +
+    `here ${Math.min(navigator.hardwareConcurrency ?? 1, 4)}) and RLE on its main thread; ` +
+    "dcmsend decodes on its one thread.",
     "",
     "| scenario | client | median wall s | median CPU s | MB/s | peak RSS MB (max) | ours/DCMTK wall | ours/DCMTK CPU |",
     "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
