@@ -263,6 +263,12 @@ class Sender {
         run.notSent(item, "", undefined, emit);
         continue;
       }
+      // Files decoded on codec threads keep them busy; others need only one taken ahead.
+      if (q.prepared) {
+        q.prepared.then((p) => {
+          this.#depth = 1 + ("opened" in p ? p.opened.transcoding?.threads ?? 0 : 0);
+        });
+      } else this.#depth = 1;
       const prepared = q.prepared ?? prepare(run, this.#assoc, item, q.choice);
       const sent = await sendOne(run, this.#assoc, item, index, this.#messageId, emit, prepared);
       if (sent === "skipped") continue;
@@ -276,13 +282,7 @@ class Sender {
   }
 
   #take(): Promise<Taken | undefined> {
-    const taken = takeAhead(this.#run, this.#assoc, this.#queue);
-    taken.then(async (q) => {
-      // Files decoded on codec threads keep them busy; others need only one taken ahead.
-      const p = await q?.prepared;
-      this.#depth = 1 + (p && "opened" in p ? p.opened.transcoding?.threads ?? 0 : 0);
-    }).catch(() => {});
-    return taken;
+    return takeAhead(this.#run, this.#assoc, this.#queue);
   }
 
   /** Keeps {@link Sender.#depth} files taken ahead (at least one). */
