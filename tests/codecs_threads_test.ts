@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import { CodecThreads } from "../lib/codecs/threads.ts";
 import { loadCodec } from "../lib/codecs/mod.ts";
 import { CodecError, type ImageInfo } from "../lib/codecs/types.ts";
+import { FrameDecoder } from "../lib/part10/frame_decoder.ts";
 import { corpusDir, datasetOf, dcmtk, listDir, runCli, startStorescp } from "./peers.ts";
 
 const JLS = "1.2.840.10008.1.2.4.80";
@@ -206,6 +207,28 @@ Deno.test("--codec-threads 2 and 0: a multi-frame JPEG-LS file and single-frame 
     for (const [name, data] of stores[0]) assert.deepEqual(data, stores[1].get(name), name);
   } finally {
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("frame decoder: frames up to 16 MB go to the threads, several in flight; larger ones are decoded here, one at a time", async () => {
+  const codec = await loadCodec(JLS);
+  const threads = new CodecThreads(2);
+  try {
+    const spec = { codec, transferSyntaxUid: JLS, threads };
+    const small = new FrameDecoder(spec, IMAGE, IMAGE);
+    assert.equal(small.threads, 2);
+    small.push(new Uint8Array(8)); // not decoded yet: 2 more may be pushed first
+    assert.equal(small.full, false);
+    // 4096 x 2049 x 16-bit: just over 16 MiB.
+    const big = { ...IMAGE, rows: 4096, columns: 2049 };
+    const one = new FrameDecoder(spec, big, big);
+    assert.equal(one.threads, 0);
+    assert.equal(new FrameDecoder({ codec, transferSyntaxUid: JLS }, IMAGE, IMAGE).threads, 0);
+    // The small decoder's garbage frame: the codec's error, in order.
+    small.push(new Uint8Array(8));
+    await assert.rejects(() => small.next(), CodecError);
+  } finally {
+    threads.close();
   }
 });
 

@@ -1,7 +1,8 @@
 /**
  * Decoding an image's frames in order, for the transcoder: on the calling thread, one frame
- * at a time into one buffer kept from file to file; or, with {@link CodecThreads}, up to as
- * many frames ahead as there are threads, each in its own buffer, handed out in order. Checks
+ * at a time into one buffer kept from file to file; or, with {@link CodecThreads} (frames up
+ * to 16 MB), up to as many frames ahead as there are threads, each in its own buffer, handed
+ * out in order. Checks
  * each decoded frame's length, names the frame in errors, and packs 1-bit frames together.
  *
  * @module
@@ -11,16 +12,17 @@ import type { CodecThreads } from "../codecs/threads.ts";
 import { CodecError, type FrameCodec, frameLength, type ImageInfo } from "../codecs/types.ts";
 import { BufferPool } from "./buffers.ts";
 
-/** Buffers larger than this are not kept for the next file. */
-const SPARE_LIMIT = 64 * 1024 * 1024;
-/** Frames larger than this are decoded one at a time, threads or not (memory). */
+/**
+ * Frames larger than this are decoded here, one at a time (memory: several in flight, and as
+ * many files opened ahead, would be several of them), and their buffers are not kept.
+ */
 const AHEAD_LIMIT = 16 * 1024 * 1024;
 
 /**
  * Decoded frames' buffers, kept for the next files: the file being sent and those opened ahead
  * of it (one each, or one per frame in flight when decoded on threads).
  */
-const decoded = new BufferPool(6, SPARE_LIMIT);
+const decoded = new BufferPool(6, AHEAD_LIMIT);
 
 /** Concatenates 1-bit frames bit by bit (native multi-frame 1-bit data isn't byte-aligned). */
 class BitPacker {
@@ -89,6 +91,7 @@ export class FrameDecoder {
   readonly #image: ImageInfo;
   readonly #size: number;
   readonly #ahead: number;
+  readonly #threads: CodecThreads | undefined;
   readonly #packer: BitPacker | undefined;
   #index = 0;
   #inFlight: Promise<Uint8Array>[] = [];
@@ -106,8 +109,14 @@ export class FrameDecoder {
     this.#spec = spec;
     this.#image = image;
     this.#size = frameLength(out);
-    this.#ahead = spec.threads && this.#size <= AHEAD_LIMIT ? spec.threads.max : 0;
+    this.#threads = this.#size <= AHEAD_LIMIT ? spec.threads : undefined;
+    this.#ahead = this.#threads?.max ?? 0;
     this.#packer = image.bitsAllocated === 1 ? new BitPacker() : undefined;
+  }
+
+  /** Codec threads the frames are decoded on (0: here). */
+  get threads(): number {
+    return this.#threads?.max ?? 0;
   }
 
   /** Frames pushed and not yet taken. */
@@ -125,7 +134,8 @@ export class FrameDecoder {
     this.#recycle();
     const index = this.#index++;
     const into = this.#free.pop() ?? decoded.take(this.#size);
-    const { codec, threads, transferSyntaxUid } = this.#spec;
+    const { codec, transferSyntaxUid } = this.#spec;
+    const threads = this.#threads;
     let p: Promise<Uint8Array>;
     if (threads) {
       p = threads.decode(codec, transferSyntaxUid, frame, this.#image, into)

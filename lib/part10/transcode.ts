@@ -63,7 +63,7 @@ const LE: Encoding = { explicitVr: true, littleEndian: true };
 const IMPLICIT_LE: Encoding = { explicitVr: false, littleEndian: true };
 const CHUNK = 256 * 1024;
 /** Buffers larger than this are not kept for the next file. */
-const SPARE_LIMIT = 64 * 1024 * 1024;
+const SPARE_LIMIT = 16 * 1024 * 1024;
 /**
  * Transcoders' input buffers (grown to a compressed frame), kept for the next files: the file
  * being sent and those opened ahead of it.
@@ -121,6 +121,8 @@ class Transcoder {
   #frames: FrameDecoder | undefined;
   /** Set once the first frame is through (or there was no Pixel Data): what could be refused has been. */
   ready = false;
+  /** Codec threads decoding this image's frames, once its first frame is through (0: none). */
+  threads = 0;
 
   constructor(read: ReadFn, spec: TranscodeSpec) {
     this.#in = new ElementInput(read, CHUNK, inputs.take(CHUNK));
@@ -336,6 +338,7 @@ class Transcoder {
     });
     const total = nativeLength(image);
     const frames = this.#frames = new FrameDecoder(this.#spec, image, out);
+    this.threads = frames.threads;
     let pos = 0;
     const header = () => {
       if (!this.ready) {
@@ -518,7 +521,8 @@ function nativeLength(image: ImageInfo): number {
 /**
  * A data set stream (Explicit VR Little Endian) with its Pixel Data decoded or encoded; see
  * the module notes for what changes. `ready` turns true once the first frame is through, so
- * a caller can run the stream that far before committing to send it.
+ * a caller can run the stream that far before committing to send it; `threads` then says on
+ * how many codec threads the frames are decoded (0: on this one).
  *
  * @example
  * ```ts ignore
@@ -532,12 +536,15 @@ function nativeLength(image: ImageInfo): number {
 export function transcodeDataset(
   read: ReadFn,
   spec: TranscodeSpec,
-): { chunks: AsyncGenerator<Uint8Array>; readonly ready: boolean } {
+): { chunks: AsyncGenerator<Uint8Array>; readonly ready: boolean; readonly threads: number } {
   const t = new Transcoder(read, spec);
   return {
     chunks: t.run(),
     get ready() {
       return t.ready;
+    },
+    get threads() {
+      return t.threads;
     },
   };
 }

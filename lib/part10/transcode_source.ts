@@ -110,7 +110,7 @@ export async function openTranscoded(
         codec: await loadCodec(from),
         lossy: isLossy(from),
       });
-      const step = steps[0];
+      const step = steps[0]; // the decoding
       if (step.codec.threaded && threads && threads.max > 0) {
         step.threads = threads.threads ??= new CodecThreads(threads.max);
       }
@@ -181,6 +181,7 @@ export async function openTranscoded(
     direction: dst!.encapsulated ? "encoded" : "decoded",
     codec: steps.map((s) => s.codec.name).join(" → "),
   };
-  if (steps[0]?.threads) transcoding.threads = steps[0].threads.max;
+  const onThreads = stages[0]?.threads ?? 0;
+  if (onThreads > 0) transcoding.threads = onThreads;
   return new TranscodedSource(transcoding, held, readFnFromChunks(out), close);
 }
