@@ -1,5 +1,5 @@
 /**
- * Codec threads (lib/codecs/threads.ts, lib/codecs/thread.ts, lib/part10/frame_decoder.ts):
+ * Codec threads (lib/codecs/threads.ts, lib/codecs/thread.ts, lib/part10/frame_queue.ts):
  * frames decoded on Web Workers come back identical and in order, errors come back as the
  * codec's own, a worker that can't start or dies is survived, and a whole send decoded on
  * threads stores exactly what a send decoded on the main thread stores (DCMTK storescp that
@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { CodecThreads } from "../lib/codecs/threads.ts";
 import { loadCodec } from "../lib/codecs/mod.ts";
 import { CodecError, type ImageInfo } from "../lib/codecs/types.ts";
-import { FrameDecoder } from "../lib/part10/frame_decoder.ts";
+import { FrameDecoder } from "../lib/part10/frame_queue.ts";
 import { corpusDir, datasetOf, dcmtk, listDir, runCli, startStorescp } from "./peers.ts";
 
 const JLS = "1.2.840.10008.1.2.4.80";
@@ -56,6 +56,50 @@ async function readyWorkers(threads: CodecThreads, n: number): Promise<void> {
 /** A worker module for the failure tests, from its source. */
 function workerUrl(source: string): URL {
   return new URL(`data:application/javascript,${encodeURIComponent(source)}`);
+}
+
+/**
+ * Sends `files` with `args` and `--codec-threads 2`, then 0, each to a new storescp started
+ * with `scpArgs`; checks that every file went (`-d`: `matching` lines, all "on 2 codec threads"
+ * with threads, none without) and that both stored the same data sets, byte for byte.
+ */
+async function sameWithAndWithoutThreads(
+  files: string[],
+  args: string[],
+  scpArgs: string[],
+  matching: string,
+): Promise<void> {
+  const stores: Map<string, Uint8Array>[] = [];
+  for (const n of ["2", "0"]) {
+    const scp = await startStorescp(scpArgs);
+    try {
+      const r = await runCli([
+        "127.0.0.1",
+        String(scp.port),
+        ...files,
+        "-d",
+        ...args,
+        "--codec-threads",
+        n,
+      ]);
+      assert.equal(r.code, 0, r.stderr);
+      const lines = r.lines.filter((l) => l.includes(matching));
+      assert.equal(lines.length, files.length, r.stderr);
+      const onThreads = lines.filter((l) => l.endsWith(" on 2 codec threads"));
+      assert.equal(onThreads.length, n === "2" ? files.length : 0, r.stderr);
+      const got = new Map<string, Uint8Array>();
+      for (const name of await listDir(scp.dir)) {
+        got.set(name, await datasetOf(`${scp.dir}/${name}`));
+      }
+      assert.equal(got.size, files.length);
+      stores.push(got);
+    } finally {
+      await scp.stop();
+      await Deno.remove(scp.dir, { recursive: true });
+    }
+  }
+  assert.deepEqual([...stores[0].keys()], [...stores[1].keys()]);
+  for (const [name, data] of stores[0]) assert.deepEqual(data, stores[1].get(name), name);
 }
 
 Deno.test("codec threads: frames decoded on workers come back as decoded here, in order; workers start at the second frame", async () => {
@@ -177,34 +221,8 @@ Deno.test("--codec-threads 2 and 0: a multi-frame JPEG-LS file and single-frame 
       `${corpusDir}/pydicom/test_files/SC_rgb_jpeg_gdcm.dcm`, // JPEG Lossless SV1
       `${corpusDir}/pydicom/test_files/MR_small_jp2klossless.dcm`,
     ];
-    const stores: Map<string, Uint8Array>[] = [];
-    for (const n of ["2", "0"]) {
-      const scp = await startStorescp(["-pm", "+B"]); // uncompressed syntaxes only
-      try {
-        const r = await runCli([
-          "127.0.0.1",
-          String(scp.port),
-          ...files,
-          "-d",
-          "--codec-threads",
-          n,
-        ]);
-        assert.equal(r.code, 0, r.stderr);
-        const onThreads = r.lines.filter((l) => l.endsWith(" on 2 codec threads"));
-        assert.equal(onThreads.length, n === "2" ? 4 : 0, r.stderr);
-        const got = new Map<string, Uint8Array>();
-        for (const name of await listDir(scp.dir)) {
-          got.set(name, await datasetOf(`${scp.dir}/${name}`));
-        }
-        assert.equal(got.size, 4);
-        stores.push(got);
-      } finally {
-        await scp.stop();
-        await Deno.remove(scp.dir, { recursive: true });
-      }
-    }
-    assert.deepEqual([...stores[0].keys()], [...stores[1].keys()]);
-    for (const [name, data] of stores[0]) assert.deepEqual(data, stores[1].get(name), name);
+    // Uncompressed syntaxes only: every file decoded.
+    await sameWithAndWithoutThreads(files, [], ["-pm", "+B"], "Pixel Data decoded");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -229,6 +247,42 @@ Deno.test("frame decoder: frames up to 16 MB go to the threads, several in fligh
     await assert.rejects(() => small.next(), CodecError);
   } finally {
     threads.close();
+  }
+});
+
+Deno.test("codec threads: frames encoded on workers are the bytes encoded here", async () => {
+  const { pixels } = await frames(6);
+  const encoder = await loadCodec(JLS, "encode");
+  const threads = new CodecThreads(2);
+  try {
+    await threads.encode(encoder, JLS, pixels[0], IMAGE);
+    await threads.encode(encoder, JLS, pixels[1], IMAGE); // starts the workers
+    await readyWorkers(threads, 2);
+    const all = await Promise.all(pixels.map((p) => threads.encode(encoder, JLS, p, IMAGE)));
+    all.forEach((e, i) => assert.deepEqual(bytes(e), bytes(encoder.encode!(pixels[i], IMAGE))));
+  } finally {
+    threads.close();
+  }
+});
+
+Deno.test("--compress jpeg-ls with --codec-threads 2 and 0: multi-frame and single-frame files are stored byte for byte alike", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "storescu-threads-enc-" });
+  try {
+    const us30 = `${dir}/us30.dcm`; // 30 frames of 320x240 RGB, uncompressed
+    await dcmtk("dcmdjpeg", [`${corpusDir}/pydicom/test_files/examples_ybr_color.dcm`, us30]);
+    const files = [
+      us30,
+      `${corpusDir}/pydicom/test_files/CT_small.dcm`,
+      `${corpusDir}/pydicom/test_files/MR_small.dcm`,
+    ];
+    await sameWithAndWithoutThreads(
+      files,
+      ["--compress", "jpeg-ls"],
+      ["+xa", "-pm", "+B"],
+      "Pixel Data encoded",
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
 });
 

@@ -85,9 +85,10 @@ Our additions:
   --compress [s]yntax   propose rle, jpeg-ls, j2k or htj2k first and encode
                         uncompressed files to it (lossless) when the peer
                         accepts it; otherwise send them uncompressed
-  --codec-threads [n]   decode compressed frames on n threads while sending
-                        (default: the machine's cores, at most 4; 0: on the
-                        main thread; started only for a second frame)
+  --codec-threads [n]   decode (and --compress encode) frames on n threads
+                        while sending (default: the machine's cores, at most
+                        4; 0: on the main thread; started only for a second
+                        frame)
   --journal [f]ile      resume journal: each instance stored is appended to f
                         at once; files whose instance f lists as stored at
                         this peer (AE title, address, port) are skipped;

@@ -114,6 +114,7 @@ export async function loadJpegLsCodec(use: "decode" | "encode"): Promise<FrameCo
   const native = await NativeCodecs.load();
   return {
     name: "CharLS 2.3.4 (WebAssembly, dcmjs-codecs 0.0.8)",
+    threaded: true,
     decodedColour: colourOf,
     decode: (frame: Uint8Array, image: ImageInfo, into?: Uint8Array): Uint8Array =>
       decodeFrame(frame, image, (f) => native.decode("JpegLs", f, image, {}, into).pixels),

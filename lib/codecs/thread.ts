@@ -1,8 +1,8 @@
 /**
  * A codec thread's body (a Web Worker started by `CodecThreads` in `threads.ts`): loads the codec it is
- * told to preload, says it is ready, then decodes each frame it is sent with the codec for
- * the frame's transfer syntax, answering with the decoded frame (in the buffer it was given
- * to decode into, when the codec used it) and the compressed frame's buffer back.
+ * told to preload, says it is ready, then decodes (or encodes) each frame it is sent with the
+ * codec for the frame's transfer syntax, answering with the result (a decoded frame in the
+ * buffer it was given to decode into, when the codec used it) and the frame's buffer back.
  *
  * @module
  */
@@ -19,12 +19,14 @@ interface Scope {
 
 const scope = globalThis as unknown as Scope;
 
-async function decode(job: ThreadJob): Promise<void> {
+async function run(job: ThreadJob): Promise<void> {
   const frame = new Uint8Array(job.frame, 0, job.length);
   const into = job.into ? new Uint8Array(job.into) : undefined;
   try {
-    const codec = await loadCodec(job.transferSyntaxUid);
-    const pixels = codec.decode(frame, job.image as ImageInfo, into);
+    const codec = await loadCodec(job.transferSyntaxUid, job.kind);
+    const pixels = job.kind === "encode"
+      ? codec.encode!(frame, job.image as ImageInfo)
+      : codec.decode(frame, job.image as ImageInfo, into);
     const transfer: Transferable[] = [job.frame];
     if (pixels.buffer !== job.frame) transfer.push(pixels.buffer as ArrayBuffer);
     if (job.into && pixels.buffer !== job.into) transfer.push(job.into);
@@ -51,11 +53,11 @@ async function decode(job: ThreadJob): Promise<void> {
 scope.onmessage = (e) => {
   const m = e.data;
   if ("preload" in m) {
-    loadCodec(m.preload).then(
+    loadCodec(m.preload, m.use).then(
       () => scope.postMessage({ ready: true }),
       (err) => scope.postMessage({ ready: false, message: String(err?.message ?? err) }),
     );
   } else {
-    decode(m);
+    run(m);
   }
 };

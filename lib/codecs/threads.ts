@@ -1,6 +1,6 @@
 /**
- * Codec threads: frames decoded on Web Workers (`thread.ts`), so that a run decoding many
- * compressed files uses the machine's other cores while the main thread sends.
+ * Codec threads: frames decoded (or encoded) on Web Workers (`thread.ts`), so that a run
+ * decoding or encoding many files uses the machine's other cores while the main thread sends.
  *
  * A {@link CodecThreads} spawns nothing until a second frame is asked for (a run decoding one
  * frame never pays for a worker), then up to its `max` workers at once. Until one of them has
@@ -19,16 +19,21 @@ import { CodecError, type CodecErrorCode, type FrameCodec, type ImageInfo } from
 
 /** What a worker is told first: the codec to load before it says it is ready. */
 export interface ThreadPreload {
+  /** The transfer syntax of the codec. */
   preload: string;
+  /** To decode or to encode (a family may encode with another build). */
+  use: "decode" | "encode";
 }
 
 /** A frame for a worker: the transfer syntax picks its codec there. */
 export interface ThreadJob {
   /** Sequence number, echoed back. */
   id: number;
-  /** The syntax the frame is compressed in. */
+  /** Decode a compressed frame, or encode a native one. */
+  kind: "decode" | "encode";
+  /** The syntax the frame is compressed in, or to be encoded to. */
   transferSyntaxUid: string;
-  /** The compressed frame: `length` bytes at the start of `frame`. */
+  /** The frame (compressed, or native to encode): `length` bytes at the start of `frame`. */
   frame: ArrayBuffer;
   /** Bytes of `frame` used. */
   length: number;
@@ -46,7 +51,7 @@ export type ThreadReply =
     id: number;
     /** The compressed frame's buffer, back for the next frame. */
     frame: ArrayBuffer;
-    /** The decoded frame: `length` bytes from `offset` in `pixels`. */
+    /** The decoded (or encoded) frame: `length` bytes from `offset` in `pixels`. */
     pixels: ArrayBuffer;
     offset: number;
     length: number;
@@ -147,27 +152,69 @@ export class CodecThreads {
     image: ImageInfo,
     into?: Uint8Array,
   ): Promise<Uint8Array> {
-    if (++this.#asked === 2) this.#spawn(transferSyntaxUid);
+    const whole = into && into.byteOffset === 0 && into.byteLength === into.buffer.byteLength &&
+      into.buffer instanceof ArrayBuffer;
+    return this.#run(
+      "decode",
+      codec,
+      transferSyntaxUid,
+      frame,
+      image,
+      whole ? into.buffer as ArrayBuffer : undefined,
+      () => codec.decode(frame, image, into),
+    );
+  }
+
+  /**
+   * Encodes one native frame of `image` to `transferSyntaxUid` (which `codec` encodes) on a
+   * worker when one is ready, else with `codec` here; like {@link CodecThreads.decode}.
+   */
+  encode(
+    codec: FrameCodec,
+    transferSyntaxUid: string,
+    pixels: Uint8Array,
+    image: ImageInfo,
+  ): Promise<Uint8Array> {
+    return this.#run(
+      "encode",
+      codec,
+      transferSyntaxUid,
+      pixels,
+      image,
+      undefined,
+      () => codec.encode!(pixels, image),
+    );
+  }
+
+  #run(
+    kind: "decode" | "encode",
+    codec: FrameCodec,
+    transferSyntaxUid: string,
+    frame: Uint8Array,
+    image: ImageInfo,
+    into: ArrayBuffer | undefined,
+    here: () => Uint8Array,
+  ): Promise<Uint8Array> {
+    if (++this.#asked === 2) this.#spawn(kind, transferSyntaxUid);
     if (!this.#threads.some((t) => t.ready)) {
       try {
-        return Promise.resolve(codec.decode(frame, image, into));
+        return Promise.resolve(here());
       } catch (e) {
         return Promise.reject(e);
       }
     }
     const buffer = this.#frameBuffer(frame.length);
     new Uint8Array(buffer, 0, frame.length).set(frame);
-    const whole = into && into.byteOffset === 0 && into.byteLength === into.buffer.byteLength &&
-      into.buffer instanceof ArrayBuffer;
     const job: ThreadJob = {
       id: this.#nextId++,
+      kind,
       transferSyntaxUid,
       frame: buffer,
       length: frame.length,
       image: { ...image },
-      into: whole ? into.buffer as ArrayBuffer : undefined,
+      into,
     };
-    const transfer = job.into ? [buffer, job.into] : [buffer];
+    const transfer = into ? [buffer, into] : [buffer];
     return new Promise((resolve, reject) => {
       this.#queue.push({ job, codec, transfer, resolve, reject });
       this.#dispatch();
@@ -185,7 +232,7 @@ export class CodecThreads {
     for (const p of this.#queue.splice(0)) this.#here(p);
   }
 
-  #spawn(preload: string): void {
+  #spawn(use: "decode" | "encode", preload: string): void {
     if (this.#broken || this.#closed) return;
     for (let i = this.#threads.length; i < this.max; i++) {
       let worker: Worker;
@@ -203,7 +250,7 @@ export class CodecThreads {
         this.#fail(t, e.message);
       };
       worker.onmessageerror = () => this.#fail(t, "a message could not be read");
-      worker.postMessage({ preload } satisfies ThreadPreload);
+      worker.postMessage({ preload, use } satisfies ThreadPreload);
     }
   }
 
@@ -257,12 +304,16 @@ export class CodecThreads {
     this.#dispatch();
   }
 
-  /** Decodes a job that never left this thread. */
+  /** Decodes or encodes a job that never left this thread. */
   #here(p: Pending): void {
-    const { job } = p;
+    const { job, codec } = p;
     try {
       const frame = new Uint8Array(job.frame, 0, job.length);
-      p.resolve(p.codec.decode(frame, job.image, job.into && new Uint8Array(job.into)));
+      p.resolve(
+        job.kind === "encode"
+          ? codec.encode!(frame, job.image)
+          : codec.decode(frame, job.image, job.into && new Uint8Array(job.into)),
+      );
     } catch (e) {
       p.reject(e);
     }

@@ -42,7 +42,7 @@ import {
   UNDEFINED_LENGTH,
 } from "./encoding.ts";
 import { BufferPool } from "./buffers.ts";
-import { FrameDecoder } from "./frame_decoder.ts";
+import { FrameDecoder, FrameEncoder } from "./frame_queue.ts";
 import { type ElementHeader as Header, ElementInput, type ReadFn } from "./input.ts";
 
 /** What to do with the Pixel Data. */
@@ -55,7 +55,7 @@ export interface TranscodeSpec {
   codec: FrameCodec;
   /** Decode: the stored syntax may be lossy, so (0028,2110) must say "01". */
   lossy?: boolean;
-  /** Decode: threads to decode frames on (else on this one). */
+  /** Threads to decode or encode frames on (else on this one). */
   threads?: CodecThreads;
 }
 
@@ -413,27 +413,28 @@ class Transcoder {
       );
     }
     input.skip(h.headerLength);
-    const { codec } = this.#spec;
+    const frames = new FrameEncoder(this.#spec, image);
+    this.threads = frames.threads;
+    const item = (encoded: Uint8Array): Uint8Array[] => {
+      const odd = encoded.length % 2;
+      const parts = [encodeHeader(LE, ITEM, undefined, encoded.length + odd), encoded];
+      if (odd) parts.push(new Uint8Array(1));
+      if (!this.ready) {
+        this.ready = true;
+        // Before the first frame: the element, and an empty Basic Offset Table.
+        parts.unshift(
+          encodeHeader(LE, PIXEL_DATA, "OB", UNDEFINED_LENGTH),
+          encodeHeader(LE, ITEM, undefined, 0),
+        );
+      }
+      return parts;
+    };
     for (let f = 0; f < image.frames; f++) {
       if (!(await input.ensure(each))) this.#truncated();
-      let encoded: Uint8Array;
-      try {
-        encoded = codec.encode!(input.take(each), image);
-      } catch (e) {
-        const where = image.frames > 1 ? `frame ${f + 1} of ${image.frames}: ` : "";
-        if (e instanceof CodecError) throw new CodecError(e.code, where + e.message, { cause: e });
-        throw e;
-      }
-      if (f === 0) {
-        this.ready = true;
-        yield encodeHeader(LE, PIXEL_DATA, "OB", UNDEFINED_LENGTH);
-        yield encodeHeader(LE, ITEM, undefined, 0); // empty Basic Offset Table
-      }
-      const odd = encoded.length % 2;
-      yield encodeHeader(LE, ITEM, undefined, encoded.length + odd);
-      yield encoded;
-      if (odd) yield new Uint8Array(1);
+      frames.push(input.take(each));
+      while (frames.full) yield* item(await frames.next());
     }
+    while (frames.pending > 0) yield* item(await frames.next());
     if (image.frames === 0) this.ready = true;
     yield encodeHeader(LE, SEQUENCE_DELIMITATION, undefined, 0);
     if (h.length > total) {

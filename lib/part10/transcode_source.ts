@@ -110,10 +110,6 @@ export async function openTranscoded(
         codec: await loadCodec(from),
         lossy: isLossy(from),
       });
-      const step = steps[0]; // the decoding
-      if (step.codec.threaded && threads && threads.max > 0) {
-        step.threads = threads.threads ??= new CodecThreads(threads.max);
-      }
     }
     if (dst.encapsulated) {
       if (!canEncode(to)) {
@@ -128,6 +124,11 @@ export async function openTranscoded(
   } catch (e) {
     file.close();
     throw e;
+  }
+  for (const step of steps) {
+    if (step.codec.threaded && threads && threads.max > 0) {
+      step.threads = threads.threads ??= new CodecThreads(threads.max);
+    }
   }
 
   let read: ReadFn = (p) => file.read(p);
@@ -181,7 +182,7 @@ export async function openTranscoded(
     direction: dst!.encapsulated ? "encoded" : "decoded",
     codec: steps.map((s) => s.codec.name).join(" → "),
   };
-  const onThreads = stages[0]?.threads ?? 0;
+  const onThreads = Math.max(0, ...stages.map((s) => s.threads));
   if (onThreads > 0) transcoding.threads = onThreads;
   return new TranscodedSource(transcoding, held, readFnFromChunks(out), close);
 }

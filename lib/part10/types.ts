@@ -30,7 +30,7 @@ export interface Transcoding {
   direction: "decoded" | "encoded";
   /** The codec(s) that ran, for `-d` ("CharLS 2.3.4 (WebAssembly, ...)"). */
   codec: string;
-  /** Codec threads the frames are decoded on (absent: on the sending thread). */
+  /** Codec threads the frames are decoded or encoded on (absent: on the sending thread). */
   threads?: number;
 }
 

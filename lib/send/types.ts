@@ -171,8 +171,8 @@ export interface StoreOptions {
    */
   compress?: "rle" | "jpeg-ls" | "j2k" | "htj2k";
   /**
-   * Threads (Web Workers) that decode compressed frames while the main thread sends; 0 decodes
-   * on the main thread. Default: the machine's cores, at most 4 (0 on a single core). Started
+   * Threads (Web Workers) that decode compressed frames (and encode them, with `compress`)
+   * while the main thread sends; 0 does it all on the main thread. Default: the machine's cores, at most 4 (0 on a single core). Started
    * only when a second frame is to be decoded, stopped when the run ends.
    */
   codecThreads?: number;

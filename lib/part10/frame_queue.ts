@@ -1,9 +1,9 @@
 /**
- * Decoding an image's frames in order, for the transcoder: on the calling thread, one frame
- * at a time into one buffer kept from file to file; or, with {@link CodecThreads} (frames up
- * to 16 MB), up to as many frames ahead as there are threads, each in its own buffer, handed
- * out in order. Checks
- * each decoded frame's length, names the frame in errors, and packs 1-bit frames together.
+ * An image's frames decoded or encoded in order, for the transcoder: on the calling thread,
+ * one frame at a time (decoded into one buffer kept from file to file); or, with
+ * {@link CodecThreads} (frames up to 16 MB, codecs worth a thread), up to as many frames ahead
+ * as there are threads, handed out in order. Names the frame in errors; checks each decoded
+ * frame's length and packs 1-bit frames together.
  *
  * @module
  */
@@ -57,14 +57,31 @@ class BitPacker {
   }
 }
 
-/** What decodes the frames. */
-export interface FrameDecoderSpec {
-  /** The codec for the stored syntax. */
+/** What decodes or encodes the frames. */
+export interface FrameSpec {
+  /** The codec for the syntax. */
   codec: FrameCodec;
-  /** The stored syntax. */
+  /** The stored syntax (decoding) or the one to encode to. */
   transferSyntaxUid: string;
-  /** Threads to decode on (else here). */
+  /** Threads to work on (else here). */
   threads?: CodecThreads;
+}
+
+/** The threads to use for frames of `size` bytes, if any (see the module notes). */
+function threadsFor(spec: FrameSpec, size: number): CodecThreads | undefined {
+  return size <= AHEAD_LIMIT && spec.codec.threaded ? spec.threads : undefined;
+}
+
+/** Rethrows a codec's error naming the frame (`index`, from 0) of a multi-frame image. */
+function named(e: unknown, index: number, frames: number): never {
+  if (e instanceof CodecError) {
+    throw new CodecError(e.code, where(index, frames) + e.message, { cause: e });
+  }
+  throw e;
+}
+
+function where(index: number, frames: number): string {
+  return frames > 1 ? `frame ${index + 1} of ${frames}: ` : "";
 }
 
 /**
@@ -75,7 +92,7 @@ export interface FrameDecoderSpec {
  *
  * @example
  * ```ts ignore
- * import { FrameDecoder } from "./frame_decoder.ts";
+ * import { FrameDecoder } from "./frame_queue.ts";
  * const frames = new FrameDecoder(spec, image, out);
  * for (const f of compressedFrames) {
  *   frames.push(f);
@@ -87,7 +104,7 @@ export interface FrameDecoderSpec {
  * ```
  */
 export class FrameDecoder {
-  readonly #spec: FrameDecoderSpec;
+  readonly #spec: FrameSpec;
   readonly #image: ImageInfo;
   readonly #size: number;
   readonly #ahead: number;
@@ -105,11 +122,11 @@ export class FrameDecoder {
    * @param image the image as stored
    * @param out the image as decoded (its colour attributes as the codec delivers them)
    */
-  constructor(spec: FrameDecoderSpec, image: ImageInfo, out: ImageInfo) {
+  constructor(spec: FrameSpec, image: ImageInfo, out: ImageInfo) {
     this.#spec = spec;
     this.#image = image;
     this.#size = frameLength(out);
-    this.#threads = this.#size <= AHEAD_LIMIT ? spec.threads : undefined;
+    this.#threads = threadsFor(spec, this.#size);
     this.#ahead = this.#threads?.max ?? 0;
     this.#packer = image.bitsAllocated === 1 ? new BitPacker() : undefined;
   }
@@ -139,14 +156,14 @@ export class FrameDecoder {
     let p: Promise<Uint8Array>;
     if (threads) {
       p = threads.decode(codec, transferSyntaxUid, frame, this.#image, into)
-        .then((pixels) => this.#checked(pixels, index), (e) => this.#named(e, index));
+        .then((pixels) => this.#checked(pixels, index), (e) => named(e, index, this.#image.frames));
       p.catch(() => {}); // taken (and thrown) in order by next(), or dropped with the stream
     } else {
       let pixels: Uint8Array;
       try {
         pixels = codec.decode(frame, this.#image, into);
       } catch (e) {
-        this.#named(e, index);
+        named(e, index, this.#image.frames);
       }
       p = Promise.resolve(this.#checked(pixels, index));
     }
@@ -189,21 +206,83 @@ export class FrameDecoder {
       throw new CodecError(
         "length",
         `${
-          this.#where(index)
+          where(index, this.#image.frames)
         }the decoder returned ${pixels.length} bytes, the frame holds ${this.#size}`,
       );
     }
     return pixels;
   }
+}
+/**
+ * The native frames of one image, encoded in order (each encoded, or copied for a thread,
+ * before `push` returns); take encoded frames with {@link FrameEncoder.next} whenever
+ * {@link FrameEncoder.full}, and the rest at the end.
+ *
+ * @example
+ * ```ts ignore
+ * import { FrameEncoder } from "./frame_queue.ts";
+ * const frames = new FrameEncoder(spec, image);
+ * for (const f of nativeFrames) {
+ *   frames.push(f);
+ *   while (frames.full) send(await frames.next());
+ * }
+ * while (frames.pending > 0) send(await frames.next());
+ * ```
+ */
+export class FrameEncoder {
+  readonly #spec: FrameSpec;
+  readonly #image: ImageInfo;
+  readonly #threads: CodecThreads | undefined;
+  #index = 0;
+  #inFlight: Promise<Uint8Array>[] = [];
 
-  #named(e: unknown, index: number): never {
-    if (e instanceof CodecError) {
-      throw new CodecError(e.code, this.#where(index) + e.message, { cause: e });
-    }
-    throw e;
+  /**
+   * @param spec the codec, and the threads if any
+   * @param image the image (native, as stored)
+   */
+  constructor(spec: FrameSpec, image: ImageInfo) {
+    this.#spec = spec;
+    this.#image = image;
+    this.#threads = threadsFor(spec, frameLength(image));
   }
 
-  #where(index: number): string {
-    return this.#image.frames > 1 ? `frame ${index + 1} of ${this.#image.frames}: ` : "";
+  /** Codec threads the frames are encoded on (0: here). */
+  get threads(): number {
+    return this.#threads?.max ?? 0;
+  }
+
+  /** Frames pushed and not yet taken. */
+  get pending(): number {
+    return this.#inFlight.length;
+  }
+
+  /** True when a frame should be taken before the next is pushed. */
+  get full(): boolean {
+    return this.#inFlight.length > this.threads;
+  }
+
+  /** Starts encoding the next frame. A codec error may be thrown here or by {@link next}. */
+  push(pixels: Uint8Array): void {
+    const index = this.#index++;
+    const { codec, transferSyntaxUid } = this.#spec;
+    const frames = this.#image.frames;
+    let p: Promise<Uint8Array>;
+    if (this.#threads) {
+      p = this.#threads.encode(codec, transferSyntaxUid, pixels, this.#image)
+        .catch((e) => named(e, index, frames));
+      p.catch(() => {}); // taken (and thrown) in order by next(), or dropped with the stream
+    } else {
+      try {
+        p = Promise.resolve(codec.encode!(pixels, this.#image));
+      } catch (e) {
+        named(e, index, frames);
+      }
+    }
+    this.#inFlight.push(p);
+  }
+
+  /** The next encoded frame, in order. */
+  next(): Promise<Uint8Array> {
+    return this.#inFlight.shift()!;
   }
 }
