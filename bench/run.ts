@@ -1276,6 +1276,13 @@ async function main(): Promise<number> {
           sink: "tuned",
           jobs: (port) => [
             ...ours((c) => oursJob(c, port, [dir], tc.count)),
+            // The codec threads' share: the same send decoding on the main thread only.
+            ...(id === "rle" ? [] : ours((c) =>
+              oursJob(c, port, [dir], tc.count, {
+                label: `${c.label} (--codec-threads 0)`,
+                args: ["--codec-threads", "0"],
+              })
+            )),
             ...(id === "j2k" ? [] : [dcmsend(port, [dir])]),
           ],
         });

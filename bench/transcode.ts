@@ -147,7 +147,8 @@ export function transcodeSection(summaries: TranscodeSummary[], ours: string): s
     "has no dcmsend codec: ours alone, in MB/s (of compressed input). Ours decodes JPEG, " +
     "JPEG-LS and JPEG 2000 frames on its codec threads (the default: one per core, at most 4; " +
     `here ${Math.min(navigator.hardwareConcurrency ?? 1, 4)}) and RLE on its main thread; ` +
-    "dcmsend decodes on its one thread.",
+    "dcmsend decodes on its one thread. `ours (--codec-threads 0)`: the same send decoding on " +
+    "the main thread only (RLE always is).",
     "",
     "| scenario | client | median wall s | median CPU s | MB/s | peak RSS MB (max) | ours/DCMTK wall | ours/DCMTK CPU |",
     "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",

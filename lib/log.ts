@@ -199,7 +199,8 @@ export class LogHandlers {
   /** Handles one store event with the reference tool's wording. */
   onStoreEvent = (e: StoreEvent): void => {
     const log = this.#log;
-    if (e.type !== "store-request") this.#flushSending();
+    // Codec threads may start while a file is opened: not the file's own event.
+    if (e.type !== "store-request" && e.type !== "codec-threads-started") this.#flushSending();
     switch (e.type) {
       case "bad-path":
         log.error(`Cannot access path: ${e.path}`);
@@ -291,7 +292,7 @@ export class LogHandlers {
               (t
                 ? `Pixel Data ${t.direction} from ${
                   uidNameOrUid(e.fileTransferSyntaxUid)
-                } by ${t.codec}${t.threads ? ` on ${t.threads} codec threads` : ""}`
+                } by ${t.codec}${t.threads ? ` (codec threads: up to ${t.threads})` : ""}`
                 : e.converted
                 ? `data set converted from ${uidNameOrUid(e.fileTransferSyntaxUid)}`
                 : "file's data set sent unchanged"),
@@ -360,6 +361,9 @@ export class LogHandlers {
         return;
       case "journal-error":
         log.error(`${e.error.message}; files stored from now on are not recorded`);
+        return;
+      case "codec-threads-started":
+        log.debug(`Codec threads started: ${e.threads}`);
         return;
       case "totals":
       case "file-progress":

@@ -12,6 +12,10 @@ import { loadCodec } from "../lib/codecs/mod.ts";
 import { CodecError, type ImageInfo } from "../lib/codecs/types.ts";
 import { FrameDecoder } from "../lib/part10/frame_queue.ts";
 import { corpusDir, datasetOf, dcmtk, listDir, runCli, startStorescp } from "./peers.ts";
+import { storeFiles } from "../lib/send.ts";
+import type { StoreEvent, StoreOptions } from "../lib/send/types.ts";
+import { Logger, LogHandlers } from "../lib/log.ts";
+import type { CStoreRQ } from "../lib/dimse/mod.ts";
 
 const JLS = "1.2.840.10008.1.2.4.80";
 
@@ -59,34 +63,39 @@ function workerUrl(source: string): URL {
 }
 
 /**
- * Sends `files` with `args` and `--codec-threads 2`, then 0, each to a new storescp started
- * with `scpArgs`; checks that every file went (`-d`: `matching` lines, all "on 2 codec threads"
- * with threads, none without) and that both stored the same data sets, byte for byte.
+ * Sends `files` (with `options`) on 2 codec threads started at once, then on none, each to a
+ * new storescp started with `scpArgs`; checks that every file was `direction` (decoded or
+ * encoded), that the threads started in the first run only, and that both runs stored the same
+ * data sets, byte for byte.
  */
 async function sameWithAndWithoutThreads(
   files: string[],
-  args: string[],
+  options: Partial<StoreOptions>,
   scpArgs: string[],
-  matching: string,
+  direction: "decoded" | "encoded",
 ): Promise<void> {
   const stores: Map<string, Uint8Array>[] = [];
-  for (const n of ["2", "0"]) {
+  for (const n of [2, 0]) {
     const scp = await startStorescp(scpArgs);
     try {
-      const r = await runCli([
-        "127.0.0.1",
-        String(scp.port),
-        ...files,
-        "-d",
-        ...args,
-        "--codec-threads",
-        n,
-      ]);
-      assert.equal(r.code, 0, r.stderr);
-      const lines = r.lines.filter((l) => l.includes(matching));
-      assert.equal(lines.length, files.length, r.stderr);
-      const onThreads = lines.filter((l) => l.endsWith(" on 2 codec threads"));
-      assert.equal(onThreads.length, n === "2" ? files.length : 0, r.stderr);
+      const events: StoreEvent[] = [];
+      const report = await storeFiles({
+        address: "127.0.0.1",
+        port: scp.port,
+        paths: files,
+        ...options,
+        codecThreads: n,
+        codecThreadsStartAfterMs: 0,
+        onEvent: (e) => events.push(e),
+      });
+      assert.equal(report.results.filter((r) => r.outcome === "success").length, files.length);
+      const sent = events.flatMap((e) => e.type === "store-request" ? [e] : []);
+      assert.deepEqual(
+        sent.map((e) => [e.transcoding?.direction, e.transcoding?.threads]),
+        files.map(() => [direction, n || undefined]),
+      );
+      const started = events.flatMap((e) => e.type === "codec-threads-started" ? [e.threads] : []);
+      assert.deepEqual(started, n ? [2] : []);
       const got = new Map<string, Uint8Array>();
       for (const name of await listDir(scp.dir)) {
         got.set(name, await datasetOf(`${scp.dir}/${name}`));
@@ -102,17 +111,33 @@ async function sameWithAndWithoutThreads(
   for (const [name, data] of stores[0]) assert.deepEqual(data, stores[1].get(name), name);
 }
 
-Deno.test("codec threads: frames decoded on workers come back as decoded here, in order; workers start at the second frame", async () => {
+Deno.test("codec threads: no worker starts until frames took startAfterMs here", async () => {
   const { pixels, encoded } = await frames(12);
   const codec = await loadCodec(JLS);
-  const threads = new CodecThreads(2);
+  let started = 0;
+  const threads = new CodecThreads(2, { startAfterMs: 60_000, onStart: (n) => started += n });
   try {
+    for (let i = 0; i < encoded.length; i++) {
+      assert.deepEqual(bytes(await threads.decode(codec, JLS, encoded[i], IMAGE)), pixels[i]);
+    }
+    assert.equal(threads.running, 0);
+    assert.equal(started, 0);
+  } finally {
+    threads.close();
+  }
+});
+
+Deno.test("codec threads: frames decoded on workers come back as decoded here, in order", async () => {
+  const { pixels, encoded } = await frames(12);
+  const codec = await loadCodec(JLS);
+  let started = 0;
+  const threads = new CodecThreads(2, { startAfterMs: 0, onStart: (n) => started += n });
+  try {
+    // The first frame starts them (and is decoded here meanwhile).
     const first = await threads.decode(codec, JLS, encoded[0], IMAGE);
     assert.deepEqual(bytes(first), pixels[0]);
-    assert.equal(threads.running, 0); // one frame: no worker started
-    // Wait for the workers: the second frame starts them (and is decoded here meanwhile).
-    assert.deepEqual(bytes(await threads.decode(codec, JLS, encoded[1], IMAGE)), pixels[1]);
     assert.equal(threads.running, 2);
+    assert.equal(started, 2);
     await readyWorkers(threads, 2);
     // Each into its own buffer, which comes back with the pixels (the caller's is moved).
     const intos = encoded.map(() => new Uint8Array(pixels[0].length));
@@ -139,10 +164,9 @@ Deno.test("codec threads: a corrupt frame fails on a worker with the codec's own
     here = e as CodecError;
   }
   assert.ok(here instanceof CodecError);
-  const threads = new CodecThreads(1);
+  const threads = new CodecThreads(1, { startAfterMs: 0 });
   try {
-    await threads.decode(codec, JLS, encoded[0], IMAGE);
-    await threads.decode(codec, JLS, encoded[1], IMAGE); // starts the worker
+    await threads.decode(codec, JLS, encoded[0], IMAGE); // starts the worker
     await readyWorkers(threads, 1);
     await assert.rejects(
       () => threads.decode(codec, JLS, bad, IMAGE),
@@ -166,12 +190,12 @@ Deno.test("codec threads: workers that can't start are survived: every frame is 
       `self.onmessage = () => self.postMessage({ ready: false, message: "no codec" });`,
     ]
   ) {
-    const threads = new CodecThreads(2, workerUrl(source));
+    const threads = new CodecThreads(2, { url: workerUrl(source), startAfterMs: 0 });
     try {
       for (let i = 0; i < encoded.length; i++) {
         assert.deepEqual(bytes(await threads.decode(codec, JLS, encoded[i], IMAGE)), pixels[i]);
-        // After the second frame started them: wait until both have failed.
-        for (let k = 0; i === 1 && k < 600 && threads.running > 0; k++) {
+        // After the first frame started them: wait until both have failed.
+        for (let k = 0; i === 0 && k < 600 && threads.running > 0; k++) {
           await new Promise((r) => setTimeout(r, 100));
         }
       }
@@ -189,10 +213,9 @@ Deno.test("codec threads: a worker dying with a frame fails that frame with the 
     `self.onmessage = (e) => { if (e.data.preload) self.postMessage({ ready: true }); ` +
       `else throw new Error("out of memory"); };`,
   );
-  const threads = new CodecThreads(1, dies);
+  const threads = new CodecThreads(1, { url: dies, startAfterMs: 0 });
   try {
     await threads.decode(codec, JLS, encoded[0], IMAGE);
-    await threads.decode(codec, JLS, encoded[1], IMAGE);
     await readyWorkers(threads, 1);
     await assert.rejects(
       () => threads.decode(codec, JLS, encoded[2], IMAGE),
@@ -206,7 +229,7 @@ Deno.test("codec threads: a worker dying with a frame fails that frame with the 
   }
 });
 
-Deno.test("--codec-threads 2 and 0: a multi-frame JPEG-LS file and single-frame JPEG-LS, JPEG and J2K ones are stored byte for byte alike; -d names the threads", async () => {
+Deno.test("codec threads 2 and 0: a multi-frame JPEG-LS file and single-frame JPEG-LS, JPEG and J2K ones are stored byte for byte alike", async () => {
   const dir = await Deno.makeTempDir({ prefix: "storescu-threads-" });
   try {
     // 30 frames of 320x240 RGB, one JPEG-LS fragment each; and single-frame files.
@@ -222,7 +245,7 @@ Deno.test("--codec-threads 2 and 0: a multi-frame JPEG-LS file and single-frame 
       `${corpusDir}/pydicom/test_files/MR_small_jp2klossless.dcm`,
     ];
     // Uncompressed syntaxes only: every file decoded.
-    await sameWithAndWithoutThreads(files, [], ["-pm", "+B"], "Pixel Data decoded");
+    await sameWithAndWithoutThreads(files, {}, ["-pm", "+B"], "decoded");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -253,10 +276,9 @@ Deno.test("frame decoder: frames up to 16 MB go to the threads, several in fligh
 Deno.test("codec threads: frames encoded on workers are the bytes encoded here", async () => {
   const { pixels } = await frames(6);
   const encoder = await loadCodec(JLS, "encode");
-  const threads = new CodecThreads(2);
+  const threads = new CodecThreads(2, { startAfterMs: 0 });
   try {
-    await threads.encode(encoder, JLS, pixels[0], IMAGE);
-    await threads.encode(encoder, JLS, pixels[1], IMAGE); // starts the workers
+    await threads.encode(encoder, JLS, pixels[0], IMAGE); // starts the workers
     await readyWorkers(threads, 2);
     const all = await Promise.all(pixels.map((p) => threads.encode(encoder, JLS, p, IMAGE)));
     all.forEach((e, i) => assert.deepEqual(bytes(e), bytes(encoder.encode!(pixels[i], IMAGE))));
@@ -265,7 +287,7 @@ Deno.test("codec threads: frames encoded on workers are the bytes encoded here",
   }
 });
 
-Deno.test("--compress jpeg-ls with --codec-threads 2 and 0: multi-frame and single-frame files are stored byte for byte alike", async () => {
+Deno.test("--compress jpeg-ls on codec threads 2 and 0: multi-frame and single-frame files are stored byte for byte alike", async () => {
   const dir = await Deno.makeTempDir({ prefix: "storescu-threads-enc-" });
   try {
     const us30 = `${dir}/us30.dcm`; // 30 frames of 320x240 RGB, uncompressed
@@ -277,13 +299,36 @@ Deno.test("--compress jpeg-ls with --codec-threads 2 and 0: multi-frame and sing
     ];
     await sameWithAndWithoutThreads(
       files,
-      ["--compress", "jpeg-ls"],
+      { compress: "jpeg-ls" },
       ["+xa", "-pm", "+B"],
-      "Pixel Data encoded",
+      "encoded",
     );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test('log: threads starting while a file is opened don\'t cut its "Sending file" line short', () => {
+  const lines: string[] = [];
+  const h = new LogHandlers(new Logger("debug", (l) => lines.push(l)));
+  h.onStoreEvent({ type: "file-sending", path: "a.dcm" });
+  h.onStoreEvent({ type: "codec-threads-started", threads: 2 });
+  h.onStoreEvent({
+    type: "store-request",
+    path: "a.dcm",
+    request: { messageId: 1 } as CStoreRQ,
+    contextId: 1,
+    transferSyntaxUid: "1.2.840.10008.1.2.1",
+    fileTransferSyntaxUid: JLS,
+    converted: false,
+    transcoding: { direction: "decoded", codec: "CharLS", threads: 2 },
+  });
+  assert.equal(lines[0], "D: Codec threads started: 2");
+  assert.equal(
+    lines[1],
+    "I: Sending file: a.dcm (decoded: JPEG-LS Lossless Image Compression → Explicit VR Little Endian)",
+  );
+  assert.ok(lines.some((l) => l.endsWith("by CharLS (codec threads: up to 2)")), lines.join("\n"));
 });
 
 Deno.test("--codec-threads: a count out of range is a usage error", async () => {

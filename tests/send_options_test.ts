@@ -29,6 +29,9 @@ const CASES: [Partial<StoreOptions>, RegExp][] = [
     /^callingAeTitle: Invalid 'ae_title' value 'THIS_IS_WAY_TOO_LONG_AE' - must not exceed 16/,
   ],
   [{ calledAeTitle: "A\\B" }, /^calledAeTitle: /],
+  [{ codecThreads: -1 }, /^codecThreads: must be a whole number from 0 to 64, not -1$/],
+  [{ codecThreads: 2.5 }, /^codecThreads: /],
+  [{ codecThreadsStartAfterMs: -1 }, /^codecThreadsStartAfterMs: must be 0 or more, not -1$/],
 ];
 
 Deno.test("send options: a wrong option rejects with a StoreOptionsError naming it, before connecting", async () => {

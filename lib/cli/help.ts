@@ -87,8 +87,8 @@ Our additions:
                         accepts it; otherwise send them uncompressed
   --codec-threads [n]   decode (and --compress encode) frames on n threads
                         while sending (default: the machine's cores, at most
-                        4; 0: on the main thread; started only for a second
-                        frame)
+                        4; 0: on the main thread; started once frames have
+                        taken 150 ms on the main thread)
   --journal [f]ile      resume journal: each instance stored is appended to f
                         at once; files whose instance f lists as stored at
                         this peer (AE title, address, port) are skipped;

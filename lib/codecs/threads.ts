@@ -2,10 +2,12 @@
  * Codec threads: frames decoded (or encoded) on Web Workers (`thread.ts`), so that a run
  * decoding or encoding many files uses the machine's other cores while the main thread sends.
  *
- * A {@link CodecThreads} spawns nothing until a second frame is asked for (a run decoding one
- * frame never pays for a worker), then up to its `max` workers at once. Until one of them has
- * loaded its codec, frames are decoded on the calling thread; after that, each frame goes to
- * an idle worker, or waits in order for one. The compressed frame is copied into a buffer
+ * A {@link CodecThreads} starts no worker until frames have taken about as long on the calling
+ * thread as starting workers costs (150 ms: `new Worker` holds the calling thread ~30 ms while
+ * the worker's runtime starts, and it is ready ~40 ms later), so a run with little to decode
+ * never pays for one; then up to its `max` workers at once. Until one of them has loaded its
+ * codec, frames are done on the calling thread; after that, each frame goes to an idle worker,
+ * or waits in order for one. The compressed frame is copied into a buffer
  * that travels to the worker and back (kept for the next frame); the decoded frame comes back
  * in the caller's `into` buffer, moved to the worker and back (never copied). Codec errors
  * come back as the same {@link CodecError}s. A worker that fails (its isolate dies) is not
@@ -73,6 +75,20 @@ export interface ThreadsHolder {
   max: number;
   /** The pool, made by the first file decoded. */
   threads?: CodecThreads;
+  /** Called when the pool starts its workers (how many). */
+  onStart?: (threads: number) => void;
+  /** Milliseconds of codec work on the calling thread before workers start (default 150). */
+  startAfterMs?: number;
+}
+
+/** How a {@link CodecThreads} starts. */
+export interface CodecThreadsOptions {
+  /** Milliseconds of codec work on the calling thread before workers start (default 150). */
+  startAfterMs?: number;
+  /** Called when the workers start (how many). */
+  onStart?: (threads: number) => void;
+  /** The worker module (tests give a failing one). */
+  url?: URL;
 }
 
 interface Pending {
@@ -110,23 +126,29 @@ export class CodecThreads {
   /** Workers at most. */
   readonly max: number;
   readonly #url: URL;
+  readonly #startAfterMs: number;
+  readonly #onStart: ((threads: number) => void) | undefined;
   #threads: Thread[] = [];
   #queue: Pending[] = [];
-  #asked = 0;
+  /** Milliseconds of codec work done here while no worker was ready. */
+  #spent = 0;
+  #started = false;
   #nextId = 1;
   #broken = false;
   #closed = false;
   #spare: ArrayBuffer[] = [];
 
   /**
-   * Makes the pool; no worker starts until a second frame is asked for.
+   * Makes the pool; no worker starts until frames have taken `startAfterMs` here.
    *
-   * @param max workers at most (0: every frame decoded on the calling thread)
-   * @param url the worker module (tests give a failing one)
+   * @param max workers at most (0: every frame done on the calling thread)
+   * @param options when to start, whom to tell, and the worker module
    */
-  constructor(max: number, url: URL = new URL("./thread.ts", import.meta.url)) {
+  constructor(max: number, options: CodecThreadsOptions = {}) {
     this.max = Math.max(0, Math.floor(max));
-    this.#url = url;
+    this.#url = options.url ?? new URL("./thread.ts", import.meta.url);
+    this.#startAfterMs = options.startAfterMs ?? 150;
+    this.#onStart = options.onStart;
   }
 
   /** Workers started and not failed (for `-d` and the tests). */
@@ -195,12 +217,15 @@ export class CodecThreads {
     into: ArrayBuffer | undefined,
     here: () => Uint8Array,
   ): Promise<Uint8Array> {
-    if (++this.#asked === 2) this.#spawn(kind, transferSyntaxUid);
+    if (!this.#started && this.#spent >= this.#startAfterMs) this.#spawn(kind, transferSyntaxUid);
     if (!this.#threads.some((t) => t.ready)) {
+      const t0 = performance.now();
       try {
         return Promise.resolve(here());
       } catch (e) {
         return Promise.reject(e);
+      } finally {
+        this.#spent += performance.now() - t0;
       }
     }
     const buffer = this.#frameBuffer(frame.length);
@@ -233,7 +258,9 @@ export class CodecThreads {
   }
 
   #spawn(use: "decode" | "encode", preload: string): void {
-    if (this.#broken || this.#closed) return;
+    this.#started = true;
+    if (this.#broken || this.#closed || this.max === 0) return;
+    this.#onStart?.(this.max);
     for (let i = this.#threads.length; i < this.max; i++) {
       let worker: Worker;
       try {

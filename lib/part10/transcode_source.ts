@@ -127,7 +127,10 @@ export async function openTranscoded(
   }
   for (const step of steps) {
     if (step.codec.threaded && threads && threads.max > 0) {
-      step.threads = threads.threads ??= new CodecThreads(threads.max);
+      step.threads = threads.threads ??= new CodecThreads(threads.max, {
+        onStart: threads.onStart,
+        startAfterMs: threads.startAfterMs,
+      });
     }
   }
 

@@ -196,7 +196,11 @@ export class Run {
     this.options = options;
     this.emit = options.onEvent ?? (() => {});
     this.policy = policyOf(options);
-    this.codecThreads = { max: codecThreadsOf(options) };
+    this.codecThreads = {
+      max: codecThreadsOf(options),
+      onStart: (threads) => this.emit({ type: "codec-threads-started", threads }),
+      startAfterMs: options.codecThreadsStartAfterMs,
+    };
     this.interrupt = new Interrupt(
       signals ? options.signal : undefined,
       signals ? options.forceSignal : undefined,

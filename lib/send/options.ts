@@ -133,6 +133,10 @@ export function validateStoreOptions(options: StoreOptions): void {
   if (t !== undefined && (!Number.isInteger(t) || t < 0 || t > 64)) {
     throw new StoreOptionsError("codecThreads", `must be a whole number from 0 to 64, not ${t}`);
   }
+  const after = options.codecThreadsStartAfterMs;
+  if (after !== undefined && !(after >= 0)) {
+    throw new StoreOptionsError("codecThreadsStartAfterMs", `must be 0 or more, not ${after}`);
+  }
   const c = options.compress;
   if (c !== undefined && !Object.hasOwn(COMPRESSIONS, c)) {
     throw new StoreOptionsError(

@@ -85,6 +85,8 @@ export type StoreEvent =
   | { type: "interrupted"; force: boolean }
   | { type: "journal-loaded"; path: string; destination: string; instances: number }
   | { type: "journal-error"; error: Error }
+  /** Codec threads started (frames had taken long enough on the main thread). */
+  | { type: "codec-threads-started"; threads: number }
   | { type: "bad-path"; path: string; reason: string }
   | { type: "skipped-directory"; path: string }
   | { type: "bad-file"; path: string; reason: string; code?: string; phase: "scan" | "send" }
@@ -172,10 +174,16 @@ export interface StoreOptions {
   compress?: "rle" | "jpeg-ls" | "j2k" | "htj2k";
   /**
    * Threads (Web Workers) that decode compressed frames (and encode them, with `compress`)
-   * while the main thread sends; 0 does it all on the main thread. Default: the machine's cores, at most 4 (0 on a single core). Started
-   * only when a second frame is to be decoded, stopped when the run ends.
+   * while the main thread sends; 0 does it all on the main thread. Default: the machine's
+   * cores, at most 4 (0 on a single core). Started once frames have taken
+   * {@link StoreOptions.codecThreadsStartAfterMs} on the main thread; stopped when the run ends.
    */
   codecThreads?: number;
+  /**
+   * Milliseconds of decoding (or encoding) on the main thread before the codec threads start
+   * (default 150: about what starting them costs, so a run with little to do never starts any).
+   */
+  codecThreadsStartAfterMs?: number;
   /** C-STORE priority (default 2, low, like the reference). */
   priority?: number;
   /** Associations opened in parallel for each plan (default 1). */
