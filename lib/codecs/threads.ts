@@ -17,6 +17,7 @@
  * @module
  */
 
+import { BufferPool } from "../buffers.ts";
 import { CodecError, type CodecErrorCode, type FrameCodec, type ImageInfo } from "./types.ts";
 
 /** What a worker is told first: the codec to load before it says it is ready. */
@@ -61,25 +62,8 @@ export type ThreadReply =
   | {
     id: number;
     frame: ArrayBuffer;
-    /** The buffer that was `into`, when the codec didn't decode into it. */
-    into?: ArrayBuffer;
     error: { codec?: CodecErrorCode; message: string };
   };
-
-/**
- * A run's codec threads: how many it may start, and the pool once a file needs it (so that a
- * run decoding nothing never loads this module).
- */
-export interface ThreadsHolder {
-  /** Threads at most (0: decode on the calling thread). */
-  max: number;
-  /** The pool, made by the first file decoded. */
-  threads?: CodecThreads;
-  /** Called when the pool starts its workers (how many). */
-  onStart?: (threads: number) => void;
-  /** Milliseconds of codec work on the calling thread before workers start (default 150). */
-  startAfterMs?: number;
-}
 
 /** How a {@link CodecThreads} starts. */
 export interface CodecThreadsOptions {
@@ -89,6 +73,17 @@ export interface CodecThreadsOptions {
   onStart?: (threads: number) => void;
   /** The worker module (tests give a failing one). */
   url?: URL;
+}
+
+/**
+ * A run's codec threads: how many it may start and how (the pool's options), and the pool
+ * once a file needs it (so that a run decoding nothing never loads this module).
+ */
+export interface ThreadsHolder extends Omit<CodecThreadsOptions, "url"> {
+  /** Threads at most (0: decode on the calling thread). */
+  max: number;
+  /** The pool, made by the first file decoded. */
+  threads?: CodecThreads;
 }
 
 interface Pending {
@@ -104,10 +99,6 @@ interface Thread {
   ready: boolean;
   busy?: Pending;
 }
-
-/** Compressed-frame buffers kept for reuse, at most (larger ones are dropped). */
-const FRAME_BUFFERS = 8;
-const FRAME_BUFFER_LIMIT = 16 * 1024 * 1024;
 
 /**
  * Decodes frames on up to `max` worker threads, in the order asked.
@@ -132,11 +123,11 @@ export class CodecThreads {
   #queue: Pending[] = [];
   /** Milliseconds of codec work done here while no worker was ready. */
   #spent = 0;
+  /** Set once workers were started (or were not to be: closed): never twice. */
   #started = false;
   #nextId = 1;
-  #broken = false;
-  #closed = false;
-  #spare: ArrayBuffer[] = [];
+  /** The frames' buffers back from the workers, for the next frames. */
+  #spare = new BufferPool(8, 16 * 1024 * 1024);
 
   /**
    * Makes the pool; no worker starts until frames have taken `startAfterMs` here.
@@ -228,7 +219,7 @@ export class CodecThreads {
         this.#spent += performance.now() - t0;
       }
     }
-    const buffer = this.#frameBuffer(frame.length);
+    const buffer = this.#spare.take(frame.length).buffer as ArrayBuffer;
     new Uint8Array(buffer, 0, frame.length).set(frame);
     const job: ThreadJob = {
       id: this.#nextId++,
@@ -248,7 +239,7 @@ export class CodecThreads {
 
   /** Stops every worker; frames still waiting are decoded here, any in a worker fail. */
   close(): void {
-    this.#closed = true;
+    this.#started = true;
     for (const t of this.#threads) {
       t.worker.terminate();
       t.busy?.reject(new Error("codec thread stopped: the run is over"));
@@ -259,14 +250,13 @@ export class CodecThreads {
 
   #spawn(use: "decode" | "encode", preload: string): void {
     this.#started = true;
-    if (this.#broken || this.#closed || this.max === 0) return;
+    if (this.max === 0) return;
     this.#onStart?.(this.max);
     for (let i = this.#threads.length; i < this.max; i++) {
       let worker: Worker;
       try {
         worker = new Worker(this.#url, { type: "module" });
       } catch {
-        this.#broken = true;
         return;
       }
       const t: Thread = { worker, ready: false };
@@ -290,7 +280,7 @@ export class CodecThreads {
     const p = t.busy;
     t.busy = undefined;
     if (!p || p.job.id !== m.id) return this.#fail(t, "answer to no frame asked");
-    this.#keep(m.frame);
+    this.#spare.give(new Uint8Array(m.frame));
     if ("error" in m) {
       const e = m.error;
       p.reject(e.codec ? new CodecError(e.codec, e.message) : new Error(e.message));
@@ -312,7 +302,7 @@ export class CodecThreads {
         return this.#fail(t, e instanceof Error ? e.message : String(e));
       }
     }
-    if (this.#queue.length > 0 && !this.#threads.some((t) => !t.ready || t.busy)) {
+    if (this.#threads.length === 0) {
       // No worker left to wait for.
       for (const p of this.#queue.splice(0)) this.#here(p);
     }
@@ -323,7 +313,6 @@ export class CodecThreads {
    * the others finish what they hold, and frames left waiting are decoded here.
    */
   #fail(t: Thread, why: string): void {
-    this.#broken = true;
     t.worker.terminate();
     this.#threads = this.#threads.filter((x) => x !== t);
     t.busy?.reject(new Error(`codec thread failed: ${why}`));
@@ -343,18 +332,6 @@ export class CodecThreads {
       );
     } catch (e) {
       p.reject(e);
-    }
-  }
-
-  #frameBuffer(size: number): ArrayBuffer {
-    const i = this.#spare.findIndex((b) => b.byteLength >= size);
-    if (i >= 0) return this.#spare.splice(i, 1)[0];
-    return new ArrayBuffer(Math.max(size, 64 * 1024));
-  }
-
-  #keep(b: ArrayBuffer): void {
-    if (this.#spare.length < FRAME_BUFFERS && b.byteLength <= FRAME_BUFFER_LIMIT) {
-      this.#spare.push(b);
     }
   }
 }

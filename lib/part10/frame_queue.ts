@@ -10,7 +10,7 @@
 
 import type { CodecThreads } from "../codecs/threads.ts";
 import { CodecError, type FrameCodec, frameLength, type ImageInfo } from "../codecs/types.ts";
-import { BufferPool } from "./buffers.ts";
+import { BufferPool } from "../buffers.ts";
 
 /**
  * Frames larger than this are decoded here, one at a time (memory: several in flight, and as

@@ -41,7 +41,7 @@ import {
   tagString,
   UNDEFINED_LENGTH,
 } from "./encoding.ts";
-import { BufferPool } from "./buffers.ts";
+import { BufferPool } from "../buffers.ts";
 import { FrameDecoder, FrameEncoder } from "./frame_queue.ts";
 import { type ElementHeader as Header, ElementInput, type ReadFn } from "./input.ts";
 

@@ -127,10 +127,7 @@ export async function openTranscoded(
   }
   for (const step of steps) {
     if (step.codec.threaded && threads && threads.max > 0) {
-      step.threads = threads.threads ??= new CodecThreads(threads.max, {
-        onStart: threads.onStart,
-        startAfterMs: threads.startAfterMs,
-      });
+      step.threads = threads.threads ??= new CodecThreads(threads.max, threads);
     }
   }
 
