@@ -72,16 +72,83 @@ function threadsFor(spec: FrameSpec, size: number): CodecThreads | undefined {
   return size <= AHEAD_LIMIT && spec.codec.threaded ? spec.threads : undefined;
 }
 
-/** Rethrows a codec's error naming the frame (`index`, from 0) of a multi-frame image. */
-function named(e: unknown, index: number, frames: number): never {
-  if (e instanceof CodecError) {
-    throw new CodecError(e.code, where(index, frames) + e.message, { cause: e });
-  }
-  throw e;
-}
+/**
+ * Frames of one image in flight, taken in order: each started on the codec threads (when the
+ * spec has them and the frames are small enough) or done at once here; a frame's error names
+ * it and surfaces when it is taken.
+ */
+class FrameQueue {
+  protected readonly spec: FrameSpec;
+  protected readonly image: ImageInfo;
+  /** The threads the frames go to, if any. */
+  protected readonly pool: CodecThreads | undefined;
+  #index = 0;
+  #inFlight: Promise<Uint8Array>[] = [];
 
-function where(index: number, frames: number): string {
-  return frames > 1 ? `frame ${index + 1} of ${frames}: ` : "";
+  constructor(spec: FrameSpec, image: ImageInfo, frameSize: number) {
+    this.spec = spec;
+    this.image = image;
+    this.pool = threadsFor(spec, frameSize);
+  }
+
+  /** Codec threads the frames go to (0: done here). */
+  get threads(): number {
+    return this.pool?.max ?? 0;
+  }
+
+  /** Frames pushed and not yet taken. */
+  get pending(): number {
+    return this.#inFlight.length;
+  }
+
+  /** True when a frame should be taken before the next is pushed. */
+  get full(): boolean {
+    return this.#inFlight.length > this.threads;
+  }
+
+  /**
+   * Starts the next frame: `there(pool)` on the threads, else `here()` at once (its codec
+   * error thrown now); `check` vets each result (and may throw).
+   */
+  protected start(
+    there: (pool: CodecThreads) => Promise<Uint8Array>,
+    here: () => Uint8Array,
+    check: (result: Uint8Array, index: number) => Uint8Array = (r) => r,
+  ): void {
+    const index = this.#index++;
+    let p: Promise<Uint8Array>;
+    if (this.pool) {
+      p = there(this.pool).then((r) => check(r, index), (e) => this.#named(e, index));
+      p.catch(() => {}); // taken (and thrown) in order, or dropped with the stream
+    } else {
+      let r: Uint8Array;
+      try {
+        r = here();
+      } catch (e) {
+        this.#named(e, index);
+      }
+      p = Promise.resolve(check(r, index));
+    }
+    this.#inFlight.push(p);
+  }
+
+  /** The oldest frame's result. */
+  protected take(): Promise<Uint8Array> {
+    return this.#inFlight.shift()!;
+  }
+
+  /** "frame 3 of 30: " in a multi-frame image, else nothing. */
+  protected where(index: number): string {
+    return this.image.frames > 1 ? `frame ${index + 1} of ${this.image.frames}: ` : "";
+  }
+
+  /** Rethrows a codec's error naming the frame. */
+  #named(e: unknown, index: number): never {
+    if (e instanceof CodecError) {
+      throw new CodecError(e.code, this.where(index) + e.message, { cause: e });
+    }
+    throw e;
+  }
 }
 
 /**
@@ -103,15 +170,9 @@ function where(index: number, frames: number): string {
  * frames.release();
  * ```
  */
-export class FrameDecoder {
-  readonly #spec: FrameSpec;
-  readonly #image: ImageInfo;
+export class FrameDecoder extends FrameQueue {
   readonly #size: number;
-  readonly #ahead: number;
-  readonly #threads: CodecThreads | undefined;
   readonly #packer: BitPacker | undefined;
-  #index = 0;
-  #inFlight: Promise<Uint8Array>[] = [];
   /** Buffers free for the next frame. */
   #free: Uint8Array[] = [];
   /** The buffer of the bytes last handed out (free again at the next call). */
@@ -123,59 +184,29 @@ export class FrameDecoder {
    * @param out the image as decoded (its colour attributes as the codec delivers them)
    */
   constructor(spec: FrameSpec, image: ImageInfo, out: ImageInfo) {
-    this.#spec = spec;
-    this.#image = image;
+    super(spec, image, frameLength(out));
     this.#size = frameLength(out);
-    this.#threads = threadsFor(spec, this.#size);
-    this.#ahead = this.#threads?.max ?? 0;
     this.#packer = image.bitsAllocated === 1 ? new BitPacker() : undefined;
-  }
-
-  /** Codec threads the frames are decoded on (0: here). */
-  get threads(): number {
-    return this.#threads?.max ?? 0;
-  }
-
-  /** Frames pushed and not yet taken. */
-  get pending(): number {
-    return this.#inFlight.length;
-  }
-
-  /** True when a frame should be taken before the next is pushed. */
-  get full(): boolean {
-    return this.#inFlight.length > this.#ahead;
   }
 
   /** Starts decoding the next frame. A codec error may be thrown here or by {@link next}. */
   push(frame: Uint8Array): void {
     this.#recycle();
-    const index = this.#index++;
     const into = this.#free.pop() ?? decoded.take(this.#size);
-    const { codec, transferSyntaxUid } = this.#spec;
-    const threads = this.#threads;
-    let p: Promise<Uint8Array>;
-    if (threads) {
-      p = threads.decode(codec, transferSyntaxUid, frame, this.#image, into)
-        .then((pixels) => this.#checked(pixels, index), (e) => named(e, index, this.#image.frames));
-      p.catch(() => {}); // taken (and thrown) in order by next(), or dropped with the stream
-    } else {
-      let pixels: Uint8Array;
-      try {
-        pixels = codec.decode(frame, this.#image, into);
-      } catch (e) {
-        named(e, index, this.#image.frames);
-      }
-      p = Promise.resolve(this.#checked(pixels, index));
-    }
-    this.#inFlight.push(p);
+    const { codec, transferSyntaxUid } = this.spec;
+    this.start(
+      (pool) => pool.decode(codec, transferSyntaxUid, frame, this.image, into),
+      () => codec.decode(frame, this.image, into),
+      (pixels, index) => this.#checked(pixels, index),
+    );
   }
 
   /** The next frame's decoded bytes, in order (packed when 1-bit). */
   async next(): Promise<Uint8Array> {
     this.#recycle();
-    const pixels = await this.#inFlight.shift()!;
+    const pixels = await this.take();
     this.#out = pixels;
-    const image = this.#image;
+    const image = this.image;
     return this.#packer
       ? this.#packer.push(pixels, image.rows * image.columns * image.samplesPerPixel)
       : pixels;
@@ -206,13 +237,14 @@ export class FrameDecoder {
       throw new CodecError(
         "length",
         `${
-          where(index, this.#image.frames)
+          this.where(index)
         }the decoder returned ${pixels.length} bytes, the frame holds ${this.#size}`,
       );
     }
     return pixels;
   }
 }
+
 /**
  * The native frames of one image, encoded in order (each encoded, or copied for a thread,
  * before `push` returns); take encoded frames with {@link FrameEncoder.next} whenever
@@ -229,60 +261,26 @@ export class FrameDecoder {
  * while (frames.pending > 0) send(await frames.next());
  * ```
  */
-export class FrameEncoder {
-  readonly #spec: FrameSpec;
-  readonly #image: ImageInfo;
-  readonly #threads: CodecThreads | undefined;
-  #index = 0;
-  #inFlight: Promise<Uint8Array>[] = [];
-
+export class FrameEncoder extends FrameQueue {
   /**
    * @param spec the codec, and the threads if any
    * @param image the image (native, as stored)
    */
   constructor(spec: FrameSpec, image: ImageInfo) {
-    this.#spec = spec;
-    this.#image = image;
-    this.#threads = threadsFor(spec, frameLength(image));
-  }
-
-  /** Codec threads the frames are encoded on (0: here). */
-  get threads(): number {
-    return this.#threads?.max ?? 0;
-  }
-
-  /** Frames pushed and not yet taken. */
-  get pending(): number {
-    return this.#inFlight.length;
-  }
-
-  /** True when a frame should be taken before the next is pushed. */
-  get full(): boolean {
-    return this.#inFlight.length > this.threads;
+    super(spec, image, frameLength(image));
   }
 
   /** Starts encoding the next frame. A codec error may be thrown here or by {@link next}. */
   push(pixels: Uint8Array): void {
-    const index = this.#index++;
-    const { codec, transferSyntaxUid } = this.#spec;
-    const frames = this.#image.frames;
-    let p: Promise<Uint8Array>;
-    if (this.#threads) {
-      p = this.#threads.encode(codec, transferSyntaxUid, pixels, this.#image)
-        .catch((e) => named(e, index, frames));
-      p.catch(() => {}); // taken (and thrown) in order by next(), or dropped with the stream
-    } else {
-      try {
-        p = Promise.resolve(codec.encode!(pixels, this.#image));
-      } catch (e) {
-        named(e, index, frames);
-      }
-    }
-    this.#inFlight.push(p);
+    const { codec, transferSyntaxUid } = this.spec;
+    this.start(
+      (pool) => pool.encode(codec, transferSyntaxUid, pixels, this.image),
+      () => codec.encode!(pixels, this.image),
+    );
   }
 
   /** The next encoded frame, in order. */
   next(): Promise<Uint8Array> {
-    return this.#inFlight.shift()!;
+    return this.take();
   }
 }

@@ -28,7 +28,7 @@ export {
   openDataset,
   type OpenOptions,
 } from "./source.ts";
-export { CodecThreads, type ThreadsHolder } from "../codecs/threads.ts";
+export { CodecThreads, type CodecThreadsOptions, type ThreadsHolder } from "../codecs/threads.ts";
 export type { Colour, FrameCodec, ImageInfo } from "../codecs/types.ts";
 export { convertDataset } from "./convert.ts";
 export {
