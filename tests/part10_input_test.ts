@@ -78,3 +78,32 @@ Deno.test("ElementInput.header: a cut header or an unknown VR is a ConversionErr
     return e instanceof ConversionError;
   });
 });
+
+Deno.test("ElementInput.plainElements: whole buffered elements up to a stop group, a sequence, an undefined length or a cut", async () => {
+  const pn = [0x10, 0, 0x10, 0, 0x50, 0x4e, 4, 0, 0x41, 0x5e, 0x42, 0x20]; // (0010,0010) PN "A^B "
+  // (0009,1010) OB, 2 bytes: a long header (reserved bytes, 32-bit length).
+  const ob = [0x09, 0, 0x10, 0x10, 0x4f, 0x42, 0, 0, 2, 0, 0, 0, 1, 2];
+  const us = [0x28, 0, 0x10, 0, 0x55, 0x53, 2, 0, 0, 2]; // (0028,0010) US 512
+  const stop28 = (group: number) => group === 0x0028;
+  const whole = async (bytes: number[], size = bytes.length) => {
+    const input = inputOf(bytes, size); // `size` bytes a read: `size` buffered
+    await input.ensure(size);
+    return input.plainElements(stop28);
+  };
+  equal(await whole([...pn, ...ob, ...us]), pn.length + ob.length);
+  equal(await whole([...us, ...pn]), 0);
+  // (0008,1140) SQ of defined length: a sequence is read element by element.
+  equal(await whole([...pn, 0x08, 0, 0x40, 0x11, 0x53, 0x51, 0, 0, 0, 0, 0, 0]), pn.length);
+  // (0009,1011) UN of undefined length.
+  equal(
+    await whole([...pn, 0x09, 0, 0x11, 0x10, 0x55, 0x4e, 0, 0, 0xff, 0xff, 0xff, 0xff]),
+    pn.length,
+  );
+  // An item tag at the top level, and a VR that isn't one: left to the header reader.
+  equal(await whole([...pn, 0xfe, 0xff, 0x00, 0xe0, 0, 0, 0, 0]), pn.length);
+  equal(await whole([...pn, 0x10, 0, 0x20, 0, 0x5a, 0x5a, 0, 0]), pn.length);
+  // Only what is wholly buffered: the OB's value is cut.
+  equal(await whole([...pn, ...ob], pn.length + ob.length - 1), pn.length);
+  // Nothing buffered yet.
+  equal(inputOf(pn).plainElements(stop28), 0);
+});

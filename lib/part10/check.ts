@@ -13,10 +13,10 @@ import {
   type Encoding,
   ITEM,
   ITEM_DELIMITATION,
-  KNOWN_VRS,
-  LONG_VRS,
   SEQUENCE_DELIMITATION,
   UNDEFINED_LENGTH,
+  VR_KIND,
+  vrCode,
 } from "./encoding.ts";
 import { ConversionError } from "./errors.ts";
 import { readU16 as u16, readU32 as u32 } from "../bytes.ts";
@@ -24,12 +24,7 @@ import type { ByteSource } from "./types.ts";
 
 const IMPLICIT_LE: Encoding = { explicitVr: false, littleEndian: true };
 
-/** A VR as a number (its two ASCII bytes): no string allocated per element. */
-const code = (vr: string) => (vr.charCodeAt(0) << 8) | vr.charCodeAt(1);
-/** Per VR code: 0 unknown, 1 known with a 2-byte length, 2 known with a 4-byte length. */
-const VR_KIND = new Uint8Array(0x10000);
-for (const vr of KNOWN_VRS) VR_KIND[code(vr)] = LONG_VRS.has(vr) ? 2 : 1;
-const UN = code("UN");
+const UN = vrCode("UN");
 
 /** An open container: an undefined-length sequence (items) or item (elements). */
 interface Frame {

@@ -68,6 +68,33 @@ export const KNOWN_VRS: ReadonlySet<string> = new Set([
   "US",
 ]);
 
+/**
+ * A VR as a number (its two ASCII bytes), to look VRs up in {@link VR_KIND} without a string
+ * per element.
+ *
+ * @example
+ * ```ts
+ * import { vrCode } from "./encoding.ts";
+ * vrCode("OB"); // 0x4f42
+ * ```
+ */
+export function vrCode(vr: string): number {
+  return (vr.charCodeAt(0) << 8) | vr.charCodeAt(1);
+}
+
+/**
+ * Per VR code ({@link vrCode}, or the header's two VR bytes): 0 not a VR, 1 a VR with a
+ * 2-byte length, 2 a VR with reserved bytes and a 4-byte length.
+ *
+ * @example
+ * ```ts
+ * import { VR_KIND, vrCode } from "./encoding.ts";
+ * VR_KIND[vrCode("OW")]; // 2
+ * ```
+ */
+export const VR_KIND: Uint8Array = new Uint8Array(0x10000);
+for (const vr of KNOWN_VRS) VR_KIND[vrCode(vr)] = LONG_VRS.has(vr) ? 2 : 1;
+
 /** Byte-swap unit per VR when changing byte order (others are left untouched). */
 export const SWAP_UNIT: Readonly<Record<string, number>> = {
   US: 2,

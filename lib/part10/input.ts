@@ -5,7 +5,9 @@
  * @module
  */
 
-import { type Encoding, KNOWN_VRS, LONG_VRS, tagString } from "./encoding.ts";
+import { type Encoding, KNOWN_VRS, LONG_VRS, tagString, VR_KIND, vrCode } from "./encoding.ts";
+
+const SQ = vrCode("SQ");
 import { ConversionError } from "./errors.ts";
 
 /** Reads up to `p.length` bytes into `p`; `null` at the end. */
@@ -184,6 +186,47 @@ export class ElementInput extends BufferedInput {
       return { tag, vr, length: this.u32(8, le), headerLength: 12 };
     }
     return { tag, vr, length: this.u16(6, le), headerLength: 8 };
+  }
+
+  /**
+   * How many of the buffered bytes, from the read position, are whole elements that pass as
+   * they are (Explicit VR Little Endian, a known VR, a defined length, not a sequence), up to
+   * the first element of a group `stop` names (or the first that isn't such an element, or
+   * isn't wholly buffered): they can be taken as one span, without reading their headers
+   * one by one.
+   *
+   * @example
+   * ```ts
+   * import { ElementInput } from "./input.ts";
+   * // (0010,0010) PN "A^B ", then (0028,0010) US 2 bytes
+   * const bytes = new Uint8Array([
+   *   0x10, 0, 0x10, 0, 0x50, 0x4e, 4, 0, 0x41, 0x5e, 0x42, 0x20,
+   *   0x28, 0, 0x10, 0, 0x55, 0x53, 2, 0, 0, 2,
+   * ]);
+   * const input = new ElementInput(async (p) => (p.set(bytes), bytes.length));
+   * await input.ensure(bytes.length);
+   * input.plainElements((group) => group === 0x0028); // 12
+   * ```
+   */
+  plainElements(stop: (group: number) => boolean): number {
+    const b = this.peek(this.available);
+    let o = 0;
+    while (o + 8 <= b.length) {
+      const group = b[o] | (b[o + 1] << 8);
+      if (stop(group) || group === 0xfffe) break;
+      const vr = (b[o + 4] << 8) | b[o + 5];
+      const kind = VR_KIND[vr];
+      let end: number;
+      if (kind === 1) end = o + 8 + (b[o + 6] | (b[o + 7] << 8));
+      else if (kind === 2 && vr !== SQ && o + 12 <= b.length) {
+        const length = (b[o + 8] | (b[o + 9] << 8) | (b[o + 10] << 16) | (b[o + 11] << 24)) >>> 0;
+        if (length === 0xffffffff) break;
+        end = o + 12 + length;
+      } else break;
+      if (end > b.length) break;
+      o = end;
+    }
+    return o;
   }
 
   /** Throws: the data set ends inside an element ("truncated", at the read position). */

@@ -109,6 +109,9 @@ function usValue(v: number): Uint8Array {
   return new Uint8Array([v & 0xff, v >> 8]);
 }
 
+/** Groups the transcoder reads element by element: Image Pixel (0028) and Pixel Data (7FE0). */
+const ownGroup = (group: number) => group === 0x0028 || group === 0x7fe0;
+
 class Transcoder {
   readonly #in: ElementInput;
   readonly #spec: TranscodeSpec;
@@ -159,6 +162,14 @@ class Transcoder {
   async *#run(): AsyncGenerator<Uint8Array> {
     let held: Held[] | null = null;
     for (;;) {
+      if (!held) {
+        // Elements that pass as they are, while wholly buffered: one chunk for the lot.
+        const n = this.#in.plainElements(ownGroup);
+        if (n > 0) {
+          yield this.#in.take(n);
+          continue;
+        }
+      }
       const h = await this.#in.header(LE);
       if (h === null) break;
       const group = h.tag >>> 16;

@@ -28,36 +28,50 @@ const PRIME_LIMIT = 8 * 1024 * 1024;
 
 class TranscodedSource implements ByteSource {
   readonly transcoding: Transcoding;
+  /** Chunks held while running ahead (copies), then those `out` hands out (views). */
   #held: Uint8Array[];
-  #read: ReadFn;
+  #out: AsyncGenerator<Uint8Array>;
+  /** The chunk being read (a view of `out`'s valid until its next step) and where. */
+  #chunk: Uint8Array = new Uint8Array(0);
+  #at = 0;
   #close: () => void;
   #closed = false;
   #total = 0;
   #ended = false;
 
-  constructor(transcoding: Transcoding, held: Uint8Array[], read: ReadFn, close: () => void) {
+  constructor(
+    transcoding: Transcoding,
+    held: Uint8Array[],
+    out: AsyncGenerator<Uint8Array>,
+    close: () => void,
+  ) {
     this.transcoding = transcoding;
     this.#held = held;
-    this.#read = read;
+    this.#out = out;
     this.#close = close;
   }
 
   async read(p: Uint8Array): Promise<number | null> {
     if (this.#closed || this.#ended) return null;
     if (p.length === 0) return 0;
-    // As much as fits: what was held while running ahead (many small elements), then the rest.
+    // As much as fits, chunk after chunk.
     let n = 0;
-    while (n < p.length && this.#held.length > 0) {
-      const head = this.#held[0];
-      const k = Math.min(p.length - n, head.length);
-      p.set(head.subarray(0, k), n);
+    while (n < p.length) {
+      let c = this.#chunk;
+      if (this.#at === c.length) {
+        let next = this.#held.shift();
+        if (!next) {
+          const r = await this.#out.next();
+          if (r.done) break;
+          next = r.value;
+        }
+        this.#chunk = c = next;
+        this.#at = 0;
+      }
+      const k = Math.min(p.length - n, c.length - this.#at);
+      p.set(c.subarray(this.#at, this.#at + k), n);
       n += k;
-      if (k === head.length) this.#held.shift();
-      else this.#held[0] = head.subarray(k);
-    }
-    if (n < p.length) {
-      const r = await this.#read(n === 0 ? p : p.subarray(n));
-      if (r !== null) n += r;
+      this.#at += k;
     }
     if (n > 0) {
       this.#total += n;
@@ -184,5 +198,5 @@ export async function openTranscoded(
   };
   const onThreads = Math.max(0, ...stages.map((s) => s.threads));
   if (onThreads > 0) transcoding.threads = onThreads;
-  return new TranscodedSource(transcoding, held, readFnFromChunks(out), close);
+  return new TranscodedSource(transcoding, held, out, close);
 }
