@@ -5,11 +5,11 @@
  * uncompressed file in another syntax is converted to it first, and the result converted on
  * to the syntax the peer accepted). Every element is passed on byte for byte except:
  *
- * - (0028,0004) Photometric Interpretation and (0028,0006) Planar Configuration: set to what
- *   the frames now are (the codec says which);
- * - (0028,2110) Lossy Image Compression: "01" after decoding a lossy syntax (added if absent);
- * - group lengths (0028,0000) (recomputed) and (7FE0,0000) (recomputed after decoding,
- *   dropped after encoding: an encapsulated element has no length to count);
+ * - group 0028, the Image Pixel attributes: Photometric Interpretation, Planar Configuration,
+ *   Lossy Image Compression and the group length written for what the frames become (see
+ *   `image_group.ts`);
+ * - (7FE0,0000) group length: recomputed after decoding, dropped after encoding (an
+ *   encapsulated element has no length to count);
  * - (7FE0,0001)/(7FE0,0002) Extended Offset Table and its lengths: used to find the frames,
  *   then dropped (native Pixel Data has no offset tables; encoded frames get an empty Basic
  *   Offset Table, since offsets can't be known before every frame is encoded);
@@ -24,13 +24,7 @@
 import { concatBytes } from "../bytes.ts";
 import { FrameSplitter, opensJpeg, opensJpeg2000 } from "../codecs/frames.ts";
 import type { CodecThreads } from "../codecs/threads.ts";
-import {
-  CodecError,
-  type Colour,
-  type FrameCodec,
-  frameLength,
-  type ImageInfo,
-} from "../codecs/types.ts";
+import { CodecError, type FrameCodec, frameLength, type ImageInfo } from "../codecs/types.ts";
 import {
   encodeHeader,
   type Encoding,
@@ -43,6 +37,7 @@ import {
 } from "./encoding.ts";
 import { BufferPool } from "../buffers.ts";
 import { FrameDecoder, FrameEncoder } from "./frame_queue.ts";
+import { evenLength, ImageGroup, nativeLength } from "./image_group.ts";
 import { type ElementHeader as Header, ElementInput, type ReadFn } from "./input.ts";
 
 /** What to do with the Pixel Data. */
@@ -70,44 +65,10 @@ const SPARE_LIMIT = 16 * 1024 * 1024;
  */
 const inputs = new BufferPool(4, SPARE_LIMIT);
 
-const SAMPLES = 0x00280002;
-const PHOTOMETRIC = 0x00280004;
-const PLANAR = 0x00280006;
-const FRAMES = 0x00280008;
-const ROWS = 0x00280010;
-const COLUMNS = 0x00280011;
-const BITS_ALLOCATED = 0x00280100;
-const BITS_STORED = 0x00280101;
-const PIXEL_REPRESENTATION = 0x00280103;
-const LOSSY_COMPRESSION = 0x00282110;
 const EXTENDED_OFFSETS = 0x7fe00001;
 const EXTENDED_LENGTHS = 0x7fe00002;
 const FLOAT_PIXEL_DATA = 0x7fe00008;
 const DOUBLE_PIXEL_DATA = 0x7fe00009;
-
-/** An element of group 0028, held until the group ends. */
-interface Held {
-  tag: number;
-  bytes: Uint8Array;
-}
-
-const ASCII = new TextDecoder("latin1");
-
-function text(bytes: Uint8Array): string {
-  return ASCII.decode(bytes).replace(/[\0 ]+$/, "").replace(/^ +/, "");
-}
-
-function element(tag: number, vr: string, value: Uint8Array): Uint8Array {
-  return concatBytes([encodeHeader(LE, tag, vr, value.length), value]);
-}
-
-function csValue(s: string): Uint8Array {
-  return new TextEncoder().encode(s.length % 2 ? `${s} ` : s);
-}
-
-function usValue(v: number): Uint8Array {
-  return new Uint8Array([v & 0xff, v >> 8]);
-}
 
 /** Groups the transcoder reads element by element: Image Pixel (0028) and Pixel Data (7FE0). */
 const ownGroup = (group: number) => group === 0x0028 || group === 0x7fe0;
@@ -115,10 +76,8 @@ const ownGroup = (group: number) => group === 0x0028 || group === 0x7fe0;
 class Transcoder {
   readonly #in: ElementInput;
   readonly #spec: TranscodeSpec;
-  /** Values of the Image Pixel attributes seen at the top level. */
-  #values = new Map<number, Uint8Array>();
-  /** Colour model after transcoding, or why the codec can't deliver one. */
-  #colour: Colour | CodecError | undefined;
+  /** The Image Pixel attributes seen at the top level. */
+  readonly #group: ImageGroup;
   #extendedOffsets: number[] = [];
   /** The frames being decoded, once Pixel Data comes. */
   #frames: FrameDecoder | undefined;
@@ -130,6 +89,7 @@ class Transcoder {
   constructor(read: ReadFn, spec: TranscodeSpec) {
     this.#in = new ElementInput(read, CHUNK, inputs.take(CHUNK));
     this.#spec = spec;
+    this.#group = new ImageGroup(spec);
   }
 
   #truncated(): never {
@@ -160,9 +120,9 @@ class Transcoder {
   }
 
   async *#run(): AsyncGenerator<Uint8Array> {
-    let held: Held[] | null = null;
+    const group = this.#group;
     for (;;) {
-      if (!held) {
+      if (!group.holding) {
         // Elements that pass as they are, while wholly buffered: one chunk for the lot.
         const n = this.#in.plainElements(ownGroup);
         if (n > 0) {
@@ -172,28 +132,20 @@ class Transcoder {
       }
       const h = await this.#in.header(LE);
       if (h === null) break;
-      const group = h.tag >>> 16;
-      if (held && group !== 0x0028) {
-        yield* this.#flushImageGroup(held);
-        held = null;
-      }
-      if (group === 0x0028) {
-        held ??= [];
+      const g = h.tag >>> 16;
+      if (group.holding && g !== 0x0028) yield concatBytes(group.end());
+      if (g === 0x0028) {
         if (h.length === UNDEFINED_LENGTH || h.vr === "SQ") {
           const parts: Uint8Array[] = [];
           for await (const c of this.#copy(h, 0, LE)) parts.push(c.slice());
-          held.push({ tag: h.tag, bytes: concatBytes(parts) });
-        } else {
-          const bytes = await this.#whole(h);
-          this.#values.set(h.tag, bytes.subarray(h.headerLength));
-          held.push({ tag: h.tag, bytes });
-        }
+          group.hold(h.tag, concatBytes(parts));
+        } else group.hold(h.tag, await this.#whole(h), h.headerLength);
         continue;
       }
-      if (group === 0x7fe0 && (h.tag & 0xffff) === 0 && h.length === 4) {
+      if (g === 0x7fe0 && (h.tag & 0xffff) === 0 && h.length === 4) {
         // (7FE0,0000): the group's new length is only known after decoding; see #pixelGroup.
-        const bytes = await this.#whole(h);
-        if (this.#spec.direction === "decode") yield* this.#pixelGroupLength(bytes);
+        await this.#whole(h);
+        if (this.#spec.direction === "decode") yield group.pixelGroupLength();
         continue;
       }
       if (h.tag === EXTENDED_OFFSETS || h.tag === EXTENDED_LENGTHS) {
@@ -220,103 +172,8 @@ class Transcoder {
       }
       yield* this.#copy(h, 0, LE);
     }
-    if (held) yield* this.#flushImageGroup(held);
+    if (group.holding) yield concatBytes(group.end());
     this.ready = true;
-  }
-
-  /** Writes group 0028 with the new colour attributes (and group length, if it had one). */
-  *#flushImageGroup(held: Held[]): Generator<Uint8Array> {
-    const v = this.#values;
-    const us = (tag: number, otherwise: number) => {
-      const b = v.get(tag);
-      return b && b.length >= 2 ? b[0] | (b[1] << 8) : otherwise;
-    };
-    const stored: Colour = {
-      samplesPerPixel: us(SAMPLES, 1),
-      photometricInterpretation: text(v.get(PHOTOMETRIC) ?? new Uint8Array()),
-      planarConfiguration: us(PLANAR, 0),
-    };
-    const { codec, direction } = this.#spec;
-    try {
-      this.#colour = direction === "decode"
-        ? codec.decodedColour(stored)
-        : codec.encodedColour?.(stored) ?? stored;
-    } catch (e) {
-      // Raised when the Pixel Data comes: a data set without any is sent all the same.
-      this.#colour = e instanceof CodecError ? e : new CodecError("unsupported", String(e));
-    }
-    const out = new Map(held.map((e) => [e.tag, e.bytes]));
-    const colour = this.#colour instanceof CodecError ? undefined : this.#colour;
-    if (colour && v.has(PHOTOMETRIC)) {
-      out.set(PHOTOMETRIC, element(PHOTOMETRIC, "CS", csValue(colour.photometricInterpretation)));
-    }
-    if (colour && (v.has(PLANAR) || colour.samplesPerPixel > 1)) {
-      out.set(PLANAR, element(PLANAR, "US", usValue(colour.planarConfiguration)));
-    }
-    if (direction === "decode" && this.#spec.lossy && v.has(ROWS)) {
-      const was = v.get(LOSSY_COMPRESSION);
-      if (!was || text(was) !== "01") {
-        out.set(LOSSY_COMPRESSION, element(LOSSY_COMPRESSION, "CS", csValue("01")));
-      }
-    }
-    const tags = [...out.keys()].sort((a, b) => a - b);
-    const groupLength = out.has(0x00280000);
-    if (groupLength) {
-      let size = 0;
-      for (const t of tags) if (t !== 0x00280000) size += out.get(t)!.length;
-      const value = new Uint8Array(4);
-      new DataView(value.buffer).setUint32(0, size, true);
-      out.set(0x00280000, element(0x00280000, "UL", value));
-    }
-    for (const t of tags) yield out.get(t)!;
-  }
-
-  /** The image attributes, once Pixel Data comes. */
-  #image(): ImageInfo {
-    const v = this.#values;
-    const us = (tag: number, name: string): number => {
-      const b = v.get(tag);
-      if (!b || b.length < 2) {
-        throw new CodecError("corrupt", `${name} ${tagString(tag)} is missing`);
-      }
-      return b[0] | (b[1] << 8);
-    };
-    const framesText = text(v.get(FRAMES) ?? new Uint8Array());
-    const frames = framesText === "" ? 1 : Number(framesText);
-    if (!Number.isInteger(frames) || frames < 1) {
-      throw new CodecError(
-        "corrupt",
-        `Number of Frames ${JSON.stringify(framesText)} is not a count`,
-      );
-    }
-    const b = v.get(PLANAR);
-    const image: ImageInfo = {
-      rows: us(ROWS, "Rows"),
-      columns: us(COLUMNS, "Columns"),
-      samplesPerPixel: v.has(SAMPLES) ? us(SAMPLES, "Samples per Pixel") : 1,
-      bitsAllocated: us(BITS_ALLOCATED, "Bits Allocated"),
-      bitsStored: v.has(BITS_STORED) ? us(BITS_STORED, "Bits Stored") : 0,
-      pixelRepresentation: v.has(PIXEL_REPRESENTATION)
-        ? us(PIXEL_REPRESENTATION, "Pixel Representation")
-        : 0,
-      planarConfiguration: b && b.length >= 2 ? b[0] | (b[1] << 8) : 0,
-      photometricInterpretation: text(v.get(PHOTOMETRIC) ?? new Uint8Array()),
-      frames,
-    };
-    if (image.bitsStored === 0) image.bitsStored = image.bitsAllocated;
-    if (this.#colour instanceof CodecError) throw this.#colour;
-    if (!this.#colour) {
-      throw new CodecError("corrupt", "no Image Pixel attributes before Pixel Data");
-    }
-    return image;
-  }
-
-  /** (7FE0,0000) after decoding: the native Pixel Data element is all the group keeps. */
-  *#pixelGroupLength(_bytes: Uint8Array): Generator<Uint8Array> {
-    const image = this.#image();
-    const value = new Uint8Array(4);
-    new DataView(value.buffer).setUint32(0, 12 + evenLength(nativeLength(image)), true);
-    yield element(0x7fe00000, "UL", value);
   }
 
   async *#decodePixelData(h: Header): AsyncGenerator<Uint8Array> {
@@ -326,9 +183,8 @@ class Transcoder {
       yield* this.#copy(h, 0, LE);
       return;
     }
-    const image = this.#image();
-    const colour = this.#colour as Colour;
-    const out: ImageInfo = { ...image, ...colour };
+    const image = this.#group.image();
+    const out: ImageInfo = { ...image, ...this.#group.colour };
     input.skip(h.headerLength);
     // Basic Offset Table: the first item.
     const bot = await this.#in.header(IMPLICIT_LE);
@@ -411,7 +267,7 @@ class Transcoder {
     if (h.length === UNDEFINED_LENGTH) {
       this.#malformed("encapsulated Pixel Data in an uncompressed data set");
     }
-    const image = this.#image();
+    const image = this.#group.image();
     if (image.bitsAllocated % 8 !== 0) {
       throw new CodecError("unsupported", `Bits Allocated ${image.bitsAllocated} isn't encoded`);
     }
@@ -516,18 +372,6 @@ class Transcoder {
       }
     }
   }
-}
-
-function evenLength(n: number): number {
-  return n + (n % 2);
-}
-
-/** Bytes of all frames of native pixel data (1-bit frames packed together), unpadded. */
-function nativeLength(image: ImageInfo): number {
-  if (image.bitsAllocated === 1) {
-    return Math.ceil((image.rows * image.columns * image.samplesPerPixel * image.frames) / 8);
-  }
-  return frameLength(image) * image.frames;
 }
 
 /**
