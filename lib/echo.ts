@@ -12,7 +12,8 @@ import {
   type Timeouts,
 } from "./association.ts";
 import { buildAssociateRQ } from "./acse.ts";
-import { connect, type ConnectOptions, type Transport } from "./transport.ts";
+import { connect, type ConnectOptions } from "./connect.ts";
+import type { Transport } from "./transport.ts";
 import type { TlsClientOptions } from "./tls/options.ts";
 import { type UserIdentityRequest, userIdentitySubItem } from "./user_identity.ts";
 import { type CEchoRQ, type CEchoRSP, encodeCommand } from "./dimse/messages.ts";

@@ -1,12 +1,12 @@
 /**
- * The byte pipe under an association: plain TCP (`Deno.connect`, Nagle off) or DICOM over TLS
- * (`lib/tls/`), behind one small {@link Transport} interface; nothing above it knows which.
+ * The byte pipe under an association, one small {@link Transport} interface (nothing above it
+ * knows what carries the bytes), and plain TCP under it (`Deno.connect`, Nagle off; listening
+ * for an SCP). DICOM over TLS (`lib/tls/`) builds on these; `connect.ts` chooses between them.
  *
  * @module
  */
 
 import { after } from "./watchdog.ts";
-import type { TlsClientOptions } from "./tls/options.ts";
 
 /** A bidirectional byte stream. `Deno.Conn` satisfies it. */
 export interface Transport {
@@ -18,16 +18,14 @@ export interface Transport {
   close(): void;
 }
 
-/** Where and how to connect. */
-export interface ConnectOptions {
+/** Where to connect over TCP, and how long to try. */
+export interface TcpOptions {
   /** Host name or IP address. */
   hostname: string;
   /** TCP port. */
   port: number;
   /** Give up after this many seconds (null: the OS default); bounds the TLS handshake too. */
   timeoutSeconds?: number | null;
-  /** Speak DICOM over TLS with these settings (see {@link connect}); default plain TCP. */
-  tls?: TlsClientOptions;
 }
 
 /**
@@ -79,27 +77,14 @@ export function closeQuietly(resource: { close(): void } | null | undefined): vo
   }
 }
 
-/** Where a client connection came from, for telling a TLS port when the peer hangs up. */
-interface Origin {
-  hostname: string;
-  port: number;
-  timeoutSeconds?: number | null;
-}
-
 class ConnTransport implements Transport {
   #conn: Deno.Conn;
   #closed = false;
-  /** Set until the first read of a client connection: its answer is looked at. */
-  #origin?: Origin;
-  constructor(conn: Deno.Conn, origin?: Origin) {
+  constructor(conn: Deno.Conn) {
     this.#conn = conn;
-    this.#origin = origin;
   }
   read(p: Uint8Array): Promise<number | null> {
-    if (this.#origin === undefined) return this.#conn.read(p);
-    const origin = this.#origin;
-    this.#origin = undefined;
-    return firstRead(this.#conn, p, origin);
+    return this.#conn.read(p);
   }
   write(p: Uint8Array): Promise<number> {
     return this.#conn.write(p);
@@ -109,51 +94,6 @@ class ConnTransport implements Transport {
     this.#closed = true;
     closeQuietly(this.#conn);
   }
-}
-
-/**
- * The first read of a plain client connection: a peer that answers our A-ASSOCIATE-RQ with TLS
- * records, or hangs up and then answers a TLS handshake, expects DICOM over TLS; say so instead
- * of reporting an invalid PDU or a closed connection.
- */
-async function firstRead(conn: Deno.Conn, p: Uint8Array, origin: Origin): Promise<number | null> {
-  let n: number | null;
-  try {
-    n = await conn.read(p);
-  } catch (err) {
-    throw (await tlsExpected(origin, "hung up on our A-ASSOCIATE-RQ", true)) ?? err;
-  }
-  if (n === null) {
-    const e = await tlsExpected(origin, "hung up on our A-ASSOCIATE-RQ", true);
-    if (e) throw e;
-    return null;
-  }
-  // 0x15 (alert) and 0x16 (handshake) are TLS record types, never PDU types; 0x03 is TLS's
-  // major version.
-  if ((p[0] === 0x15 || p[0] === 0x16) && (n < 2 || p[1] === 0x03)) {
-    const what = p[0] === 0x15 ? "a TLS alert" : "a TLS handshake record";
-    throw (await tlsExpected(origin, `answered our A-ASSOCIATE-RQ with ${what}`, false))!;
-  }
-  return n;
-}
-
-async function tlsExpected(
-  origin: Origin,
-  what: string,
-  probe: boolean,
-): Promise<Error | undefined> {
-  const { TlsError } = await import("./tls/errors.ts");
-  const peer = `${origin.hostname}:${origin.port}`;
-  if (probe) {
-    const { peerSpeaksTls } = await import("./tls/probe.ts");
-    const seconds = Math.min(origin.timeoutSeconds ?? 3, 3);
-    if (!(await peerSpeaksTls(origin.hostname, origin.port, seconds))) return undefined;
-    what += " and answers a TLS handshake";
-  }
-  return new TlsError(
-    "expects-tls",
-    `The peer (${peer}) expects DICOM over TLS: it ${what}; use --tls`,
-  );
 }
 
 /**
@@ -227,7 +167,7 @@ export function listenTcp(where: { hostname: string; port: number }): TransportL
  *   .message; // "Connection refused by pacs:104 (nothing is listening on that port)"
  * ```
  */
-export function connectError(err: unknown, o: ConnectOptions): ConnectError {
+export function connectError(err: unknown, o: TcpOptions): ConnectError {
   const code = (err as { code?: unknown } | null)?.code;
   const e = code === "ECONNREFUSED"
     ? new Deno.errors.ConnectionRefused(String(err))
@@ -237,7 +177,7 @@ export function connectError(err: unknown, o: ConnectOptions): ConnectError {
   return new ConnectError(describeConnectError(e, o), { cause: err });
 }
 
-function describeConnectError(err: unknown, o: ConnectOptions): string {
+function describeConnectError(err: unknown, o: TcpOptions): string {
   const where = `${o.hostname}:${o.port}`;
   if (err instanceof Deno.errors.ConnectionRefused) {
     return `Connection refused by ${where} (nothing is listening on that port)`;
@@ -263,7 +203,7 @@ function describeConnectError(err: unknown, o: ConnectOptions): string {
  * conn.close();
  * ```
  */
-export async function dialTcp(options: ConnectOptions): Promise<Deno.TcpConn> {
+export async function dialTcp(options: TcpOptions): Promise<Deno.TcpConn> {
   const attempt = Deno.connect({ hostname: options.hostname, port: options.port });
   let cancel: (() => void) | undefined;
   try {
@@ -284,48 +224,6 @@ export async function dialTcp(options: ConnectOptions): Promise<Deno.TcpConn> {
   } finally {
     cancel?.();
   }
-}
-
-/**
- * Opens a TCP connection with Nagle's algorithm off (each PDU is one write). If the peer turns
- * out to expect TLS (its answer to our first PDU is a TLS record, or it hangs up and answers a
- * TLS handshake), the first read throws a `TlsError` of kind `"expects-tls"`.
- *
- * @example
- * ```ts ignore
- * import { connectTcp } from "jsr:@x/storescu/association";
- * const t = await connectTcp({ hostname: "127.0.0.1", port: 11112, timeoutSeconds: 30 });
- * t.close();
- * ```
- */
-export async function connectTcp(options: ConnectOptions): Promise<Transport> {
-  return new ConnTransport(await dialTcp(options), {
-    hostname: options.hostname,
-    port: options.port,
-    timeoutSeconds: options.timeoutSeconds,
-  });
-}
-
-/**
- * Opens the transport `options` ask for: DICOM over TLS when `options.tls` is set (the TLS code
- * is loaded only then), plain TCP otherwise. Throws {@link ConnectError} when the TCP connection
- * fails and a `TlsError` naming the cause when TLS does.
- *
- * @example
- * ```ts ignore
- * import { connect } from "jsr:@x/storescu/association";
- * const t = await connect({
- *   hostname: "pacs.example.org",
- *   port: 2762,
- *   tls: { caFiles: ["hospital-ca.pem"] },
- * });
- * t.close();
- * ```
- */
-export async function connect(options: ConnectOptions): Promise<Transport> {
-  if (!options.tls) return await connectTcp(options);
-  const { connectTls } = await import("./tls/client.ts");
-  return await connectTls(options, options.tls);
 }
 
 /**

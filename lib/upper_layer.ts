@@ -21,6 +21,7 @@
  */
 
 export * from "./transport.ts";
+export * from "./connect.ts";
 export * from "./acse.ts";
 export * from "./association.ts";
 export { connectTls } from "./tls/client.ts";

@@ -8,7 +8,8 @@ import assert from "node:assert/strict";
 import { deflateRawSync } from "node:zlib";
 import type { StoreOptions } from "../lib/send.ts";
 import { DEFLATED_EXPLICIT_VR_LE as DEFLATED } from "../lib/uids.ts";
-import { connectTcp, type Transport } from "../lib/transport.ts";
+import { connectTcp } from "../lib/connect.ts";
+import type { Transport } from "../lib/transport.ts";
 import { PduType } from "../lib/pdu/mod.ts";
 import { runCli } from "./peers.ts";
 import {

@@ -9,7 +9,8 @@ import assert from "node:assert/strict";
 import { ProgressLine } from "../lib/progress.ts";
 import { type StoreEvent, storeFiles } from "../lib/send.ts";
 import { startStorageScp } from "../lib/scp.ts";
-import { connectTcp, type Transport } from "../lib/transport.ts";
+import { connectTcp } from "../lib/connect.ts";
+import type { Transport } from "../lib/transport.ts";
 import { repoRoot, runCli, writeCtFiles } from "./peers.ts";
 
 const CLEAR = "\r\x1b[K";

@@ -9,7 +9,8 @@
 import assert from "node:assert/strict";
 import { storeFiles } from "../lib/send.ts";
 import type { FileResult, StoreEvent, StoreReport } from "../lib/send.ts";
-import { connectTcp, type Transport } from "../lib/transport.ts";
+import { connectTcp } from "../lib/connect.ts";
+import type { Transport } from "../lib/transport.ts";
 import { startStorageScp } from "../lib/scp.ts";
 import { listDir, startStorescp, writeCtFiles } from "./peers.ts";
 

@@ -10,7 +10,8 @@ import { ALL_TRANSFER_SYNTAXES, startStorageScp } from "../lib/scp.ts";
 import { Association } from "../lib/association.ts";
 import { negotiateAsAcceptor } from "../lib/acse.ts";
 import { encodePdu, type Pdu, PduReader, PduType } from "../lib/pdu/mod.ts";
-import { connectTcp, type Transport, wrapConn } from "../lib/transport.ts";
+import { connectTcp } from "../lib/connect.ts";
+import { type Transport, wrapConn } from "../lib/transport.ts";
 import { encodeCommand } from "../lib/dimse/messages.ts";
 import { readDicomFileInfo } from "../lib/part10/file.ts";
 import {

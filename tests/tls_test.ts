@@ -9,7 +9,7 @@ import { storeFiles, type StoreReport } from "../lib/send.ts";
 import { listenStorageScp, type ScpOptions, type StorageScp } from "../lib/scp.ts";
 import { TlsError, type TlsErrorKind } from "../lib/tls/errors.ts";
 import type { TlsClientOptions } from "../lib/tls/options.ts";
-import { connect } from "../lib/transport.ts";
+import { connect } from "../lib/connect.ts";
 import { type TestCerts, testCerts } from "./tls_certs.ts";
 import { repoRoot, writeCtFiles } from "./peers.ts";
 

@@ -5,7 +5,8 @@
  */
 
 import type { Association, AssociationListener, Timeouts } from "../association.ts";
-import type { ConnectOptions, Transport } from "../transport.ts";
+import type { ConnectOptions } from "../connect.ts";
+import type { Transport } from "../transport.ts";
 import type { TlsClientOptions } from "../tls/options.ts";
 import type { UserIdentityRequest } from "../user_identity.ts";
 import type { AssociationPlan } from "../plan.ts";

@@ -7,7 +7,8 @@
 
 import { Association, AssociationTimeoutError, ProtocolError } from "../association.ts";
 import { buildAssociateRQ } from "../acse.ts";
-import { connect as openTransport, type Transport } from "../transport.ts";
+import { connect as openTransport } from "../connect.ts";
+import type { Transport } from "../transport.ts";
 import { userIdentitySubItem } from "../user_identity.ts";
 import type { AssociationPlan } from "../plan.ts";
 import type { FileQueue } from "../queue.ts";

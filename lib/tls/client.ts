@@ -16,8 +16,8 @@
 import {
   closeQuietly,
   connectError,
-  type ConnectOptions,
   dialTcp,
+  type TcpOptions,
   type Transport,
 } from "../transport.ts";
 import { after } from "../watchdog.ts";
@@ -94,7 +94,7 @@ class TlsConnTransport implements Transport {
 
 /** Server-only TLS on Deno's own connection. */
 async function viaStartTls(
-  options: ConnectOptions,
+  options: TcpOptions,
   tls: LoadedTls,
   serverName: string,
   ctx: TlsErrorContext,
@@ -118,7 +118,7 @@ async function viaStartTls(
 
 /** Mutual TLS, or no verification: `node:tls`, loaded only for these. */
 async function viaNodeTls(
-  options: ConnectOptions,
+  options: TcpOptions,
   settings: TlsClientOptions,
   tls: LoadedTls,
   serverName: string,
@@ -216,7 +216,7 @@ function isCertificateCode(err: unknown): boolean {
 
 /** Checks the peer's certificate with `Deno.startTls`, for its precise reason. */
 async function certificateReason(
-  options: ConnectOptions,
+  options: TcpOptions,
   tls: LoadedTls,
   serverName: string,
   ctx: TlsErrorContext,
@@ -242,7 +242,7 @@ async function certificateReason(
 /** Names why the handshake failed, probing the port when the peer just hung up. */
 async function handshakeFailure(
   err: unknown,
-  options: ConnectOptions,
+  options: TcpOptions,
   ctx: TlsErrorContext,
 ): Promise<Error> {
   if (err instanceof TlsError) return err;
@@ -298,7 +298,7 @@ async function handshakeFailure(
  * ```
  */
 export async function connectTls(
-  options: ConnectOptions,
+  options: TcpOptions,
   settings: TlsClientOptions,
 ): Promise<Transport> {
   const tls = await load(settings);
