@@ -21,7 +21,8 @@ import { encodePdu, writeSinglePdvHeaders } from "../lib/pdu/encode.ts";
 import { PduReader } from "../lib/pdu/reader.ts";
 import { type AssociateAC, PduType } from "../lib/pdu/types.ts";
 import { encodeCommand } from "../lib/dimse/messages.ts";
-import { connectTcp, writeAll } from "../lib/transport.ts";
+import { connectTcp } from "../lib/connect.ts";
+import { writeAll } from "../lib/transport.ts";
 
 const [host, port, ...inputs] = Deno.args;
 const paths: string[] = [];
