@@ -22,9 +22,10 @@ import type { ByteSource } from "./part10/types.ts";
 import { DataSetSourceError, PDataWriter } from "./pdu/pdata_writer.ts";
 
 export { DataSetSourceError };
-import { decodeCommand, type DimseCommand } from "./dimse/messages.ts";
-import { CommandSetError } from "./dimse/command.ts";
-import { concatBytes } from "./bytes.ts";
+import type { DimseCommand } from "./dimse/messages.ts";
+import { MessageAssembler, type ReceivedMessage } from "./dimse/assembler.ts";
+
+export type { ReceivedMessage };
 
 /** Timeouts in seconds; `null` waits for ever. */
 export interface Timeouts {
@@ -131,16 +132,6 @@ export class AssociationReleasedError extends Error {
   }
 }
 
-/** A complete DIMSE message received on the association. */
-export interface ReceivedMessage {
-  /** Presentation context id. */
-  contextId: number;
-  /** The decoded command. */
-  command: DimseCommand;
-  /** The data set bytes, when one followed the command. */
-  dataSet?: Uint8Array;
-}
-
 /** An accepted presentation context: the proposal's abstract syntax and the chosen TS. */
 export interface AcceptedContext {
   /** Presentation context id (odd, 1..255). */
@@ -189,16 +180,6 @@ interface Waiter {
   due: number;
 }
 
-/** A message under reassembly. */
-interface Assembly {
-  contextId: number;
-  commandParts: Uint8Array[];
-  commandDone: boolean;
-  command?: DimseCommand;
-  hasDataSet: boolean;
-  dataParts: Uint8Array[];
-}
-
 /**
  * An established association. Make one with {@link Association.request} (SCU side) or
  * {@link Association.accept} (SCP side).
@@ -221,7 +202,7 @@ export class Association {
   #inbox: ReceivedMessage[] = [];
   #waiters: Waiter[] = [];
   #releaseWaiter?: { resolve: () => void; reject: (e: Error) => void };
-  #assembly?: Assembly;
+  #assembler: MessageAssembler;
   #writeLock: Promise<void> = Promise.resolve();
   #writer: PDataWriter;
   #loop: Promise<void>;
@@ -262,6 +243,11 @@ export class Association {
       }
     }
     this.contexts = accepted;
+    this.#assembler = new MessageAssembler((id) => accepted.has(id), {
+      command: (command, contextId, hasDataSet) =>
+        this.#emit({ type: "dimse-received", command, contextId, hasDataSet }),
+      message: (m) => this.#deliver(m),
+    });
     this.#writer = new PDataWriter((bytes) => this.#write(bytes), this.peerMaxPduLength);
     this.#loop = this.#readLoop();
   }
@@ -567,63 +553,13 @@ export class Association {
   /** Reassembles PDVs; returns an error to abort on. */
   #onPData(pdu: PDataTF): Error | undefined {
     for (const pdv of pdu.pdvs) {
-      if (!this.contexts.has(pdv.contextId)) {
-        return new ProtocolError(`P-DATA on presentation context ${pdv.contextId}, not accepted`);
-      }
-      let a = this.#assembly;
-      if (!a) {
-        if (!pdv.isCommand) return new ProtocolError("Data set fragment without a command");
-        a = this.#assembly = {
-          contextId: pdv.contextId,
-          commandParts: [],
-          commandDone: false,
-          hasDataSet: false,
-          dataParts: [],
-        };
-      }
-      if (pdv.contextId !== a.contextId) {
-        return new ProtocolError("Presentation context changed inside a message");
-      }
-      if (!a.commandDone) {
-        if (!pdv.isCommand) return new ProtocolError("Data set fragment inside a command");
-        a.commandParts.push(pdv.data);
-        if (pdv.isLast) {
-          a.commandDone = true;
-          try {
-            const decoded = decodeCommand(concatBytes(a.commandParts));
-            a.command = decoded.command;
-            a.hasDataSet = decoded.hasDataSet;
-          } catch (err) {
-            if (err instanceof CommandSetError) {
-              return new ProtocolError(`Invalid command set: ${err.message}`);
-            }
-            throw err;
-          }
-          this.#emit({
-            type: "dimse-received",
-            command: a.command,
-            contextId: a.contextId,
-            hasDataSet: a.hasDataSet,
-          });
-          if (!a.hasDataSet) this.#deliver({ contextId: a.contextId, command: a.command });
-        }
-      } else {
-        if (pdv.isCommand) return new ProtocolError("Command fragment inside a data set");
-        a.dataParts.push(pdv.data);
-        if (pdv.isLast) {
-          this.#deliver({
-            contextId: a.contextId,
-            command: a.command!,
-            dataSet: concatBytes(a.dataParts),
-          });
-        }
-      }
+      const wrong = this.#assembler.push(pdv);
+      if (wrong) return new ProtocolError(wrong);
     }
     return undefined;
   }
 
   #deliver(m: ReceivedMessage): void {
-    this.#assembly = undefined;
     const w = this.#waiters.shift();
     if (w) w.resolve(m);
     else this.#inbox.push(m);

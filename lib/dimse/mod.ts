@@ -14,4 +14,5 @@
 export * from "./command.ts";
 export * from "./messages.ts";
 export * from "./status.ts";
+export * from "./assembler.ts";
 export * from "./dump.ts";
