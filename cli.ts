@@ -335,15 +335,12 @@ export async function main(args: string[], io: CliIO = defaultIO): Promise<numbe
     return echoFailed === undefined ? ExitCode.Ok : ExitCode.NoAssociation;
   }
   if (echoFailed !== undefined) result = await echoCli!.unsentAfterEcho(options, echoFailed);
-  else if (opts.dryRun) return await planOnly(options, opts, report, io, say);
-  else {
+  else if (opts.dryRun) {
+    const planned = await planOnly(options, opts, report, io, say);
+    return planned instanceof JournalError ? journalUnusable(planned, report, io) : planned;
+  } else {
     const sent = await send(options, say, progress);
-    if (sent instanceof JournalError) {
-      report?.close();
-      io.stderrLine(USAGE);
-      io.stderrLine(`storescu: error: --${sent.message}`);
-      return ExitCode.Usage;
-    }
+    if (sent instanceof JournalError) return journalUnusable(sent, report, io);
     result = sent.result;
     interruptedBy = sent.signal;
   }
@@ -354,6 +351,14 @@ export async function main(args: string[], io: CliIO = defaultIO): Promise<numbe
   say(summaryLine(result.counts, result.ignored));
   if (interruptedBy) return SIGNAL_EXIT[interruptedBy];
   return exitCodeFor(result);
+}
+
+/** A journal that can't be used is a usage error: said like one, exit 2. */
+function journalUnusable(e: JournalError, report: ReportWriter | undefined, io: CliIO): number {
+  report?.close();
+  io.stderrLine(USAGE);
+  io.stderrLine(`storescu: error: --${e.message}`);
+  return ExitCode.Usage;
 }
 
 /**
@@ -382,23 +387,32 @@ async function send(
   }
 }
 
-/** `--dry-run`/`--probe`: the plan on stdout (or as JSON lines with `--report`), no data sent. */
+/**
+ * `--dry-run`/`--probe`: the plan on stdout (or as JSON lines with `--report`), no data sent; a
+ * journal that can't be read is handed back (a usage error).
+ */
 async function planOnly(
   options: StoreOptions,
   opts: CliOptions,
   report: ReportWriter | undefined,
   io: CliIO,
   say: (line: string) => void,
-): Promise<number> {
+): Promise<number | JournalError> {
   const { dryRun } = await import("./lib/dry_run.ts");
   const { planReportLine, planSummaryLine, planText } = await import("./lib/cli/dry_run.ts");
   const { onEvent, ...rest } = options;
-  const plan = await dryRun({
-    ...rest,
-    probe: opts.probe,
-    // The plan says what happens to each file: only the association steps are logged.
-    onEvent: (e) => e.type.startsWith("association") && onEvent?.(e),
-  });
+  let plan;
+  try {
+    plan = await dryRun({
+      ...rest,
+      probe: opts.probe,
+      // The plan says what happens to each file: only the association steps are logged.
+      onEvent: (e) => e.type.startsWith("association") && onEvent?.(e),
+    });
+  } catch (err) {
+    if (err instanceof JournalError) return err;
+    throw err;
+  }
   for (const r of plan.results) report?.line(planReportLine(r, plan.probed));
   report?.close();
   if (opts.report !== "-" && opts.logType !== "q") {

@@ -19,6 +19,7 @@ import {
 } from "./plan.ts";
 import type { PresentationContextRQ } from "./pdu/types.ts";
 import { examineFile } from "./queue.ts";
+import { journalDestination, readJournal } from "./journal.ts";
 import type { DicomFileInfo } from "./part10/types.ts";
 import { Run } from "./send/account.ts";
 import { findInputs, type Inputs, whyNothingToSend } from "./send/inputs.ts";
@@ -105,8 +106,12 @@ export interface DryRunReport {
 
 /**
  * Plans a run without sending: examines every input, plans the associations and, with
- * `probe`, negotiates each with the peer and releases it. Never throws for network or input
- * errors (a wrong option is a `StoreOptionsError`, as with `storeFiles`). Events (`onEvent`, `associationListener`) are those of a run's associations.
+ * `probe`, negotiates each with the peer and releases it. With `journal`, the files it lists
+ * as stored at this destination are `skipped`, as a run skips them; the journal is only read
+ * (a missing one skips nothing and is not created). Never throws for network or input errors (a
+ * wrong option is a `StoreOptionsError`, as with `storeFiles`; a journal that can't be read or
+ * is not one, a `JournalError`). Events (`onEvent`, `associationListener`) are those of a run's
+ * associations.
  *
  * @example
  * ```ts ignore
@@ -118,6 +123,10 @@ export interface DryRunReport {
 export async function dryRun(options: DryRunOptions): Promise<DryRunReport> {
   validateStoreOptions(options);
   const run = new Run(options);
+  // What an earlier run stored is skipped, as a run would; the journal is only read.
+  if (options.journal !== undefined) {
+    run.journal = await readJournal(options.journal, journalDestination(options));
+  }
   const inputs = await findInputs(options, run.emit);
   run.dicomdirs = inputs.dicomdirs;
   const planned = new Map<string, PlannedResult>();
@@ -125,7 +134,7 @@ export async function dryRun(options: DryRunOptions): Promise<DryRunReport> {
   for (const path of inputs.files) {
     const item = await examineFile(path);
     if ("bad" in item) run.notSent(item, "");
-    else good.push(item);
+    else if (!run.skip(item)) good.push(item);
   }
   const plans = planAssociations(good, planOptionsOf(options, run.policy));
   const associations: PlannedAssociation[] = [];

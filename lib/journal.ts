@@ -127,6 +127,47 @@ export async function openJournal(path: string, destination: string): Promise<Jo
   }
 }
 
+/**
+ * Reads the journal at `path` without writing to it (a dry run's view): the instances it lists
+ * as stored at `destination`; a journal that doesn't exist yet lists none, and is not created.
+ * Needs read permission for `path` only (checked first, never prompted for); throws
+ * {@link JournalError} when it can't be read or is not a journal. Its `confirmed` appends
+ * nothing.
+ *
+ * @example
+ * ```ts ignore
+ * import { journalDestination, readJournal } from "./journal.ts";
+ * const journal = await readJournal("sent.jsonl", journalDestination({ address: "pacs", port: 104 }));
+ * journal.has("1.2.3.4"); // true when an earlier run stored it there
+ * ```
+ */
+export async function readJournal(path: string, destination: string): Promise<Journal> {
+  if (!(await permitted("read", path))) {
+    throw new JournalError(
+      path,
+      `no read permission; give deno --allow-read=${path} before the script name`,
+    );
+  }
+  let file: Deno.FsFile;
+  try {
+    file = Deno.openSync(path, { read: true });
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) {
+      return new FileJournal(undefined, path, destination, new Set());
+    }
+    throw new JournalError(path, message(err));
+  }
+  try {
+    if (!file.statSync().isFile) throw new JournalError(path, "not a regular file");
+    return new FileJournal(undefined, path, destination, load(file, path, destination).uids);
+  } catch (err) {
+    if (err instanceof JournalError) throw err;
+    throw new JournalError(path, message(err));
+  } finally {
+    file.close();
+  }
+}
+
 const encoder = new TextEncoder();
 
 function writeAllSync(file: Deno.FsFile, bytes: Uint8Array): void {
@@ -199,12 +240,18 @@ function load(file: Deno.FsFile, path: string, destination: string) {
 class FileJournal implements Journal {
   readonly destination: string;
   error?: JournalError;
+  /** Where stored instances are appended (none: read only). */
   #file: Deno.FsFile | undefined;
   #path: string;
   #uids: Set<string>;
   #prefix: string;
 
-  constructor(file: Deno.FsFile, path: string, destination: string, uids: Set<string>) {
+  constructor(
+    file: Deno.FsFile | undefined,
+    path: string,
+    destination: string,
+    uids: Set<string>,
+  ) {
     this.#file = file;
     this.#path = path;
     this.destination = destination;

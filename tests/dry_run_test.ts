@@ -353,3 +353,94 @@ Deno.test("--probe: an association where nothing is accepted is aborted, as a ru
     await scp.close();
   }
 });
+
+Deno.test("--dry-run --journal: what the journal lists as stored there is skipped, as a run would; the journal is only read", async () => {
+  const { journalDestination, JournalError, openJournal } = await import("../lib/journal.ts");
+  const { readDicomFileInfo } = await import("../lib/part10/file.ts");
+  const dir = await Deno.makeTempDir({ prefix: "storescu-dry-journal-" });
+  try {
+    const ct = await readDicomFileInfo("testdata/ct_explicit_le.dcm");
+    const journalPath = `${dir}/sent.jsonl`;
+    const journal = await openJournal(
+      journalPath,
+      journalDestination({ address: "127.0.0.1", port: 104 }),
+    );
+    journal.confirmed({ ...ct, outcome: "success", status: 0 });
+    // Stored at another destination: not skipped here.
+    const other = await openJournal(
+      `${dir}/other.jsonl`,
+      journalDestination({ address: "pacs", port: 104 }),
+    );
+    other.confirmed({ ...ct, outcome: "success", status: 0 });
+    journal.close();
+    other.close();
+    const before = await Deno.readFile(journalPath);
+
+    const plan = await dryRun({
+      address: "127.0.0.1",
+      port: 104,
+      paths: ["testdata"],
+      journal: journalPath,
+    });
+    assert.deepEqual(plan.counts, { planned: 5, "not-sent": 0, skipped: 1 });
+    const skipped = plan.results.find((r) => r.outcome === "skipped")!;
+    assert.equal(skipped.path, "testdata/ct_explicit_le.dcm");
+    assert.equal(skipped.reason, "already stored at ANY-SCP@127.0.0.1:104 (journal)");
+    assert.deepEqual(await Deno.readFile(journalPath), before);
+    const elsewhere = await dryRun({
+      address: "127.0.0.1",
+      port: 104,
+      paths: ["testdata"],
+      journal: `${dir}/other.jsonl`,
+    });
+    assert.equal(elsewhere.counts.skipped, 0);
+
+    // A journal not made yet skips nothing and is not created.
+    const none = await dryRun({
+      address: "127.0.0.1",
+      port: 104,
+      paths: ["testdata"],
+      journal: `${dir}/new.jsonl`,
+    });
+    assert.deepEqual(none.counts, { planned: 6, "not-sent": 0, skipped: 0 });
+    await assert.rejects(() => Deno.stat(`${dir}/new.jsonl`), Deno.errors.NotFound);
+    await assert.rejects(
+      () =>
+        dryRun({
+          address: "127.0.0.1",
+          port: 104,
+          paths: ["testdata"],
+          journal: "testdata/ct_explicit_le.dcm",
+        }),
+      (e) => e instanceof JournalError && /not a storescu journal/.test(e.message),
+    );
+
+    // The CLI with read permission only (-N -R): the Skipped section and the count.
+    const r = await runCli(["127.0.0.1", "104", "testdata", "--dry-run", "--journal", journalPath]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(
+      r.stdout,
+      /\nSkipped:\n {2}testdata\/ct_explicit_le\.dcm: already stored at ANY-SCP@127\.0\.0\.1:104 \(journal\)\n/,
+    );
+    assert.match(
+      r.stderr,
+      /Dry run: 6 files: 5 to send \(4 converted\) over 1 association, 0 not sent, 1 skipped/,
+    );
+    assert.deepEqual(await Deno.readFile(journalPath), before);
+    const bad = await runCli([
+      "127.0.0.1",
+      "104",
+      "testdata",
+      "--dry-run",
+      "--journal",
+      "testdata/ct_explicit_le.dcm",
+    ]);
+    assert.equal(bad.code, ExitCode.Usage);
+    assert.match(
+      bad.stderr,
+      /storescu: error: --journal testdata\/ct_explicit_le\.dcm: not a storescu journal/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
