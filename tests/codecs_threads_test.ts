@@ -206,6 +206,26 @@ Deno.test("codec threads: workers that can't start are survived: every frame is 
   }
 });
 
+Deno.test("codec threads: the codec compiled here is handed to the workers when they start (not compiled again)", async () => {
+  const { pixels, encoded } = await frames(1);
+  const codec = await loadCodec(JLS);
+  // A worker that is ready only when it was handed a compiled module, and says which.
+  const checks = workerUrl(
+    `self.onmessage = (e) => { const m = e.data; if (!m.preload) return; ` +
+      `const names = Object.entries(m.modules ?? {})` +
+      `.filter(([, v]) => v instanceof WebAssembly.Module).map(([k]) => k); ` +
+      `self.postMessage(names.length > 0 ? { ready: true } : { ready: false, message: "none" }); };`,
+  );
+  const threads = new CodecThreads(1, { url: checks, startAfterMs: 0 });
+  try {
+    // loadCodec compiled the codec here; the first frame starts the worker (and is done here).
+    assert.deepEqual(bytes(await threads.decode(codec, JLS, encoded[0], IMAGE)), pixels[0]);
+    await readyWorkers(threads, 1);
+  } finally {
+    threads.close();
+  }
+});
+
 Deno.test("codec threads: a worker dying with a frame fails that frame with the reason; the rest are decoded here", async () => {
   const { pixels, encoded } = await frames(5);
   const codec = await loadCodec(JLS);

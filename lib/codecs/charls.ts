@@ -14,6 +14,7 @@
  */
 
 import { NativeCodecError } from "./native.ts";
+import { wasmModule } from "./wasm.ts";
 
 /** The npm package whose decoder this drives. */
 export const CHARLS_PACKAGE = "@cornerstonejs/codec-charls@1.2.7";
@@ -60,8 +61,7 @@ export class CharLsDecoder {
   static load(): Promise<CharLsDecoder> {
     loading ??= (async () => {
       const glue = await import(`npm:${CHARLS_PACKAGE}/decodewasmjs`);
-      // @ts-expect-error TypeScript doesn't know source phase imports yet; Deno does.
-      const module: WebAssembly.Module = await import.source(`npm:${CHARLS_PACKAGE}/decodewasm`);
+      const module = await wasmModule(`npm:${CHARLS_PACKAGE}/decodewasm`);
       return new CharLsDecoder(glue.default as Factory, module);
     })();
     loading.catch(() => loading = undefined);

@@ -11,6 +11,8 @@
  * @module
  */
 
+import { wasmModule } from "./wasm.ts";
+
 /** The codec entry points of the WebAssembly module. */
 export type NativeKind = "Jpeg" | "JpegLs" | "Jpeg2000" | "HtJpeg2000";
 
@@ -75,17 +77,14 @@ type Exports = Record<string, Fn> & { memory: WebAssembly.Memory };
 /** The npm package whose WebAssembly module this drives. */
 const PACKAGE = "dcmjs-codecs@0.0.8";
 
-let compiled: Promise<WebAssembly.Module> | undefined;
 let shared: NativeCodecs | undefined;
 
-/** Compiles the module once (lazily). */
+/** Compiles the module once (lazily), or takes the one a codec thread was handed. */
 function compile(): Promise<WebAssembly.Module> {
   // The full npm specifier (not an import-map name): published on JSR, this module must
   // resolve it without the project's deno.json. Built at run time, so that Deno's module graph
   // doesn't see it: a first run that decodes nothing downloads nothing.
-  const specifier = `npm:${PACKAGE}/build/dcmjs-native-codecs.wasm`;
-  // @ts-expect-error TypeScript doesn't know source phase imports yet; Deno does.
-  return compiled ??= import.source(specifier);
+  return wasmModule(`npm:${PACKAGE}/build/dcmjs-native-codecs.wasm`);
 }
 
 /**

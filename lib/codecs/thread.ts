@@ -8,6 +8,7 @@
  */
 
 import { loadCodec } from "./mod.ts";
+import { adoptModules } from "./wasm.ts";
 import { CodecError, type ImageInfo } from "./types.ts";
 import type { ThreadJob, ThreadPreload, ThreadReply } from "./threads.ts";
 
@@ -53,6 +54,7 @@ async function run(job: ThreadJob): Promise<void> {
 scope.onmessage = (e) => {
   const m = e.data;
   if ("preload" in m) {
+    adoptModules(m.modules ?? {});
     loadCodec(m.preload, m.use).then(
       () => scope.postMessage({ ready: true }),
       (err) => scope.postMessage({ ready: false, message: String(err?.message ?? err) }),

@@ -5,8 +5,9 @@
  * A {@link CodecThreads} starts no worker until frames have taken about as long on the calling
  * thread as starting workers costs (150 ms: `new Worker` holds the calling thread ~30 ms while
  * the worker's runtime starts, and it is ready ~40 ms later), so a run with little to decode
- * never pays for one; then up to its `max` workers at once. Until one of them has loaded its
- * codec, frames are done on the calling thread; after that, each frame goes to an idle worker,
+ * never pays for one; then up to its `max` workers at once, each handed the WebAssembly modules
+ * compiled on the calling thread so far (`wasm.ts`: the same compiled code, not compiled again).
+ * Until one of them has loaded its codec, frames are done on the calling thread; after that, each frame goes to an idle worker,
  * or waits in order for one. The compressed frame is copied into a buffer
  * that travels to the worker and back (kept for the next frame); the decoded frame comes back
  * in the caller's `into` buffer, moved to the worker and back (never copied). Codec errors
@@ -18,6 +19,7 @@
  */
 
 import { BufferPool } from "../buffers.ts";
+import { compiledModules } from "./wasm.ts";
 import { CodecError, type CodecErrorCode, type FrameCodec, type ImageInfo } from "./types.ts";
 
 /** What a worker is told first: the codec to load before it says it is ready. */
@@ -26,6 +28,8 @@ export interface ThreadPreload {
   preload: string;
   /** To decode or to encode (a family may encode with another build). */
   use: "decode" | "encode";
+  /** WebAssembly modules compiled here, by specifier: the worker uses them instead of its own. */
+  modules?: Record<string, WebAssembly.Module>;
 }
 
 /** A frame for a worker: the transfer syntax picks its codec there. */
@@ -252,6 +256,8 @@ export class CodecThreads {
     this.#started = true;
     if (this.max === 0) return;
     this.#onStart?.(this.max);
+    // The codec compiled here (frames were done here first) is shared with the workers.
+    const modules = compiledModules();
     for (let i = this.#threads.length; i < this.max; i++) {
       let worker: Worker;
       try {
@@ -267,7 +273,7 @@ export class CodecThreads {
         this.#fail(t, e.message);
       };
       worker.onmessageerror = () => this.#fail(t, "a message could not be read");
-      worker.postMessage({ preload, use } satisfies ThreadPreload);
+      worker.postMessage({ preload, use, modules } satisfies ThreadPreload);
     }
   }
 
