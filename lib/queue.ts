@@ -9,7 +9,8 @@
  * @module
  */
 
-import { forgetExaminedDataset, readDicomFileInfo } from "./part10/file.ts";
+import { readDicomFileInfo } from "./part10/file.ts";
+import { forgetExaminedDataset } from "./part10/examined.ts";
 import { DicomFileError } from "./part10/errors.ts";
 import { MEDIA_STORAGE_DIRECTORY_STORAGE } from "./uids.ts";
 import type { DicomFileInfo } from "./part10/types.ts";

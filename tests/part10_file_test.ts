@@ -1,6 +1,7 @@
 import { deepEqual, ok, rejects } from "node:assert/strict";
 import { deflateRawSync } from "node:zlib";
-import { changedSinceExamined, readDicomFileInfo } from "../lib/part10/file.ts";
+import { readDicomFileInfo } from "../lib/part10/file.ts";
+import { changedSinceExamined } from "../lib/part10/examined.ts";
 import { DicomFileError, type DicomFileErrorCode } from "../lib/part10/errors.ts";
 import { encodeElements, encodePart10 } from "../lib/part10/writer.ts";
 import {

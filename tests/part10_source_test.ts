@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
+import { readDicomFileInfo } from "../lib/part10/file.ts";
 import {
   examinedDataset,
   forgetExaminedDataset,
   MAX_KEPT_OPEN,
-  readDicomFileInfo,
   takeExaminedFile,
-} from "../lib/part10/file.ts";
+} from "../lib/part10/examined.ts";
 import { openDataset } from "../lib/part10/source.ts";
 import { oddEnd, StoredDataset } from "../lib/part10/stored.ts";
 import { encodePart10 } from "../lib/part10/writer.ts";

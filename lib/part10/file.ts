@@ -17,9 +17,17 @@ import { type Encoding, KNOWN_VRS, LONG_VRS } from "./encoding.ts";
 import { DicomFileError } from "./errors.ts";
 import type { DicomFileInfo } from "./types.ts";
 import { scanDataset, uidValue } from "./walker.ts";
+import {
+  FIRST_READ_SIZE,
+  firstReadBuffer,
+  keepDataset,
+  keepOpen,
+  returnHead,
+  stampExamined,
+} from "./examined.ts";
 
 /** Bytes read at first: preamble, meta group and usually the data set's first elements. */
-const FIRST_READ = 16 * 1024;
+const FIRST_READ = FIRST_READ_SIZE;
 /** How far into a data set we look for (0008,0016)/(0008,0018) when the meta lacks them. */
 const UID_SEARCH_LIMIT = 1024 * 1024;
 
@@ -236,7 +244,7 @@ export async function readDicomFileInfo(
   }
   // The first-read buffers are reused: scanning thousands of files would otherwise put a
   // 16 KiB array per file through the young generation (the info keeps no view into it).
-  const first = firstReads.pop() ?? new Uint8Array(FIRST_READ);
+  const first = firstReadBuffer();
   let keptBytes = false;
   let keptFile = false;
   try {
@@ -257,7 +265,7 @@ export async function readDicomFileInfo(
     if (head.complete && options.keepSmall) {
       // The first-read buffer itself goes with the record, back to the pool once sent.
       info.size = head.bytes.length;
-      snapshots.set(info, head.bytes.subarray(info.datasetOffset));
+      keepDataset(info, head.bytes.subarray(info.datasetOffset));
       keptBytes = true;
     } else {
       // Read again when sent: remember which file this was and when it was last written.
@@ -265,7 +273,7 @@ export async function readDicomFileInfo(
       // per path component) for a stat of an open file, and not for a stat of the path.
       const st = Deno.statSync(path);
       info.size = head.complete ? head.bytes.length : st.size;
-      stamps.set(info, { ino: st.ino, mtime: st.mtime?.getTime() ?? null });
+      stampExamined(info, st);
       if (!head.complete && options.keepOpen && head.bytes.buffer === first.buffer) {
         keepOpen(info, { file, head: head.bytes });
         keptFile = true;
@@ -274,160 +282,25 @@ export async function readDicomFileInfo(
     return info;
   } finally {
     if (!keptFile) file.close();
-    if (!keptBytes && !keptFile && firstReads.length < 8) firstReads.push(first);
+    if (!keptBytes && !keptFile) returnHead(first);
   }
 }
-
-const firstReads: Uint8Array[] = [];
 
 /** Options of {@link readDicomFileInfo}. */
 export interface ReadInfoOptions {
   /**
    * When the whole file fits in the first read (16 KiB), keep a copy of its data set with the
-   * record (see {@link examinedDataset}), so that sending it reads nothing again. For records
-   * that live only until their file is sent: each one then holds up to 16 KiB.
+   * record (see `examinedDataset` in `examined.ts`), so that sending it reads nothing again.
+   * For records that live only until their file is sent: each one then holds up to 16 KiB.
    */
   keepSmall?: boolean;
   /**
    * When the file is bigger than the first read, keep it open with the bytes read so far (see
-   * {@link takeExaminedFile}), so that sending it neither opens it again nor reads its start
-   * twice. For records about to be sent: no more than {@link MAX_KEPT_OPEN} files are kept
+   * `takeExaminedFile` in `examined.ts`), so that sending it neither opens it again nor reads
+   * its start twice. For records about to be sent: no more than `MAX_KEPT_OPEN` files are kept
    * open at once (the oldest is closed first; sending it then opens the file again).
    */
   keepOpen?: boolean;
-}
-
-/** A file kept open from its examination: the handle, just after the bytes in `head`. */
-export interface ExaminedFile {
-  /** The open file, positioned at `head.length`. */
-  file: Deno.FsFile;
-  /** The file's first bytes (the examination's first read). */
-  head: Uint8Array;
-}
-
-/** How many files {@link ReadInfoOptions.keepOpen} keeps open at once. */
-export const MAX_KEPT_OPEN = 16;
-
-/** Files kept open, oldest first (a record taken or forgotten leaves at once). */
-const keptOpen = new Map<DicomFileInfo, ExaminedFile>();
-
-function keepOpen(info: DicomFileInfo, kept: ExaminedFile): void {
-  if (keptOpen.size >= MAX_KEPT_OPEN) {
-    const [oldest] = keptOpen.keys();
-    releaseKept(oldest);
-  }
-  keptOpen.set(info, kept);
-}
-
-function releaseKept(info: DicomFileInfo): void {
-  const kept = keptOpen.get(info);
-  if (!kept) return;
-  keptOpen.delete(info);
-  try {
-    kept.file.close();
-  } catch {
-    // already closed
-  }
-  returnHead(kept.head);
-}
-
-/**
- * Hands over the file kept open for `info` by {@link ReadInfoOptions.keepOpen}, or
- * `undefined` (not kept, already taken, or closed to make room). The caller then owns the
- * handle and closes it, and passes `head` back with {@link returnHead} once done with it.
- *
- * @example
- * ```ts
- * import { readDicomFileInfo, returnHead, takeExaminedFile } from "./file.ts";
- * const info = await readDicomFileInfo("../shared/corpus/pydicom/test_files/CT_small.dcm", {
- *   keepOpen: true,
- * });
- * const kept = takeExaminedFile(info)!; // the file, read up to kept.head.length
- * kept.file.close();
- * returnHead(kept.head);
- * ```
- */
-export function takeExaminedFile(info: DicomFileInfo): ExaminedFile | undefined {
-  const kept = keptOpen.get(info);
-  if (kept) keptOpen.delete(info);
-  return kept;
-}
-
-/**
- * Gives the first-read buffer under `head` (from {@link takeExaminedFile}) back for the next
- * files examined; `head` must not be used afterwards.
- *
- * @example
- * ```ts ignore
- * returnHead(kept.head);
- * ```
- */
-export function returnHead(head: Uint8Array): void {
-  if (head.buffer.byteLength === FIRST_READ && firstReads.length < 8) {
-    firstReads.push(new Uint8Array(head.buffer));
-  }
-}
-
-/** Which file each record was read from, and its last write then (by record). */
-const stamps = new WeakMap<DicomFileInfo, { ino: number | null; mtime: number | null }>();
-
-/**
- * Why the file of `info` is no longer the one examined, given a fresh `stat` of its path:
- * another size, another file (inode), or written since; `undefined` when nothing says so.
- *
- * @example
- * ```ts
- * import { changedSinceExamined, readDicomFileInfo } from "jsr:@x/storescu/part10";
- * const path = "../shared/corpus/pydicom/test_files/CT_small.dcm";
- * const info = await readDicomFileInfo(path);
- * changedSinceExamined(info, Deno.statSync(path)); // undefined
- * ```
- */
-export function changedSinceExamined(info: DicomFileInfo, now: Deno.FileInfo): string | undefined {
-  if (now.size !== info.size) return `${now.size} bytes now`;
-  const then = stamps.get(info);
-  if (!then) return undefined;
-  if (then.ino !== null && now.ino !== null && now.ino !== then.ino) return "replaced since";
-  const mtime = now.mtime?.getTime() ?? null;
-  if (then.mtime !== null && mtime !== null && mtime !== then.mtime) return "written since";
-  return undefined;
-}
-
-/** Data sets of small files as examined, by record (see {@link ReadInfoOptions.keepSmall}). */
-const snapshots = new WeakMap<DicomFileInfo, Uint8Array>();
-
-/**
- * The data set bytes kept with `info` when it was read with `keepSmall` (the whole file was
- * small), else `undefined`. What is sent from them is exactly what was examined, whatever
- * happens to the file afterwards.
- *
- * @example
- * ```ts
- * import { examinedDataset, readDicomFileInfo } from "jsr:@x/storescu/part10";
- * const path = "../shared/corpus/pydicom/test_files/CT_small.dcm"; // 39 KB: too big
- * examinedDataset(await readDicomFileInfo(path, { keepSmall: true })); // undefined
- * ```
- */
-export function examinedDataset(info: DicomFileInfo): Uint8Array | undefined {
-  return snapshots.get(info);
-}
-
-/**
- * Drops the bytes kept with `info`, and closes the file kept open for it (once sent, or when
- * the record is set aside for later and keeps only its facts); their buffer is reused for the
- * next files examined. Sending the record again reads the file again.
- *
- * @example
- * ```ts ignore
- * forgetExaminedDataset(info);
- * ```
- */
-export function forgetExaminedDataset(info: DicomFileInfo): void {
-  releaseKept(info);
-  const bytes = snapshots.get(info);
-  if (!bytes) return;
-  snapshots.delete(info);
-  returnHead(bytes);
 }
 
 const interned = new Map<string, string>();

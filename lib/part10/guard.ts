@@ -6,7 +6,7 @@
  * @module
  */
 
-import { changedSinceExamined } from "./file.ts";
+import { changedSinceExamined } from "./examined.ts";
 import type { ByteSource, DicomFileInfo } from "./types.ts";
 
 /**

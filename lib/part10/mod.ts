@@ -14,13 +14,8 @@
  */
 
 export type { ByteSource, DicomFileInfo, Transcoding } from "./types.ts";
-export {
-  changedSinceExamined,
-  examinedDataset,
-  forgetExaminedDataset,
-  readDicomFileInfo,
-  type ReadInfoOptions,
-} from "./file.ts";
+export { readDicomFileInfo, type ReadInfoOptions } from "./file.ts";
+export { changedSinceExamined, examinedDataset, forgetExaminedDataset } from "./examined.ts";
 export {
   canConvert,
   canTranscode,

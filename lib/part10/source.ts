@@ -11,7 +11,12 @@ import type { ThreadsHolder } from "../codecs/threads.ts";
 import { encodingOf } from "./encoding.ts";
 import { checkedDeflatedSource } from "./check.ts";
 import { ConversionError, DicomFileError } from "./errors.ts";
-import { examinedDataset, forgetExaminedDataset, returnHead, takeExaminedFile } from "./file.ts";
+import {
+  examinedDataset,
+  forgetExaminedDataset,
+  returnHead,
+  takeExaminedFile,
+} from "./examined.ts";
 import { guardedSource } from "./guard.ts";
 import type { ReadFn } from "./input.ts";
 import { closeRead, oddEnd, readBuffer, StoredDataset, type StoredInput } from "./stored.ts";

@@ -11,7 +11,7 @@
 
 import type { Association } from "../association.ts";
 import { chooseContext, type ContextChoice } from "../plan.ts";
-import { examinedDataset } from "../part10/file.ts";
+import { examinedDataset } from "../part10/examined.ts";
 import type { FileQueue, Queued } from "../queue.ts";
 import type { Run } from "./account.ts";
 import { prepare, type Prepared } from "./store.ts";
