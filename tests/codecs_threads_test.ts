@@ -3,7 +3,8 @@
  * frames decoded on Web Workers come back identical and in order, errors come back as the
  * codec's own, a worker that can't start or dies is survived, and a whole send decoded on
  * threads stores exactly what a send decoded on the main thread stores (DCMTK storescp that
- * accepts only uncompressed syntaxes).
+ * accepts only uncompressed syntaxes); a run stopped (and forced) with frames on the threads
+ * accounts for every file.
  */
 
 import assert from "node:assert/strict";
@@ -16,6 +17,7 @@ import { storeFiles } from "../lib/send.ts";
 import type { StoreEvent, StoreOptions } from "../lib/send/types.ts";
 import { Logger, LogHandlers } from "../lib/log.ts";
 import type { CStoreRQ } from "../lib/dimse/mod.ts";
+import { writeCtSeries } from "../bench/gen.ts";
 
 const JLS = "1.2.840.10008.1.2.4.80";
 
@@ -355,4 +357,58 @@ Deno.test("--codec-threads: a count out of range is a usage error", async () => 
   const r = await runCli(["127.0.0.1", "11112", "x.dcm", "--codec-threads", "65"]);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /argument --codec-threads: must be 0-64, not 65/);
+});
+
+Deno.test("codec threads: a run stopped while frames are on the threads accounts for every file, and what it calls stored was stored", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "storescu-threads-stop-" });
+  try {
+    await Deno.mkdir(`${dir}/raw`);
+    const raw = await writeCtSeries(`${dir}/raw`, 16, undefined, 256);
+    await Deno.mkdir(`${dir}/jls`);
+    const files = raw.paths.map((p) => `${dir}/jls/${p.split("/").pop()}`);
+    for (let i = 0; i < files.length; i++) await dcmtk("dcmcjpls", [raw.paths[i], files[i]]);
+    for (const forced of [false, true]) {
+      const scp = await startStorescp(["-pm"]);
+      const stop = new AbortController();
+      const force = new AbortController();
+      let done = 0;
+      let started = false;
+      try {
+        const report = await storeFiles({
+          address: "127.0.0.1",
+          port: scp.port,
+          paths: files,
+          codecThreads: 2,
+          codecThreadsStartAfterMs: 0,
+          signal: stop.signal,
+          forceSignal: force.signal,
+          onEvent: (e) => {
+            if (e.type === "codec-threads-started") started = true;
+            // Stopped with files taken ahead and their frames on the threads.
+            if (e.type === "file-done" && ++done === 4) {
+              stop.abort();
+              if (forced) force.abort();
+            }
+          },
+        });
+        assert.ok(started, "the threads were running");
+        assert.equal(report.interrupted, true);
+        assert.equal(report.results.length, files.length);
+        const stored = new Set((await listDir(scp.dir)).map((n) => n.replace(/^CT\./, "")));
+        const said = report.results.filter((r) => r.outcome === "success");
+        assert.ok(said.length >= 4, `${said.length} stored`);
+        assert.ok(said.length < files.length, "stopped before the end");
+        for (const r of said) assert.ok(stored.has(r.sopInstanceUid!), r.path);
+        assert.equal(stored.size, said.length);
+        for (const r of report.results) {
+          assert.ok(["success", "not-sent", "failure"].includes(r.outcome), r.outcome);
+        }
+      } finally {
+        await scp.stop();
+        await Deno.remove(scp.dir, { recursive: true });
+      }
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
