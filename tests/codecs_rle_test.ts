@@ -3,11 +3,13 @@
  * the 64-byte header (G.5), the segment order (G.2: one per byte of each sample, most
  * significant first), PackBits runs (G.3.1: replicate `-count+1, byte`, literal
  * `count-1, bytes`, three-byte repeats as replicate runs, rows encoded separately, segments
- * padded to even length) and the decoder (G.3.2: -128 is a no-op).
+ * padded to even length) and the decoder (G.3.2: -128 is a no-op), whose PackBits loop is a
+ * WebAssembly function (lib/codecs/packbits.ts).
  */
 import assert from "node:assert/strict";
 import { decodeRleFrame, encodeRleFrame, rleCodec } from "../lib/codecs/rle.ts";
 import { CodecError, type ImageInfo } from "../lib/codecs/types.ts";
+import { packBits } from "../lib/codecs/packbits.ts";
 
 function image(over: Partial<ImageInfo> = {}): ImageInfo {
   return {
@@ -180,4 +182,37 @@ Deno.test("RLE 1-bit: one segment of the frame's packed bytes; not encoded", () 
   const img = image({ rows: 2, columns: 10, bitsAllocated: 1, bitsStored: 1 });
   assert.deepEqual([...decodeRleFrame(frame([2, 0xff, 0x03, 0xaa, 0]), img)], [0xff, 0x03, 0xaa]);
   assert.throws(() => encodeRleFrame(new Uint8Array(3), img), /1-bit/);
+});
+
+Deno.test("PackBits in WebAssembly (G.3.2): literal, replicate and no-op runs, a stride, a segment that ends early", () => {
+  const m = packBits(9, 12);
+  // 2 literal bytes (h = 1), -128 (no-op), 3 x 0x07 (h = -2 = 0xfe), 1 literal byte.
+  m.input.set([0x01, 0x0a, 0x0b, 0x80, 0xfe, 0x07, 0x00, 0x0c]);
+  m.output.fill(0xee);
+  assert.equal(m.unpack(0, 8, m.outputAt, 6, 2), 0);
+  assert.deepEqual(
+    [...m.output],
+    [0x0a, 0xee, 0x0b, 0xee, 0x07, 0xee, 0x07, 0xee, 0x07, 0xee, 0x0c, 0xee],
+  );
+  // Cut at `count`, however long the run: nothing written beyond.
+  m.output.fill(0);
+  assert.equal(m.unpack(4, 6, m.outputAt, 2, 1), 0);
+  assert.deepEqual([...m.output.subarray(0, 3)], [7, 7, 0]);
+  // The segment ends first: how many bytes are missing.
+  assert.equal(m.unpack(0, 3, m.outputAt, 5, 1), 3);
+  // A replicate header with no byte after it produces nothing.
+  m.input.set([0xfe]);
+  assert.equal(m.unpack(0, 1, m.outputAt, 2, 1), 2);
+});
+
+Deno.test("PackBits in WebAssembly: a frame over 64 MB decodes in memory of its own, not kept for the next", () => {
+  // 8,200 x 8,200 bytes: 67 MB, one segment of replicate runs and a literal row.
+  const rows = 8200;
+  const big = image({ rows, columns: rows });
+  const pixels = new Uint8Array(rows * rows);
+  for (let r = 0; r < rows; r++) pixels.fill(r & 0xff, r * rows, (r + 1) * rows);
+  for (let c = 0; c < rows; c++) pixels[c] = c % 251;
+  const encoded = encodeRleFrame(pixels, big);
+  assert.deepEqual(decodeRleFrame(encoded, big), pixels);
+  assert.ok(packBits(10, 10).input.buffer.byteLength < 64 * 1024 * 1024);
 });

@@ -435,7 +435,7 @@ Deno.test("openDataset: an RLE file opened as Implicit VR LE is decoded and conv
     const src = await openDataset(info, IMPLICIT_VR_LE);
     assert.deepEqual(src.transcoding, {
       direction: "decoded",
-      codec: "RLE Lossless (TypeScript, PS3.5 Annex G)",
+      codec: "RLE Lossless (TypeScript, PackBits in WebAssembly; PS3.5 Annex G)",
     });
     const implicit = await readAll(src);
     src.close();

@@ -118,7 +118,7 @@ const loaded = new Map<string, Promise<FrameCodec>>();
  * ```ts
  * import { loadCodec } from "./mod.ts";
  * const rle = await loadCodec("1.2.840.10008.1.2.5");
- * rle.name; // "RLE Lossless (TypeScript, PS3.5 Annex G)"
+ * rle.name; // "RLE Lossless (TypeScript, PackBits in WebAssembly; PS3.5 Annex G)"
  * ```
  */
 export function loadCodec(

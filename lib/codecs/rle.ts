@@ -3,6 +3,7 @@
  * segments, then 15 little-endian offsets) and one PackBits segment per byte of each sample,
  * most significant byte first, sample by sample (G.2). Decoded frames are laid out as the
  * data set's Planar Configuration says; encoded frames encode each row separately (G.3.1).
+ * Decoding runs each segment's PackBits loop in WebAssembly (`packbits.ts`).
  *
  * @module
  */
@@ -15,6 +16,7 @@ import {
   frameLength,
   type ImageInfo,
 } from "./types.ts";
+import { packBits } from "./packbits.ts";
 
 const HEADER = 64;
 
@@ -39,49 +41,6 @@ function checkImage(image: ImageInfo): void {
   if (n > 15) {
     throw new CodecError("unsupported", `RLE: ${n} segments needed, at most 15 fit (G.5)`);
   }
-}
-
-/**
- * Decodes one PackBits segment (`src[from..to)`) into every `stride`-th byte of `out` from
- * `at`, `count` bytes at most. Returns how many of the `count` bytes it did not produce (the
- * segment ended early).
- *
- * Written for V8's optimizing compilers: one plain loop per run kind, and nothing after the
- * main loop that needs type feedback (a compile made in the middle of a frame's first call
- * would otherwise have none for it and deoptimize at every return).
- */
-function unpack(
-  src: Uint8Array,
-  from: number,
-  to: number,
-  out: Uint8Array,
-  at: number,
-  count: number,
-  stride: number,
-): number {
-  let i = from;
-  let o = at;
-  let left = count;
-  while (i < to && left > 0) {
-    const h = src[i++];
-    if (h < 128) {
-      // Literal run of h + 1 bytes.
-      let k = h + 1;
-      if (k > to - i) k = to - i;
-      if (k > left) k = left;
-      left -= k;
-      for (const e = i + k; i < e; i++, o += stride) out[o] = src[i];
-    } else if (h > 128) {
-      // Replicate run: the next byte 257 - h times.
-      if (i >= to) break;
-      const v = src[i++];
-      let k = 257 - h;
-      if (k > left) k = left;
-      left -= k;
-      for (; k > 0; k--, o += stride) out[o] = v;
-    } // h === 128 (-128): no operation.
-  }
-  return left;
 }
 
 /**
@@ -144,13 +103,15 @@ export function decodeRleFrame(
   const spp = image.samplesPerPixel;
   const pixels = image.bitsAllocated === 1 ? length : image.rows * image.columns;
   const planar = image.planarConfiguration === 1;
+  const m = packBits(frame.length, length);
+  m.input.set(frame);
   // Each segment straight into its place: segments run MSB first, samples are little endian.
   for (let s = 0; s < segments; s++) {
     const sample = Math.floor(s / bps);
     const byte = bps - 1 - (s % bps);
     const start = planar ? sample * pixels * bps + byte : sample * bps + byte;
     const stride = planar ? bps : spp * bps;
-    const missing = unpack(frame, offsets[s], offsets[s + 1], out, start, pixels, stride);
+    const missing = m.unpack(offsets[s], offsets[s + 1], m.outputAt + start, pixels, stride);
     if (missing > 0) {
       throw new CodecError(
         "length",
@@ -158,6 +119,7 @@ export function decodeRleFrame(
       );
     }
   }
+  out.set(m.output);
   return out;
 }
 
@@ -268,7 +230,7 @@ export function encodeRleFrame(pixels: Uint8Array, image: ImageInfo): Uint8Array
  * ```
  */
 export const rleCodec: FrameCodec = {
-  name: "RLE Lossless (TypeScript, PS3.5 Annex G)",
+  name: "RLE Lossless (TypeScript, PackBits in WebAssembly; PS3.5 Annex G)",
   decodedColour: colourOf,
   decode: decodeRleFrame,
   encodedColour: (native: Colour) => ({
