@@ -97,24 +97,8 @@ function message(err: unknown): string {
  * ```
  */
 export async function openJournal(path: string, destination: string): Promise<Journal> {
-  for (const name of ["write", "read"] as const) {
-    if (!(await permitted(name, path))) {
-      throw new JournalError(
-        path,
-        `no ${name} permission; give deno --allow-${name}=${path} before the script name`,
-      );
-    }
-  }
-  let file: Deno.FsFile;
-  try {
-    file = Deno.openSync(path, { read: true, append: true, create: true });
-  } catch (err) {
-    throw new JournalError(path, message(err));
-  }
-  if (!file.statSync().isFile) {
-    file.close();
-    throw new JournalError(path, "not a regular file");
-  }
+  await requirePermissions(path, "write", "read");
+  const file = openRegular(path, { read: true, append: true, create: true })!;
   try {
     const { uids, endsTorn, empty } = load(file, path, destination);
     if (empty) file.truncateSync(0);
@@ -122,8 +106,7 @@ export async function openJournal(path: string, destination: string): Promise<Jo
     return new FileJournal(file, path, destination, uids);
   } catch (err) {
     file.close();
-    if (err instanceof JournalError) throw err;
-    throw new JournalError(path, message(err));
+    throw journalError(path, err);
   }
 }
 
@@ -142,30 +125,56 @@ export async function openJournal(path: string, destination: string): Promise<Jo
  * ```
  */
 export async function readJournal(path: string, destination: string): Promise<Journal> {
-  if (!(await permitted("read", path))) {
-    throw new JournalError(
-      path,
-      `no read permission; give deno --allow-read=${path} before the script name`,
-    );
-  }
-  let file: Deno.FsFile;
+  await requirePermissions(path, "read");
+  const file = openRegular(path, { read: true }, true);
+  if (!file) return new FileJournal(undefined, path, destination, new Set());
   try {
-    file = Deno.openSync(path, { read: true });
-  } catch (err) {
-    if (err instanceof Deno.errors.NotFound) {
-      return new FileJournal(undefined, path, destination, new Set());
-    }
-    throw new JournalError(path, message(err));
-  }
-  try {
-    if (!file.statSync().isFile) throw new JournalError(path, "not a regular file");
     return new FileJournal(undefined, path, destination, load(file, path, destination).uids);
   } catch (err) {
-    if (err instanceof JournalError) throw err;
-    throw new JournalError(path, message(err));
+    throw journalError(path, err);
   } finally {
     file.close();
   }
+}
+
+/** Throws {@link JournalError} unless deno granted each of `names` for `path` (never prompts). */
+async function requirePermissions(path: string, ...names: ("read" | "write")[]): Promise<void> {
+  for (const name of names) {
+    if (!(await permitted(name, path))) {
+      throw new JournalError(
+        path,
+        `no ${name} permission; give deno --allow-${name}=${path} before the script name`,
+      );
+    }
+  }
+}
+
+/**
+ * Opens `path` as a regular file, or throws {@link JournalError}; with `missingOk`, a path that
+ * doesn't exist is `undefined` instead.
+ */
+function openRegular(
+  path: string,
+  options: Deno.OpenOptions,
+  missingOk = false,
+): Deno.FsFile | undefined {
+  let file: Deno.FsFile;
+  try {
+    file = Deno.openSync(path, options);
+  } catch (err) {
+    if (missingOk && err instanceof Deno.errors.NotFound) return undefined;
+    throw new JournalError(path, message(err));
+  }
+  if (!file.statSync().isFile) {
+    file.close();
+    throw new JournalError(path, "not a regular file");
+  }
+  return file;
+}
+
+/** `err` as a {@link JournalError} about `path` (one already is passed on as it is). */
+function journalError(path: string, err: unknown): JournalError {
+  return err instanceof JournalError ? err : new JournalError(path, message(err));
 }
 
 const encoder = new TextEncoder();
