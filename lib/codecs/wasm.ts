@@ -8,9 +8,13 @@
  * @module
  */
 
-const modules = new Map<string, Promise<WebAssembly.Module>>();
-/** The modules compiled (or adopted) so far, by specifier. */
-const ready = new Map<string, WebAssembly.Module>();
+/** A specifier's compile, and its module once compiled (or adopted). */
+interface Entry {
+  compiled: Promise<WebAssembly.Module>;
+  module?: WebAssembly.Module;
+}
+
+const modules = new Map<string, Entry>();
 
 /**
  * The compiled module at `specifier` (a full `npm:` specifier), compiled once per thread.
@@ -22,17 +26,16 @@ const ready = new Map<string, WebAssembly.Module>();
  * ```
  */
 export function wasmModule(specifier: string): Promise<WebAssembly.Module> {
-  let p = modules.get(specifier);
-  if (!p) {
-    // @ts-expect-error TypeScript doesn't know source phase imports yet; Deno does.
-    p = (import.source(specifier) as Promise<WebAssembly.Module>).then((m) => {
-      ready.set(specifier, m);
-      return m;
-    });
-    p.catch(() => modules.delete(specifier));
-    modules.set(specifier, p);
+  let entry = modules.get(specifier);
+  if (!entry) {
+    const e: Entry = {
+      // @ts-expect-error TypeScript doesn't know source phase imports yet; Deno does.
+      compiled: (import.source(specifier) as Promise<WebAssembly.Module>).then((m) => e.module = m),
+    };
+    e.compiled.catch(() => modules.delete(specifier));
+    modules.set(specifier, entry = e);
   }
-  return p;
+  return entry.compiled;
 }
 
 /**
@@ -45,7 +48,9 @@ export function wasmModule(specifier: string): Promise<WebAssembly.Module> {
  * ```
  */
 export function compiledModules(): Record<string, WebAssembly.Module> {
-  return Object.fromEntries(ready);
+  const out: Record<string, WebAssembly.Module> = {};
+  for (const [specifier, { module }] of modules) if (module) out[specifier] = module;
+  return out;
 }
 
 /**
@@ -61,7 +66,6 @@ export function compiledModules(): Record<string, WebAssembly.Module> {
 export function adoptModules(compiled: Record<string, WebAssembly.Module>): void {
   for (const [specifier, m] of Object.entries(compiled)) {
     if (!(m instanceof WebAssembly.Module) || modules.has(specifier)) continue;
-    ready.set(specifier, m);
-    modules.set(specifier, Promise.resolve(m));
+    modules.set(specifier, { compiled: Promise.resolve(m), module: m });
   }
 }

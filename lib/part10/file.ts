@@ -26,8 +26,6 @@ import {
   stampExamined,
 } from "./examined.ts";
 
-/** Bytes read at first: preamble, meta group and usually the data set's first elements. */
-const FIRST_READ = FIRST_READ_SIZE;
 /** How far into a data set we look for (0008,0016)/(0008,0018) when the meta lacks them. */
 const UID_SEARCH_LIMIT = 1024 * 1024;
 
@@ -199,7 +197,7 @@ async function datasetUids(
   enc: Encoding,
   deflated: boolean,
 ): Promise<{ sopClassUid?: string; sopInstanceUid?: string }> {
-  let limit = Math.max(head.bytes.length, FIRST_READ);
+  let limit = Math.max(head.bytes.length, FIRST_READ_SIZE);
   for (;;) {
     head.extend(limit);
     let data = head.bytes.subarray(offset);
@@ -256,7 +254,7 @@ export async function readDicomFileInfo(
     }
     const head = new FileHead(path, file, {
       bytes: first.subarray(0, n),
-      complete: n < FIRST_READ,
+      complete: n < FIRST_READ_SIZE,
     });
     const info = await examine(path, head);
     // Thousands of files share a handful of SOP classes and transfer syntaxes: keep one copy.
