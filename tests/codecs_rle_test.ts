@@ -155,24 +155,35 @@ Deno.test("RLE decoder: a short segment, a wrong segment count or a bad header i
 Deno.test("RLE: encode then decode gives the pixels back (8/16/32-bit, grey and colour, both layouts)", () => {
   let seed = 7;
   const rand = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) >> 16;
-  for (const bits of [8, 16, 32]) {
-    for (const spp of [1, 3]) {
-      for (const pc of [0, 1]) {
-        const img = image({
-          rows: 7,
-          columns: 13,
-          bitsAllocated: bits,
-          bitsStored: bits,
-          samplesPerPixel: spp,
-          planarConfiguration: pc,
-          photometricInterpretation: spp === 3 ? "RGB" : "MONOCHROME2",
-        });
-        const pixels = new Uint8Array(7 * 13 * spp * (bits / 8));
-        // Runs and noise.
-        for (let i = 0; i < pixels.length; i++) pixels[i] = rand() % 4 === 0 ? rand() & 0xff : 5;
-        const rle = encodeRleFrame(pixels, img);
-        assert.equal(rle.length % 2, 0);
-        assert.deepEqual(decodeRleFrame(rle, img), pixels, `${bits}-bit, ${spp} samples, PC ${pc}`);
+  // 7 x 13: short runs; 33 x 517 (odd): literal runs of up to 128 and long replicate runs
+  // too, over several 16-byte blocks (unpack1) and an odd number of pixels to interleave (zip2).
+  for (const [rows, columns] of [[7, 13], [33, 517]]) {
+    for (const bits of [8, 16, 32]) {
+      for (const spp of [1, 3]) {
+        for (const pc of [0, 1]) {
+          const img = image({
+            rows,
+            columns,
+            bitsAllocated: bits,
+            bitsStored: bits,
+            samplesPerPixel: spp,
+            planarConfiguration: pc,
+            photometricInterpretation: spp === 3 ? "RGB" : "MONOCHROME2",
+          });
+          const pixels = new Uint8Array(rows * columns * spp * (bits / 8));
+          // Runs and noise; in the large image, stretches of each.
+          for (let i = 0; i < pixels.length; i++) {
+            const noisy = rows === 7 ? rand() % 4 === 0 : (i >> 9) % 3 !== 0;
+            pixels[i] = noisy ? rand() & 0xff : 5;
+          }
+          const rle = encodeRleFrame(pixels, img);
+          assert.equal(rle.length % 2, 0);
+          assert.deepEqual(
+            decodeRleFrame(rle, img),
+            pixels,
+            `${rows} x ${columns}, ${bits}-bit, ${spp} samples, PC ${pc}`,
+          );
+        }
       }
     }
   }
@@ -203,6 +214,32 @@ Deno.test("PackBits in WebAssembly (G.3.2): literal, replicate and no-op runs, a
   // A replicate header with no byte after it produces nothing.
   m.input.set([0xfe]);
   assert.equal(m.unpack(0, 1, m.outputAt, 2, 1), 2);
+});
+
+Deno.test("PackBits in WebAssembly: unpack1 copies and repeats in 16-byte blocks; zip2 interleaves two planes in place", () => {
+  // High bytes: a 40-byte literal (h = 39), 37 x 0x09 (h = -36 = 0xdc), a no-op, a 1-byte
+  // literal. Low bytes: one literal run of all 78.
+  const literal = Array.from({ length: 40 }, (_, i) => i + 100);
+  const high = [...literal, ...Array(37).fill(9), 0x42];
+  const n = high.length; // 78: not a multiple of 16
+  const low = high.map((v) => v ^ 0xff);
+  const first = [39, ...literal, 0xdc, 0x09, 0x80, 0x00, 0x42];
+  const segments = [...first, n - 1, ...low];
+  const second = first.length;
+  const m = packBits(segments.length, 2 * n, n);
+  m.input.set(segments);
+  m.output.fill(0xee);
+  // The high plane into the output's second half, the low one into scratch, then zipped.
+  assert.equal(m.unpack1(0, second, m.outputAt + n, n), 0);
+  assert.deepEqual([...m.output.subarray(n)], high);
+  assert.equal(m.unpack1(second, segments.length, m.scratchAt, n), 0);
+  m.zip2(m.scratchAt, m.outputAt + n, m.outputAt, n);
+  assert.deepEqual([...m.output], high.flatMap((v, i) => [low[i], v]));
+  // Cut at `count` in the middle of a block; a segment that ends early says what is missing.
+  m.output.fill(0);
+  assert.equal(m.unpack1(0, second, m.outputAt, 20), 0);
+  assert.deepEqual([...m.output.subarray(0, 20)], high.slice(0, 20));
+  assert.equal(m.unpack1(0, 10, m.outputAt, n), n - 9);
 });
 
 Deno.test("PackBits in WebAssembly: a frame over 64 MB decodes in memory of its own, not kept for the next", () => {

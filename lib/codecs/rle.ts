@@ -3,7 +3,8 @@
  * segments, then 15 little-endian offsets) and one PackBits segment per byte of each sample,
  * most significant byte first, sample by sample (G.2). Decoded frames are laid out as the
  * data set's Planar Configuration says; encoded frames encode each row separately (G.3.1).
- * Decoding runs each segment's PackBits loop in WebAssembly (`packbits.ts`).
+ * Decoding runs each segment's PackBits loop in WebAssembly (`packbits.ts`); 16-bit grey
+ * frames decode as two planes interleaved there.
  *
  * @module
  */
@@ -103,20 +104,38 @@ export function decodeRleFrame(
   const spp = image.samplesPerPixel;
   const pixels = image.bitsAllocated === 1 ? length : image.rows * image.columns;
   const planar = image.planarConfiguration === 1;
-  const m = packBits(frame.length, length);
+  // 16-bit grey (CT, MR...): each segment decodes as a plane, then the two are interleaved.
+  const zip = bps === 2 && spp === 1;
+  const m = packBits(frame.length, length, zip ? pixels : 0);
   m.input.set(frame);
-  // Each segment straight into its place: segments run MSB first, samples are little endian.
-  for (let s = 0; s < segments; s++) {
-    const sample = Math.floor(s / bps);
-    const byte = bps - 1 - (s % bps);
-    const start = planar ? sample * pixels * bps + byte : sample * bps + byte;
-    const stride = planar ? bps : spp * bps;
-    const missing = m.unpack(offsets[s], offsets[s + 1], m.outputAt + start, pixels, stride);
+  const check = (s: number, missing: number) => {
     if (missing > 0) {
       throw new CodecError(
         "length",
         `RLE: segment ${s + 1} decodes to ${pixels - missing} bytes, ${pixels} expected`,
       );
+    }
+  };
+  if (zip) {
+    // The high bytes in the output's second half, the low ones in scratch; zip2 reads each
+    // block of the second half before its writes can reach it.
+    const high = m.outputAt + pixels;
+    check(0, m.unpack1(offsets[0], offsets[1], high, pixels));
+    check(1, m.unpack1(offsets[1], offsets[2], m.scratchAt, pixels));
+    m.zip2(m.scratchAt, high, m.outputAt, pixels);
+  } else if (bps === 1 && (spp === 1 || planar)) {
+    // Each segment is the image or one colour plane: consecutive bytes, plane after plane.
+    for (let s = 0; s < segments; s++) {
+      check(s, m.unpack1(offsets[s], offsets[s + 1], m.outputAt + s * pixels, pixels));
+    }
+  } else {
+    // Each segment straight into its place: segments run MSB first, samples are little endian.
+    for (let s = 0; s < segments; s++) {
+      const sample = Math.floor(s / bps);
+      const byte = bps - 1 - (s % bps);
+      const start = planar ? sample * pixels * bps + byte : sample * bps + byte;
+      const stride = planar ? bps : spp * bps;
+      check(s, m.unpack(offsets[s], offsets[s + 1], m.outputAt + start, pixels, stride));
     }
   }
   out.set(m.output);
