@@ -17,7 +17,7 @@
  */
 
 import assert from "node:assert/strict";
-import { corpusDir, dcmtk, runCli, startStorescp } from "./peers.ts";
+import { type CliRun, corpusDir, dcmtk, runCli, startStorescp } from "./peers.ts";
 import { readDicomFileInfo } from "../lib/part10/file.ts";
 import { isLossy } from "../lib/codecs/mod.ts";
 
@@ -149,77 +149,87 @@ async function storedFile(dir: string, uid: string): Promise<string | undefined>
 }
 
 /**
- * Sends the cases (in batches) to a storescp that accepts only uncompressed syntaxes and
- * checks every stored file against the reference decoder; returns the lines of the runs.
+ * Sends the cases (in batches of distinct SOP Instance UIDs) to a storescp that accepts only
+ * uncompressed syntaxes (Explicit/Implicit VR LE, Explicit VR BE; -pm: any SOP class; +B:
+ * stored as received), then has `check` look at each case and what was stored for it.
+ */
+async function sendBatches(
+  cases: Case[],
+  cliArgs: string[],
+  check: (c: Case, stored: string | undefined, run: CliRun) => Promise<void>,
+): Promise<void> {
+  for (const batch of batches(cases)) {
+    const scp = await startStorescp(["-pm", "+B"]);
+    try {
+      const r = await runCli([
+        "127.0.0.1",
+        String(scp.port),
+        ...batch.map((c) => c.path),
+        ...cliArgs,
+      ]);
+      assert.doesNotMatch(r.stderr, /Uncaught|^\s+at /m);
+      for (const c of batch) await check(c, await storedFile(scp.dir, c.uid), r);
+    } finally {
+      await scp.stop();
+      await Deno.remove(scp.dir, { recursive: true });
+    }
+  }
+}
+
+/**
+ * Sends the cases to a storescp that accepts only uncompressed syntaxes and checks every
+ * stored file against the reference decoder.
  */
 async function sendAndCompare(cases: Case[], cliArgs: string[]): Promise<void> {
   const work = await Deno.makeTempDir({ prefix: "storescu-transcode-" });
   try {
-    for (const batch of batches(cases)) {
-      // Default syntaxes: Explicit/Implicit VR LE, Explicit VR BE; -pm: any SOP class; +B: stored
-      // as received.
-      const scp = await startStorescp(["-pm", "+B"]);
-      let lines: string[];
-      try {
-        const r = await runCli([
-          "127.0.0.1",
-          String(scp.port),
-          ...batch.map((c) => c.path),
-          ...cliArgs,
-        ]);
-        lines = r.lines;
-        assert.doesNotMatch(r.stderr, /Uncaught|^\s+at /m);
-        for (const c of batch) {
-          const stored = await storedFile(scp.dir, c.uid);
-          const ref = await referenceDecode(c, work);
-          const refPixels = ref && await pixelData(ref);
-          const originalLines = await elements(c.path);
-          if (!refPixels) {
-            if (stored && !(await hasPixelData(c.path))) {
-              // No Pixel Data at all, nothing for the reference to decode: sent relabelled,
-              // every element unchanged.
-              assert.deepEqual(await elements(stored), originalLines, c.path);
-              continue;
-            }
-            // The reference can't decode it: neither do we, and we say so.
-            assert.equal(stored, undefined, `${c.path}: stored, the reference can't decode it`);
-            assert.ok(
-              lines.some((l) => /^E: (Not sent|Store failed): /.test(l) && l.includes(c.path)),
-              `${c.path} named with a reason:\n${r.stderr}`,
-            );
-            continue;
-          }
-          assert.ok(stored, `${c.path} stored:\n${r.stderr}`);
-          const ours = await pixelData(stored);
-          assert.ok(ours, `${c.path}: stored with Pixel Data`);
-          // Odd native lengths: both pad to even with one byte.
-          assert.equal(ours.length, refPixels.length, `${c.path}: Pixel Data length`);
-          assert.ok(
-            ours.every((b, i) => b === refPixels[i]),
-            `${c.path}: Pixel Data identical to the reference's`,
-          );
-          const got = await elements(stored);
-          const want = await elements(ref);
-          for (const tag of ["0028,0004", "0028,0006"]) {
-            assert.equal(
-              value(got, tag),
-              value(want, tag),
-              `${c.path}: (${tag}) as the reference decoder set it`,
-            );
-          }
-          if (isLossy(c.ts)) assert.equal(value(got, "0028,2110"), "01", `${c.path}: lossy`);
-          // Every other element as in the original.
-          assert.deepEqual(
-            got.filter((l) => !COLOUR.test(l)),
-            originalLines.filter((l) => !COLOUR.test(l)),
-            `${c.path}: other elements unchanged`,
-          );
+    await sendBatches(cases, cliArgs, async (c, stored, r) => {
+      const lines = r.lines;
+      const ref = await referenceDecode(c, work);
+      const refPixels = ref && await pixelData(ref);
+      const originalLines = await elements(c.path);
+      if (!refPixels) {
+        if (stored && !(await hasPixelData(c.path))) {
+          // No Pixel Data at all, nothing for the reference to decode: sent relabelled,
+          // every element unchanged.
+          assert.deepEqual(await elements(stored), originalLines, c.path);
+          return;
         }
-      } finally {
-        await scp.stop();
-        await Deno.remove(scp.dir, { recursive: true });
+        // The reference can't decode it: neither do we, and we say so.
+        assert.equal(stored, undefined, `${c.path}: stored, the reference can't decode it`);
+        assert.ok(
+          lines.some((l) => /^E: (Not sent|Store failed): /.test(l) && l.includes(c.path)),
+          `${c.path} named with a reason:\n${r.stderr}`,
+        );
+        return;
       }
-    }
+      const want = await elements(ref!);
+      const px = refPixels;
+      assert.ok(stored, `${c.path} stored:\n${r.stderr}`);
+      const ours = await pixelData(stored);
+      assert.ok(ours, `${c.path}: stored with Pixel Data`);
+      // Odd native lengths: both pad to even with one byte.
+      assert.equal(ours.length, px.length, `${c.path}: Pixel Data length`);
+      assert.ok(
+        ours.every((b, i) => b === px[i]),
+        `${c.path}: Pixel Data identical to the reference's`,
+      );
+      const got = await elements(stored);
+      for (const tag of ["0028,0004", "0028,0006"]) {
+        assert.equal(
+          value(got, tag),
+          value(want, tag),
+          `${c.path}: (${tag}) as the reference decoder set it`,
+        );
+      }
+      if (isLossy(c.ts)) assert.equal(value(got, "0028,2110"), "01", `${c.path}: lossy`);
+      // Every other element as in the original.
+      assert.deepEqual(
+        got.filter((l) => !COLOUR.test(l)),
+        originalLines.filter((l) => !COLOUR.test(l)),
+        `${c.path}: other elements unchanged`,
+      );
+    });
   } finally {
     await Deno.remove(work, { recursive: true });
   }
@@ -232,6 +242,72 @@ Deno.test("corpus compressed files → storescp accepting only uncompressed synt
 
 Deno.test("corpus compressed files → storescp accepting only uncompressed syntaxes, -cx: decoded pixel-exact", async () => {
   await sendAndCompare(await corpusCases(), ["-cx", "--decompress", "lossy"]);
+});
+
+/** Every OB/OW value of a file, in order, as dcmdump +W writes them (little endian). */
+async function rawValues(path: string): Promise<Uint8Array[]> {
+  const dir = await Deno.makeTempDir({ prefix: "storescu-raw-" });
+  try {
+    await run("dcmdump", ["-q", "+W", dir, path]);
+    const names: string[] = [];
+    for await (const e of Deno.readDir(dir)) names.push(e.name);
+    const index = (n: string) => Number(n.match(/\.(\d+)\.raw$/)![1]);
+    names.sort((a, b) => index(a) - index(b));
+    return await Promise.all(names.map((n) => Deno.readFile(`${dir}/${n}`)));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("icons: files with an Icon Image Sequence, compressed by dcmcrle, dcmcjpls and dcmcjpeg (icon included) → icon and image decoded pixel-exact, default mode and -cx", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "storescu-icon-" });
+  try {
+    // CT_small with a 64 x 64 8-bit icon, then compressed: DCMTK compresses the icon too.
+    const withIcon = `${dir}/icon.dcm`;
+    await Deno.copyFile(`${corpusDir}/pydicom/test_files/CT_small.dcm`, withIcon);
+    await Deno.writeFile(`${dir}/icon.raw`, Uint8Array.from({ length: 64 * 64 }, (_, i) => i * 7));
+    const at = (tag: string) => `(0088,0200)[0].${tag}`;
+    await dcmtk("dcmodify", [
+      "-nb",
+      ...["(0028,0002)=1", "(0028,0004)=MONOCHROME2", "(0028,0010)=64", "(0028,0011)=64"]
+        .flatMap((v) => ["-i", at(v)]),
+      ...["(0028,0100)=8", "(0028,0101)=8", "(0028,0102)=7", "(0028,0103)=0"]
+        .flatMap((v) => ["-i", at(v)]),
+      "-if",
+      at(`(7fe0,0010)=${dir}/icon.raw`),
+      withIcon,
+    ]);
+    const cases: Case[] = [];
+    for (
+      const [i, [tool, args]]
+        of ([["dcmcrle", []], ["dcmcjpls", []], ["dcmcjpeg", ["+e1"]]] as const).entries()
+    ) {
+      const out = `${dir}/c${i}.dcm`;
+      await dcmtk(tool, [...args, withIcon, out]);
+      const info = await readDicomFileInfo(out);
+      assert.match(await dcmtk("dcmdump", ["+P", "0088,0200", "+p", out]), /PixelSequence/);
+      cases.push({ path: out, ts: info.transferSyntaxUid, uid: info.sopInstanceUid });
+    }
+    for (const mode of [[], ["-cx"]]) {
+      await sendBatches(cases, mode, async (c, stored, r) => {
+        assert.ok(stored, `${c.path} stored:\n${r.stderr}`);
+        const ref = (await referenceDecode(c, dir))!;
+        // The icon's and the image's Pixel Data as the reference decoded them.
+        const [ours, theirs] = [await rawValues(stored), await rawValues(ref)];
+        assert.equal(ours.length, 2, `${c.path}: icon and image, native`);
+        assert.deepEqual(ours, theirs, `${c.path}: icon and image as the reference's`);
+        // Every other element as in the original (Pixel Data and its fragments aside).
+        const notPixels = (l: string) => !/\((7fe0,0010|fffe,e0dd)\)|\(fffe,e000\) pi/.test(l);
+        assert.deepEqual(
+          (await elements(stored)).filter(notPixels),
+          (await elements(c.path)).filter(notPixels),
+          `${c.path}: other elements unchanged`,
+        );
+      });
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 /** Files made here from uncompressed ones with the reference encoders. */

@@ -3,8 +3,9 @@
  * for it (lib/part10/transcode_source.ts), on data sets built here with the RLE codec (no
  * WebAssembly needed): which elements change and how (colour attributes, Lossy Image
  * Compression, group lengths, offset tables, Pixel Data), frames found by either offset table,
- * 1-bit frames packed across frame boundaries, and the failures: short codec output, nested
- * Pixel Data, frame counts, lengths, a corrupt first frame refused before anything is sent.
+ * 1-bit frames packed across frame boundaries, icons (Pixel Data in the Icon Image Sequence),
+ * and the failures: short codec output, encapsulated Pixel Data in another sequence, frame
+ * counts, lengths, a corrupt first frame refused before anything is sent.
  */
 import assert from "node:assert/strict";
 import { decodeRleFrame, encodeRleFrame, rleCodec } from "../lib/codecs/rle.ts";
@@ -276,6 +277,82 @@ Deno.test("decode: 1-bit frames are packed one after the other, across byte boun
   assert.deepEqual([...px.value], [0xff, 0xab, 0x02, 0x00]);
 });
 
+/** An Icon Image Sequence of one item holding `dataSet`: explicit lengths, or undefined ones. */
+function iconSequence(dataSet: Uint8Array, undefinedLengths = false): Uint8Array {
+  if (undefinedLengths) {
+    return concatBytes([
+      new Uint8Array([0x88, 0, 0, 2, 0x53, 0x51, 0, 0, 0xff, 0xff, 0xff, 0xff]),
+      new Uint8Array([0xfe, 0xff, 0x00, 0xe0, 0xff, 0xff, 0xff, 0xff]),
+      dataSet,
+      new Uint8Array([0xfe, 0xff, 0x0d, 0xe0, 0, 0, 0, 0]),
+      new Uint8Array([0xfe, 0xff, 0xdd, 0xe0, 0, 0, 0, 0]),
+    ]);
+  }
+  const it = item(dataSet);
+  const h = new Uint8Array([0x88, 0, 0, 2, 0x53, 0x51, 0, 0, 0, 0, 0, 0]);
+  new DataView(h.buffer).setUint32(8, it.length, true);
+  return concatBytes([h, it]);
+}
+
+/** Where `needle` starts in `hay` (-1: nowhere). */
+function find(hay: Uint8Array, needle: Uint8Array): number {
+  outer: for (let i = 0; i + needle.length <= hay.length; i++) {
+    for (let j = 0; j < needle.length; j++) if (hay[i + j] !== needle[j]) continue outer;
+    return i;
+  }
+  return -1;
+}
+
+Deno.test("icons: an encapsulated icon is decoded with its item's own attributes (explicit lengths recomputed, undefined ones kept); a native icon passes unchanged both ways", async () => {
+  const img = image();
+  const frames = [pixels(img, 1), pixels(img, 2)];
+  const head = encodeElements(imageElements(img), LE);
+  const main = encapsulated(frames.map((f) => encodeRleFrame(f, img)));
+  const iconImg = image({
+    rows: 4,
+    columns: 6,
+    samplesPerPixel: 1,
+    photometricInterpretation: "MONOCHROME2",
+    frames: 1,
+  });
+  const iconPixels = pixels(iconImg, 3);
+  const iconGroup = encodeElements(
+    imageElements(iconImg).filter((e) => e.tag >>> 16 === 0x0028),
+    LE,
+  );
+  const nativeIcon = concatBytes([
+    iconGroup,
+    encodeElements([{ tag: 0x7fe00010, vr: "OB", value: iconPixels }], LE),
+  ]);
+  const rleIcon = concatBytes([iconGroup, encapsulated([encodeRleFrame(iconPixels, iconImg)])]);
+  for (const undefinedLengths of [false, true]) {
+    const out = await run(
+      concatBytes([head, iconSequence(rleIcon, undefinedLengths), main]),
+      decode(),
+    );
+    // The icon item: its group as it was, its Pixel Data native; the lengths fit.
+    const want = iconSequence(nativeIcon, undefinedLengths);
+    assert.equal(find(out, want), head.length, `undefined lengths: ${undefinedLengths}`);
+    const px = get(parse(out.subarray(head.length + want.length)), 0x7fe00010)!;
+    assert.deepEqual(px.value, concatBytes(frames));
+  }
+  // A native icon: the sequence's bytes unchanged, decoding and encoding.
+  const native = iconSequence(nativeIcon);
+  const decoded = await run(concatBytes([head, native, main]), decode());
+  assert.equal(find(decoded, native), head.length);
+  const plain = encodeElements([{ tag: 0x7fe00010, vr: "OB", value: concatBytes(frames) }], LE);
+  const encoded = await run(concatBytes([head, native, plain]), {
+    direction: "encode",
+    transferSyntaxUid: RLE,
+    codec: rleCodec,
+  });
+  assert.equal(find(encoded, native), head.length);
+  const frags = fragments(
+    get(parse(encoded.subarray(head.length + native.length)), 0x7fe00010)!.value,
+  );
+  assert.deepEqual(frags.map((f) => decodeRleFrame(f, img)), frames);
+});
+
 Deno.test("decode: a codec returning too few bytes, a frame count that doesn't match, nested Pixel Data: refused", async () => {
   const img = image();
   const f = encodeRleFrame(pixels(img, 1), img);
@@ -295,16 +372,17 @@ Deno.test("decode: a codec returning too few bytes, a frame count that doesn't m
     run(concatBytes([head, encapsulated([f, f, f])]), decode()),
     /more than the 2 frame/,
   );
-  // An icon image: Pixel Data inside a sequence.
-  const icon = concatBytes([
-    new Uint8Array([0x88, 0x00, 0x00, 0x02, 0x53, 0x51, 0, 0, 0xff, 0xff, 0xff, 0xff]),
+  // Encapsulated Pixel Data inside a sequence other than the Icon Image Sequence.
+  const nested = concatBytes([
+    new Uint8Array([0x54, 0x00, 0x16, 0x00, 0x53, 0x51, 0, 0, 0xff, 0xff, 0xff, 0xff]),
     item(encapsulated([f])),
     new Uint8Array([0xfe, 0xff, 0xdd, 0xe0, 0, 0, 0, 0]),
   ]);
   await assert.rejects(
-    run(concatBytes([head, icon, encapsulated([f, f])]), decode()),
+    run(concatBytes([head, nested, encapsulated([f, f])]), decode()),
     (e: unknown) =>
-      e instanceof CodecError && e.code === "unsupported" && /inside a sequence/.test(e.message),
+      e instanceof CodecError && e.code === "unsupported" &&
+      /inside a sequence other than the Icon Image Sequence/.test(e.message),
   );
   // Missing attributes.
   await assert.rejects(

@@ -34,12 +34,6 @@ const V128_LOAD = [0xfd, 0x00, 0, 0], I8X16_SPLAT = [0xfd, 0x0f];
 const v128Store = (offset: number) => [0xfd, 0x0b, 0, ...uleb(offset)];
 const shuffle = (lanes: number[]) => [0xfd, 0x0d, ...lanes];
 
-/** Locals: the five parameters, then the function's own. */
-// deno-fmt-ignore
-const FROM = 0, TO = 1, AT = 2, COUNT = 3, STRIDE = 4;
-const I = 5, O = 6, LEFT = 7, H = 8, K = 9, V = 10, E = 11;
-const OWN_LOCALS = 7;
-
 function sleb(n: number): number[] {
   const out: number[] = [];
   for (;;) {
@@ -71,61 +65,34 @@ const atMost = (
 /** `x += by`. */
 const inc = (x: number, by: number[]) => [...get(x), ...by, ADD, ...set(x)];
 
-/** The body of `unpack` (its locals after the five parameters: seven i32), one statement a line (`BR_IF n` leaves n + 1 enclosing blocks). */
-// deno-fmt-ignore
-const BODY = [
-  ...get(FROM), ...set(I), ...get(AT), ...set(O), ...get(COUNT), ...set(LEFT),
-  BLOCK, VOID, LOOP, VOID,
-  ...get(I), ...get(TO), GE_U, BR_IF, 1, // segment over: out
-  ...get(LEFT), EQZ, BR_IF, 1, // all produced: out
-  ...get(I), LOAD8_U, 0, 0, ...set(H), ...inc(I, i32(1)),
-  ...get(H), ...i32(128), LT_U,
-  IF, VOID,
-  // Literal run of h + 1 bytes (fewer when the segment or the output ends first).
-  ...get(H), ...i32(1), ADD, ...set(K),
-  ...get(K), ...get(TO), ...get(I), SUB, TEE, V, GT_U, IF, VOID, ...get(V), ...set(K), END,
-  ...atMost(K, LEFT),
-  ...get(LEFT), ...get(K), SUB, ...set(LEFT),
-  ...get(I), ...get(K), ADD, ...set(E),
-  BLOCK, VOID, LOOP, VOID,
-  ...get(I), ...get(E), GE_U, BR_IF, 1,
-  ...get(O), ...get(I), LOAD8_U, 0, 0, STORE8, 0, 0,
-  ...inc(I, i32(1)), ...inc(O, get(STRIDE)),
-  BR, 0,
-  END, END,
-  ELSE,
-  ...get(H), ...i32(128), GT_U,
-  IF, VOID,
-  // Replicate run: the next byte 257 - h times.
-  ...get(I), ...get(TO), GE_U, BR_IF, 3, // no byte to repeat: out
-  ...get(I), LOAD8_U, 0, 0, ...set(V), ...inc(I, i32(1)),
-  ...i32(257), ...get(H), SUB, ...set(K),
-  ...atMost(K, LEFT),
-  ...get(LEFT), ...get(K), SUB, ...set(LEFT),
-  BLOCK, VOID, LOOP, VOID,
-  ...get(K), EQZ, BR_IF, 1,
-  ...get(O), ...get(V), STORE8, 0, 0,
-  ...inc(O, get(STRIDE)), ...get(K), ...i32(1), SUB, ...set(K),
-  BR, 0,
-  END, END,
-  END, // 128: nothing
-  END,
-  BR, 0,
-  END, END,
-  ...get(LEFT),
-  END,
-];
+/** The locals an unpacker's loop uses: its four leading parameters, then its own i32s. */
+interface Locals {
+  FROM: number;
+  TO: number;
+  AT: number;
+  COUNT: number;
+  I: number;
+  O: number;
+  LEFT: number;
+  H: number;
+  K: number;
+  E: number;
+}
 
 /**
- * The body of `unpack1`: as `unpack`, with stride 1, a literal run copied and a replicate run
- * stored 16 bytes at a time (its locals after the four parameters: six i32, one v128).
+ * An unpacker's body, one statement a line (`BR_IF n` leaves n + 1 enclosing blocks): the
+ * PackBits loop over the segment in `[from, to)`, into `at`, `count` bytes at most; returns
+ * how many it did not produce. `literal` copies the K bytes from I to O (leaving I and O past
+ * them), `value` reads the byte to repeat at I, `replicate` stores it K times from O.
  */
-const UNPACK1 = (() => {
-  // deno-fmt-ignore
-  const FROM = 0, TO = 1, AT = 2, COUNT = 3, I = 4, O = 5, LEFT = 6, H = 7, K = 8, E = 9, VEC = 10;
+function unpacker(
+  { FROM, TO, AT, COUNT, I, O, LEFT, H, K, E }: Locals,
+  literal: number[],
+  value: number[],
+  replicate: number[],
+): number[] {
   // deno-fmt-ignore
   return [
-    2, 6, I32, 1, V128,
     ...get(FROM), ...set(I), ...get(AT), ...set(O), ...get(COUNT), ...set(LEFT),
     BLOCK, VOID, LOOP, VOID,
     ...get(I), ...get(TO), GE_U, BR_IF, 1, // segment over: out
@@ -133,41 +100,93 @@ const UNPACK1 = (() => {
     ...get(I), LOAD8_U, 0, 0, ...set(H), ...inc(I, i32(1)),
     ...get(H), ...i32(128), LT_U,
     IF, VOID,
-    // Literal run of k = h + 1 bytes (fewer when the segment or the output ends first), copied
-    // in blocks of 16; then i and o step back to just past the run.
+    // Literal run of k = h + 1 bytes (fewer when the segment or the output ends first).
     ...get(H), ...i32(1), ADD, ...set(K),
     ...get(K), ...get(TO), ...get(I), SUB, TEE, E, GT_U, IF, VOID, ...get(E), ...set(K), END,
     ...atMost(K, LEFT),
     ...get(LEFT), ...get(K), SUB, ...set(LEFT),
-    ...get(O), ...get(K), ADD, ...set(E),
-    LOOP, VOID,
-    ...get(O), ...get(I), ...V128_LOAD, ...v128Store(0),
-    ...inc(O, i32(16)), ...inc(I, i32(16)),
-    ...get(O), ...get(E), LT_U, BR_IF, 0,
-    END,
-    ...get(I), ...get(O), ...get(E), SUB, SUB, ...set(I), ...get(E), ...set(O),
+    ...literal,
     ELSE,
     ...get(H), ...i32(128), GT_U,
     IF, VOID,
-    // Replicate run: the next byte 257 - h times, stored 16 at a time.
+    // Replicate run: the next byte 257 - h times.
     ...get(I), ...get(TO), GE_U, BR_IF, 3, // no byte to repeat: out
-    ...get(I), LOAD8_U, 0, 0, ...I8X16_SPLAT, ...set(VEC), ...inc(I, i32(1)),
+    ...value, ...inc(I, i32(1)),
     ...i32(257), ...get(H), SUB, ...set(K),
     ...atMost(K, LEFT),
     ...get(LEFT), ...get(K), SUB, ...set(LEFT),
-    ...get(O), ...get(K), ADD, ...set(E),
-    LOOP, VOID,
-    ...get(O), ...get(VEC), ...v128Store(0),
-    ...inc(O, i32(16)),
-    ...get(O), ...get(E), LT_U, BR_IF, 0,
-    END,
-    ...get(E), ...set(O),
+    ...replicate,
     END, // 128: nothing
     END,
     BR, 0,
     END, END,
     ...get(LEFT),
     END,
+  ];
+}
+
+/**
+ * `unpack`: byte by byte, every `stride`-th byte (its locals after the five parameters: seven
+ * i32).
+ */
+const UNPACK = (() => {
+  // deno-fmt-ignore
+  const FROM = 0, TO = 1, AT = 2, COUNT = 3, STRIDE = 4;
+  const I = 5, O = 6, LEFT = 7, H = 8, K = 9, E = 10, V = 11;
+  // deno-fmt-ignore
+  return [
+    1, 7, I32,
+    ...unpacker({ FROM, TO, AT, COUNT, I, O, LEFT, H, K, E }, [
+      ...get(I), ...get(K), ADD, ...set(E),
+      BLOCK, VOID, LOOP, VOID,
+      ...get(I), ...get(E), GE_U, BR_IF, 1,
+      ...get(O), ...get(I), LOAD8_U, 0, 0, STORE8, 0, 0,
+      ...inc(I, i32(1)), ...inc(O, get(STRIDE)),
+      BR, 0,
+      END, END,
+    ], [
+      ...get(I), LOAD8_U, 0, 0, ...set(V),
+    ], [
+      BLOCK, VOID, LOOP, VOID,
+      ...get(K), EQZ, BR_IF, 1,
+      ...get(O), ...get(V), STORE8, 0, 0,
+      ...inc(O, get(STRIDE)), ...get(K), ...i32(1), SUB, ...set(K),
+      BR, 0,
+      END, END,
+    ]),
+  ];
+})();
+
+/**
+ * `unpack1`: into consecutive bytes, a literal run copied and a replicate run stored 16 bytes
+ * at a time (its locals after the four parameters: six i32, one v128).
+ */
+const UNPACK1 = (() => {
+  // deno-fmt-ignore
+  const FROM = 0, TO = 1, AT = 2, COUNT = 3, I = 4, O = 5, LEFT = 6, H = 7, K = 8, E = 9, VEC = 10;
+  // deno-fmt-ignore
+  return [
+    2, 6, I32, 1, V128,
+    ...unpacker({ FROM, TO, AT, COUNT, I, O, LEFT, H, K, E }, [
+      // Blocks of 16 to o + k, then i and o step back to just past the run.
+      ...get(O), ...get(K), ADD, ...set(E),
+      LOOP, VOID,
+      ...get(O), ...get(I), ...V128_LOAD, ...v128Store(0),
+      ...inc(O, i32(16)), ...inc(I, i32(16)),
+      ...get(O), ...get(E), LT_U, BR_IF, 0,
+      END,
+      ...get(I), ...get(O), ...get(E), SUB, SUB, ...set(I), ...get(E), ...set(O),
+    ], [
+      ...get(I), LOAD8_U, 0, 0, ...I8X16_SPLAT, ...set(VEC),
+    ], [
+      ...get(O), ...get(K), ADD, ...set(E),
+      LOOP, VOID,
+      ...get(O), ...get(VEC), ...v128Store(0),
+      ...inc(O, i32(16)),
+      ...get(O), ...get(E), LT_U, BR_IF, 0,
+      END,
+      ...get(E), ...set(O),
+    ]),
   ];
 })();
 
@@ -206,7 +225,7 @@ function name(s: string): number[] {
 
 /** The module: `unpack`, `unpack1`, `zip2` and the memory (one page to start with). */
 function moduleBytes(): Uint8Array<ArrayBuffer> {
-  const bodies = [[1, OWN_LOCALS, I32, ...BODY], UNPACK1, ZIP2];
+  const bodies = [UNPACK, UNPACK1, ZIP2];
   const i32s = (n: number) => [n, ...Array(n).fill(I32)];
   // deno-fmt-ignore
   return new Uint8Array([

@@ -15,8 +15,12 @@
  *   Offset Table, since offsets can't be known before every frame is encoded);
  * - (7FE0,0010) Pixel Data itself.
  *
- * Pixel Data inside a sequence (an icon image) is left alone in neither direction: the data
- * set is refused, so nothing is ever sent under a transfer syntax its bytes don't match.
+ * Pixel Data inside a sequence: native Pixel Data passes unchanged in both directions (it is
+ * valid in every syntax, as DCMTK writes icons). Encapsulated Pixel Data in the Icon Image
+ * Sequence (0088,0200) is decoded like the image's own: the sequence (at most 16 MB) is held,
+ * each item with encapsulated Pixel Data goes through a transcoder of its own, and the
+ * lengths that change are recomputed (`items.ts`). Encapsulated Pixel Data in any other
+ * sequence is refused, so nothing is ever sent under a transfer syntax its bytes don't match.
  *
  * @module
  */
@@ -39,6 +43,7 @@ import { BufferPool } from "../buffers.ts";
 import { FrameDecoder, FrameEncoder } from "./frame_queue.ts";
 import { evenLength, ImageGroup, nativeLength } from "./image_group.ts";
 import { type ElementHeader as Header, ElementInput, type ReadFn } from "./input.ts";
+import { readBytes, rewriteItems } from "./items.ts";
 
 /** What to do with the Pixel Data. */
 export interface TranscodeSpec {
@@ -68,6 +73,9 @@ const inputs = new BufferPool(4, SPARE_LIMIT);
 const EXTENDED_OFFSETS = 0x7fe00001;
 const EXTENDED_LENGTHS = 0x7fe00002;
 const FLOAT_PIXEL_DATA = 0x7fe00008;
+const ICON_IMAGE_SEQUENCE = 0x00880200;
+/** The most of an Icon Image Sequence held to decode its icons. */
+const ICON_LIMIT = 16 * 1024 * 1024;
 const DOUBLE_PIXEL_DATA = 0x7fe00009;
 
 /** Groups the transcoder reads element by element: Image Pixel (0028) and Pixel Data (7FE0). */
@@ -79,6 +87,8 @@ class Transcoder {
   /** The Image Pixel attributes seen at the top level. */
   readonly #group: ImageGroup;
   #extendedOffsets: number[] = [];
+  /** While an Icon Image Sequence is held: its encapsulated Pixel Data is copied, not refused. */
+  #holding = false;
   /** The frames being decoded, once Pixel Data comes. */
   #frames: FrameDecoder | undefined;
   /** Set once the first frame is through (or there was no Pixel Data): what could be refused has been. */
@@ -157,6 +167,10 @@ class Transcoder {
             this.#extendedOffsets.push(Number(dv.getBigUint64(i, true)));
           }
         }
+        continue;
+      }
+      if (h.tag === ICON_IMAGE_SEQUENCE && h.vr === "SQ" && this.#spec.direction === "decode") {
+        yield await this.#icons(h);
         continue;
       }
       if (h.tag === PIXEL_DATA) {
@@ -311,16 +325,49 @@ class Transcoder {
   }
 
   /**
+   * The Icon Image Sequence (header `h` not yet consumed), held whole, with each icon that is
+   * encapsulated decoded by a transcoder of its own (see the module notes).
+   */
+  async #icons(h: Header): Promise<Uint8Array> {
+    const parts: Uint8Array[] = [];
+    let size = 0;
+    this.#holding = true;
+    try {
+      for await (const c of this.#copy(h, 0, LE)) {
+        size += c.length;
+        if (size > ICON_LIMIT) {
+          throw new CodecError("unsupported", "an Icon Image Sequence over 16 MB isn't transcoded");
+        }
+        parts.push(c.slice());
+      }
+    } finally {
+      this.#holding = false;
+    }
+    const spec = { ...this.#spec, threads: undefined };
+    return await rewriteItems(concatBytes(parts), async (item) => {
+      const out: Uint8Array[] = [];
+      for await (const c of transcodeDataset(readBytes(item), spec).chunks) out.push(c.slice());
+      return concatBytes(out);
+    });
+  }
+
+  /**
    * Passes one element on unchanged (header `h` not yet consumed), following sequences to
-   * their end and refusing Pixel Data nested in them.
+   * their end; encapsulated Pixel Data nested in them is refused (or, in a held Icon Image
+   * Sequence, copied as it is to be decoded).
    */
   async *#copy(h: Header, depth: number, enc: Encoding): AsyncGenerator<Uint8Array> {
     const input = this.#in;
-    if (depth > 0 && h.tag === PIXEL_DATA) {
-      throw new CodecError(
-        "unsupported",
-        "Pixel Data inside a sequence (an icon image?) isn't transcoded",
-      );
+    if (depth > 0 && h.tag === PIXEL_DATA && h.length === UNDEFINED_LENGTH) {
+      if (!this.#holding) {
+        throw new CodecError(
+          "unsupported",
+          "encapsulated Pixel Data inside a sequence other than the Icon Image Sequence isn't transcoded",
+        );
+      }
+      yield input.take(h.headerLength);
+      yield* this.#items(null, depth, IMPLICIT_LE, true);
+      return;
     }
     const whole = h.headerLength + h.length;
     if (h.vr !== "SQ" && h.length !== UNDEFINED_LENGTH && whole <= input.available) {
@@ -347,7 +394,13 @@ class Transcoder {
     }
   }
 
-  async *#items(end: number | null, depth: number, enc: Encoding): AsyncGenerator<Uint8Array> {
+  /** Items to their end (`fragments`: Pixel Data fragments, each copied as it is). */
+  async *#items(
+    end: number | null,
+    depth: number,
+    enc: Encoding,
+    fragments = false,
+  ): AsyncGenerator<Uint8Array> {
     const input = this.#in;
     for (;;) {
       if (end !== null && input.pos >= end) return;
@@ -358,6 +411,12 @@ class Transcoder {
         return;
       }
       if (h.tag !== ITEM) this.#malformed(`expected an item, found ${tagString(h.tag)}`);
+      if (fragments) {
+        if (h.length === UNDEFINED_LENGTH) this.#malformed("a fragment of undefined length");
+        if (!(await input.ensure(8 + h.length))) this.#truncated();
+        yield input.take(8 + h.length);
+        continue;
+      }
       yield input.take(8);
       const itemEnd = h.length === UNDEFINED_LENGTH ? null : input.pos + h.length;
       for (;;) {
