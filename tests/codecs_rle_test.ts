@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { decodeRleFrame, encodeRleFrame, rleCodec } from "../lib/codecs/rle.ts";
 import { CodecError, type ImageInfo } from "../lib/codecs/types.ts";
-import { packBits } from "../lib/codecs/packbits.ts";
+import { packBits, packBitsModule } from "../lib/codecs/packbits.ts";
 
 function image(over: Partial<ImageInfo> = {}): ImageInfo {
   return {
@@ -227,19 +227,37 @@ Deno.test("PackBits in WebAssembly: unpack1 copies and repeats in 16-byte blocks
   const segments = [...first, n - 1, ...low];
   const second = first.length;
   const m = packBits(segments.length, 2 * n, n);
+  // This machine has WebAssembly SIMD (else the module without it, tested below).
+  assert.ok(m.unpack1 && m.zip2);
+  const { unpack1, zip2 } = m;
   m.input.set(segments);
   m.output.fill(0xee);
   // The high plane into the output's second half, the low one into scratch, then zipped.
-  assert.equal(m.unpack1(0, second, m.outputAt + n, n), 0);
+  assert.equal(unpack1(0, second, m.outputAt + n, n), 0);
   assert.deepEqual([...m.output.subarray(n)], high);
-  assert.equal(m.unpack1(second, segments.length, m.scratchAt, n), 0);
-  m.zip2(m.scratchAt, m.outputAt + n, m.outputAt, n);
+  assert.equal(unpack1(second, segments.length, m.scratchAt, n), 0);
+  zip2(m.scratchAt, m.outputAt + n, m.outputAt, n);
   assert.deepEqual([...m.output], high.flatMap((v, i) => [low[i], v]));
   // Cut at `count` in the middle of a block; a segment that ends early says what is missing.
   m.output.fill(0);
-  assert.equal(m.unpack1(0, second, m.outputAt, 20), 0);
+  assert.equal(unpack1(0, second, m.outputAt, 20), 0);
   assert.deepEqual([...m.output.subarray(0, 20)], high.slice(0, 20));
-  assert.equal(m.unpack1(0, 10, m.outputAt, n), n - 9);
+  assert.equal(unpack1(0, 10, m.outputAt, n), n - 9);
+});
+
+Deno.test("PackBits in WebAssembly: without SIMD (an x86-64 CPU without SSE4.1), the module has the byte-by-byte unpack alone, and it decodes", () => {
+  assert.ok(WebAssembly.validate(packBitsModule(true)));
+  const plain = packBitsModule(false);
+  assert.ok(WebAssembly.validate(plain));
+  // No SIMD opcode prefix (0xfd) anywhere in its code.
+  assert.ok(packBitsModule(true).includes(0xfd) && !plain.includes(0xfd));
+  const x = new WebAssembly.Instance(new WebAssembly.Module(plain), {}).exports;
+  assert.deepEqual(Object.keys(x).sort(), ["memory", "unpack"]);
+  const unpack = x.unpack as (f: number, t: number, a: number, c: number, s: number) => number;
+  const mem = new Uint8Array((x.memory as WebAssembly.Memory).buffer);
+  mem.set([0x01, 0x0a, 0x0b, 0xfe, 0x07], 0); // 2 literal bytes, 3 x 0x07
+  assert.equal(unpack(0, 5, 64, 5, 2), 0);
+  assert.deepEqual([...mem.subarray(64, 74)], [0x0a, 0, 0x0b, 0, 7, 0, 7, 0, 7, 0]);
 });
 
 Deno.test("PackBits in WebAssembly: a frame over 64 MB decodes in memory of its own, not kept for the next", () => {

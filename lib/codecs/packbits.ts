@@ -223,29 +223,39 @@ function name(s: string): number[] {
   return [s.length, ...[...s].map((c) => c.charCodeAt(0))];
 }
 
-/** The module: `unpack`, `unpack1`, `zip2` and the memory (one page to start with). */
-function moduleBytes(): Uint8Array<ArrayBuffer> {
-  const bodies = [UNPACK, UNPACK1, ZIP2];
+/**
+ * The module's bytes: `unpack` and the memory (one page to start with), and with `simd` (the
+ * default) `unpack1` and `zip2` too. A CPU without WebAssembly SIMD (x86-64 without SSE4.1)
+ * can't compile those; {@link packBits} then falls back to the module without them.
+ *
+ * @example
+ * ```ts
+ * import { packBitsModule } from "./packbits.ts";
+ * WebAssembly.validate(packBitsModule(false)); // true: no SIMD instruction in it
+ * ```
+ */
+export function packBitsModule(simd = true): Uint8Array<ArrayBuffer> {
+  const bodies = simd ? [UNPACK, UNPACK1, ZIP2] : [UNPACK];
   const i32s = (n: number) => [n, ...Array(n).fill(I32)];
+  // deno-fmt-ignore
+  const types = [
+    0x60, ...i32s(5), ...i32s(1), // 0: (i32 x 5) -> i32
+    ...simd ? [0x60, ...i32s(4), ...i32s(1)] : [], // 1: (i32 x 4) -> i32
+    ...simd ? [0x60, ...i32s(4), 0] : [], // 2: (i32 x 4) -> ()
+  ];
+  const exports = [
+    [...name("unpack"), 0, 0],
+    ...(simd ? [[...name("unpack1"), 0, 1], [...name("zip2"), 0, 2]] : []),
+    [...name("memory"), 2, 0],
+  ];
   // deno-fmt-ignore
   return new Uint8Array([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, [
-      3,
-      0x60, ...i32s(5), ...i32s(1), // 0: (i32 x 5) -> i32
-      0x60, ...i32s(4), ...i32s(1), // 1: (i32 x 4) -> i32
-      0x60, ...i32s(4), 0, // 2: (i32 x 4) -> ()
-    ]),
-    ...section(3, [3, 0, 1, 2]),
+    ...section(1, [bodies.length, ...types]),
+    ...section(3, [bodies.length, ...bodies.map((_, i) => i)]), // function i has type i
     ...section(5, [1, 0, 1]), // memory: 1 page, no maximum
-    ...section(7, [
-      4,
-      ...name("unpack"), 0, 0,
-      ...name("unpack1"), 0, 1,
-      ...name("zip2"), 0, 2,
-      ...name("memory"), 2, 0,
-    ]),
-    ...section(10, [3, ...bodies.flatMap((b) => [...uleb(b.length), ...b])]),
+    ...section(7, [exports.length, ...exports.flat()]),
+    ...section(10, [bodies.length, ...bodies.flatMap((b) => [...uleb(b.length), ...b])]),
   ]);
 }
 
@@ -254,8 +264,8 @@ type Unpack1 = (from: number, to: number, at: number, count: number) => number;
 type Zip2 = (lo: number, hi: number, at: number, n: number) => void;
 interface Exports {
   unpack: Unpack;
-  unpack1: Unpack1;
-  zip2: Zip2;
+  unpack1?: Unpack1;
+  zip2?: Zip2;
   memory: WebAssembly.Memory;
 }
 
@@ -268,8 +278,18 @@ const SLACK = 32;
 let compiled: WebAssembly.Module | undefined;
 let kept: Exports | undefined;
 
+/** The module with its SIMD functions, else (the CPU has no WebAssembly SIMD) without them. */
+function compile(): WebAssembly.Module {
+  try {
+    return new WebAssembly.Module(packBitsModule(true));
+  } catch (e) {
+    if (!(e instanceof WebAssembly.CompileError)) throw e;
+    return new WebAssembly.Module(packBitsModule(false));
+  }
+}
+
 function instance(): Exports {
-  compiled ??= new WebAssembly.Module(moduleBytes());
+  compiled ??= compile();
   return new WebAssembly.Instance(compiled, {}).exports as unknown as Exports;
 }
 
@@ -293,10 +313,13 @@ export interface PackBitsMemory {
   scratchAt: number;
   /** Decodes the segment in `[from, to)` into every `stride`-th byte; see the module notes. */
   unpack: Unpack;
-  /** Decodes the segment in `[from, to)` into consecutive bytes; see the module notes. */
-  unpack1: Unpack1;
-  /** Interleaves two planes; see the module notes. */
-  zip2: Zip2;
+  /**
+   * Decodes the segment in `[from, to)` into consecutive bytes; see the module notes.
+   * Absent on a CPU without WebAssembly SIMD.
+   */
+  unpack1?: Unpack1;
+  /** Interleaves two planes; see the module notes. Absent on a CPU without WebAssembly SIMD. */
+  zip2?: Zip2;
 }
 
 /**
@@ -308,7 +331,7 @@ export interface PackBitsMemory {
  * import { packBits } from "./packbits.ts";
  * const m = packBits(3, 4);
  * m.input.set([0xfd, 0x07]); // repeat 0x07 four times (-3 = 0xfd)
- * m.unpack1(0, 2, m.outputAt, 4); // 0: all four produced
+ * m.unpack(0, 2, m.outputAt, 4, 1); // 0: all four produced
  * m.output; // Uint8Array [7, 7, 7, 7]
  * ```
  */

@@ -105,8 +105,9 @@ export function decodeRleFrame(
   const pixels = image.bitsAllocated === 1 ? length : image.rows * image.columns;
   const planar = image.planarConfiguration === 1;
   // 16-bit grey (CT, MR...): each segment decodes as a plane, then the two are interleaved.
-  const zip = bps === 2 && spp === 1;
-  const m = packBits(frame.length, length, zip ? pixels : 0);
+  const grey16 = bps === 2 && spp === 1;
+  const m = packBits(frame.length, length, grey16 ? pixels : 0);
+  const { unpack1, zip2 } = m; // absent without WebAssembly SIMD: byte by byte then
   m.input.set(frame);
   const check = (s: number, missing: number) => {
     if (missing > 0) {
@@ -116,17 +117,17 @@ export function decodeRleFrame(
       );
     }
   };
-  if (zip) {
+  if (grey16 && unpack1 && zip2) {
     // The high bytes in the output's second half, the low ones in scratch; zip2 reads each
     // block of the second half before its writes can reach it.
     const high = m.outputAt + pixels;
-    check(0, m.unpack1(offsets[0], offsets[1], high, pixels));
-    check(1, m.unpack1(offsets[1], offsets[2], m.scratchAt, pixels));
-    m.zip2(m.scratchAt, high, m.outputAt, pixels);
-  } else if (bps === 1 && (spp === 1 || planar)) {
+    check(0, unpack1(offsets[0], offsets[1], high, pixels));
+    check(1, unpack1(offsets[1], offsets[2], m.scratchAt, pixels));
+    zip2(m.scratchAt, high, m.outputAt, pixels);
+  } else if (bps === 1 && (spp === 1 || planar) && unpack1) {
     // Each segment is the image or one colour plane: consecutive bytes, plane after plane.
     for (let s = 0; s < segments; s++) {
-      check(s, m.unpack1(offsets[s], offsets[s + 1], m.outputAt + s * pixels, pixels));
+      check(s, unpack1(offsets[s], offsets[s + 1], m.outputAt + s * pixels, pixels));
     }
   } else {
     // Each segment straight into its place: segments run MSB first, samples are little endian.
