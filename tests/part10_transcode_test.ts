@@ -336,6 +336,24 @@ Deno.test("icons: an encapsulated icon is decoded with its item's own attributes
     const px = get(parse(out.subarray(head.length + want.length)), 0x7fe00010)!;
     assert.deepEqual(px.value, concatBytes(frames));
   }
+  // A corrupt icon fails the data set, named as the icon; encapsulated Pixel Data deeper in an
+  // icon item (in a sequence of its own) is refused.
+  const badIcon = concatBytes([iconGroup, encapsulated([new Uint8Array(10)])]);
+  await assert.rejects(
+    run(concatBytes([head, iconSequence(badIcon), main]), decode()),
+    (e: unknown) =>
+      e instanceof CodecError && /^Icon Image Sequence: RLE: frame of 10 bytes/.test(e.message),
+  );
+  const deeper = concatBytes([
+    iconGroup,
+    new Uint8Array([0x08, 0x00, 0x40, 0x11, 0x53, 0x51, 0, 0, 0xff, 0xff, 0xff, 0xff]),
+    item(rleIcon),
+    new Uint8Array([0xfe, 0xff, 0xdd, 0xe0, 0, 0, 0, 0]),
+  ]);
+  await assert.rejects(
+    run(concatBytes([head, iconSequence(deeper), main]), decode()),
+    /inside a sequence other than the Icon Image Sequence/,
+  );
   // A native icon: the sequence's bytes unchanged, decoding and encoding.
   const native = iconSequence(nativeIcon);
   const decoded = await run(concatBytes([head, native, main]), decode());

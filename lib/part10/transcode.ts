@@ -44,6 +44,7 @@ import { FrameDecoder, FrameEncoder } from "./frame_queue.ts";
 import { evenLength, ImageGroup, nativeLength } from "./image_group.ts";
 import { type ElementHeader as Header, ElementInput, type ReadFn } from "./input.ts";
 import { readBytes, rewriteItems } from "./items.ts";
+import { ConversionError } from "./errors.ts";
 
 /** What to do with the Pixel Data. */
 export interface TranscodeSpec {
@@ -73,10 +74,10 @@ const inputs = new BufferPool(4, SPARE_LIMIT);
 const EXTENDED_OFFSETS = 0x7fe00001;
 const EXTENDED_LENGTHS = 0x7fe00002;
 const FLOAT_PIXEL_DATA = 0x7fe00008;
+const DOUBLE_PIXEL_DATA = 0x7fe00009;
 const ICON_IMAGE_SEQUENCE = 0x00880200;
 /** The most of an Icon Image Sequence held to decode its icons. */
 const ICON_LIMIT = 16 * 1024 * 1024;
-const DOUBLE_PIXEL_DATA = 0x7fe00009;
 
 /** Groups the transcoder reads element by element: Image Pixel (0028) and Pixel Data (7FE0). */
 const ownGroup = (group: number) => group === 0x0028 || group === 0x7fe0;
@@ -346,7 +347,17 @@ class Transcoder {
     const spec = { ...this.#spec, threads: undefined };
     return await rewriteItems(concatBytes(parts), async (item) => {
       const out: Uint8Array[] = [];
-      for await (const c of transcodeDataset(readBytes(item), spec).chunks) out.push(c.slice());
+      try {
+        for await (const c of transcodeDataset(readBytes(item), spec).chunks) out.push(c.slice());
+      } catch (e) {
+        // Say it was the icon, not the image, that failed.
+        const what = (m: string) => `Icon Image Sequence: ${m}`;
+        if (e instanceof CodecError) throw new CodecError(e.code, what(e.message), { cause: e });
+        if (e instanceof ConversionError) {
+          throw new ConversionError(e.code, what(e.message), { cause: e });
+        }
+        throw e;
+      }
       return concatBytes(out);
     });
   }
@@ -359,7 +370,8 @@ class Transcoder {
   async *#copy(h: Header, depth: number, enc: Encoding): AsyncGenerator<Uint8Array> {
     const input = this.#in;
     if (depth > 0 && h.tag === PIXEL_DATA && h.length === UNDEFINED_LENGTH) {
-      if (!this.#holding) {
+      // A held icon item's own Pixel Data is at depth 1; anything deeper isn't decoded.
+      if (!this.#holding || depth !== 1) {
         throw new CodecError(
           "unsupported",
           "encapsulated Pixel Data inside a sequence other than the Icon Image Sequence isn't transcoded",
