@@ -58,7 +58,7 @@ Deno.test("items: an item with encapsulated Pixel Data is rewritten, found past 
   assert.deepEqual(out, sequence(nestedSequence, [1, 2, 3, 4]));
 });
 
-Deno.test("items: explicit lengths are recomputed; a cut sequence or a UN of undefined length is refused", async () => {
+Deno.test("items: explicit lengths are recomputed; a cut sequence is refused; a UN of undefined length is walked in Implicit VR", async () => {
   const item = [...nestedSequence, ...encapsulatedPixels];
   const explicit = (items: number[][]) => {
     const body = items.flatMap((i) => [0xfe, 0xff, 0x00, 0xe0, ...le32(i.length), ...i]);
@@ -72,12 +72,23 @@ Deno.test("items: explicit lengths are recomputed; a cut sequence or a UN of und
     rewriteItems(cut, () => Promise.resolve(new Uint8Array())),
     (e: unknown) => e instanceof ConversionError && e.code === "truncated",
   );
-  const un = [0x09, 0x00, 0x10, 0x10, 0x55, 0x4e, 0, 0, 0xff, 0xff, 0xff, 0xff, ...SEQ_END];
-  await assert.rejects(
-    rewriteItems(sequence([...un, ...encapsulatedPixels]), () => Promise.resolve(new Uint8Array())),
-    (e: unknown) =>
-      e instanceof ConversionError && e.code === "unsupported" && /UN/.test(e.message),
-  );
+  // A UN of undefined length (Implicit VR inside, PS3.5 6.2.2) is walked past: an item of
+  // undefined length holding (0009,1011) with 2 bytes, then the item's own Pixel Data.
+  // deno-fmt-ignore
+  const un = [
+    0x09, 0x00, 0x10, 0x10, 0x55, 0x4e, 0, 0, 0xff, 0xff, 0xff, 0xff,
+    ...ITEM_UNDEFINED,
+    0x09, 0x00, 0x11, 0x10, 2, 0, 0, 0, 0x41, 0x42,
+    ...ITEM_END,
+    ...SEQ_END,
+  ];
+  const seen: Uint8Array[] = [];
+  const walked = await rewriteItems(sequence([...un, ...encapsulatedPixels]), (d) => {
+    seen.push(d.slice());
+    return Promise.resolve(new Uint8Array(2));
+  });
+  assert.deepEqual(seen, [new Uint8Array([...un, ...encapsulatedPixels])]);
+  assert.deepEqual(walked, sequence([0, 0]));
 });
 
 Deno.test("readBytes: the bytes in reads of at most the buffer's size, then null", async () => {

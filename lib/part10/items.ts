@@ -47,9 +47,10 @@ class Walker {
     return this.#dv.getUint32(at, true);
   }
 
-  /** An element's header length, value length and VR. */
-  element(at: number): { header: number; length: number; vr: string } {
+  /** An element's header length, value length and VR (`undefined`: Implicit VR). */
+  element(at: number, implicit = false): { header: number; length: number; vr?: string } {
     const tag = this.tag(at);
+    if (implicit) return { header: 8, length: this.u32(at + 4) };
     const vr = String.fromCharCode(this.#b[at + 4], this.#b[at + 5]);
     if (LONG_VRS.has(vr)) return { header: 12, length: this.u32(at + 8), vr };
     if (!KNOWN_VRS.has(vr)) {
@@ -61,36 +62,34 @@ class Walker {
     return { header: 8, length: this.#dv.getUint16(at + 6, true), vr };
   }
 
-  /** Where the element at `at` ends. */
-  skipElement(at: number): number {
-    const { header, length, vr } = this.element(at);
+  /**
+   * Where the element at `at` ends (`implicit`: encoded with Implicit VR, as inside a UN of
+   * undefined length, PS3.5 6.2.2).
+   */
+  skipElement(at: number, implicit = false): number {
+    const { header, length, vr } = this.element(at, implicit);
     if (length !== UNDEFINED_LENGTH) return this.#within(at + header + length);
-    if (vr === "UN") {
-      // Its items are Implicit VR: not walked here (the transcoder copies them as they are).
-      throw new ConversionError(
-        "unsupported",
-        `an icon item holding ${tagString(this.tag(at))} UN of undefined length isn't transcoded`,
-      );
-    }
-    return this.skipItems(at + header);
+    return this.skipItems(at + header, implicit || vr === "UN");
   }
 
   /** Where the items from `at` end: just past their sequence delimitation item. */
-  skipItems(at: number): number {
+  skipItems(at: number, implicit = false): number {
     for (;;) {
       const tag = this.tag(at);
       if (tag === SEQUENCE_DELIMITATION) return at + 8;
       if (tag !== ITEM) this.#expectedItem(at, tag);
       const length = this.u32(at + 4);
-      at = length === UNDEFINED_LENGTH ? this.itemEnd(at + 8).next : this.#within(at + 8 + length);
+      at = length === UNDEFINED_LENGTH
+        ? this.itemEnd(at + 8, implicit).next
+        : this.#within(at + 8 + length);
     }
   }
 
   /** The end of an undefined-length item's data set (from `at`) and where the item ends. */
-  itemEnd(at: number): { content: number; next: number } {
+  itemEnd(at: number, implicit = false): { content: number; next: number } {
     for (;;) {
       if (this.tag(at) === ITEM_DELIMITATION) return { content: at, next: at + 8 };
-      at = this.skipElement(at);
+      at = this.skipElement(at, implicit);
     }
   }
 
