@@ -17,8 +17,6 @@
  * @module
  */
 
-import type { FileResult } from "./send/types.ts";
-
 /** The first line of every journal. */
 const HEADER = '{"journal":"storescu","version":1}';
 const READ_CHUNK = 1 << 20;
@@ -39,6 +37,21 @@ export class JournalError extends Error {
   }
 }
 
+/**
+ * What a journal line records of a stored file: the fields it reads of the sender's
+ * `FileResult` (declared here so that the journal doesn't depend on the sender).
+ */
+export interface StoredFile {
+  /** The path as given or found. */
+  path: string;
+  /** SOP Instance UID (a file without one is not recorded). */
+  sopInstanceUid?: string;
+  /** The file's size in bytes when it was examined. */
+  size?: number;
+  /** The C-STORE-RSP status. */
+  status?: number;
+}
+
 /** What the sender needs of a journal. */
 export interface Journal {
   /** Where the instances it lists are stored: `calledAeTitle@address:port`. */
@@ -48,7 +61,7 @@ export interface Journal {
   /** True when an earlier run confirmed `sopInstanceUid` stored at this destination. */
   has(sopInstanceUid: string): boolean;
   /** Appends a stored file (Success or Warning status) at once. Never throws. */
-  confirmed(result: FileResult): void;
+  confirmed(result: StoredFile): void;
   /** The first write error, if appending failed (later instances are then not recorded). */
   readonly error?: JournalError;
   /** Flushes to disk and closes the file. */
@@ -276,7 +289,7 @@ class FileJournal implements Journal {
     return this.#uids.has(uid);
   }
 
-  confirmed(r: FileResult): void {
+  confirmed(r: StoredFile): void {
     if (!this.#file || this.error || r.sopInstanceUid === undefined) return;
     const line = `${this.#prefix}${JSON.stringify(r.sopInstanceUid)},"path":${
       JSON.stringify(r.path)

@@ -365,13 +365,13 @@ Deno.test("--dry-run --journal: what the journal lists as stored there is skippe
       journalPath,
       journalDestination({ address: "127.0.0.1", port: 104 }),
     );
-    journal.confirmed({ ...ct, outcome: "success", status: 0 });
+    journal.confirmed({ ...ct, status: 0 });
     // Stored at another destination: not skipped here.
     const other = await openJournal(
       `${dir}/other.jsonl`,
       journalDestination({ address: "pacs", port: 104 }),
     );
-    other.confirmed({ ...ct, outcome: "success", status: 0 });
+    other.confirmed({ ...ct, status: 0 });
     journal.close();
     other.close();
     const before = await Deno.readFile(journalPath);

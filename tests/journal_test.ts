@@ -28,7 +28,6 @@ Deno.test("journal: created with its header; each confirmed instance is one line
     assert.equal(j.size, 0);
     j.confirmed({
       path: "a b\n.dcm",
-      outcome: "success",
       sopInstanceUid: "1.2.3",
       size: 10,
       status: 0,
@@ -63,7 +62,7 @@ Deno.test("journal: a torn last line is ignored, and the next line starts on its
     const j = await openJournal(path, DEST);
     assert.equal(j.size, 1);
     assert.ok(j.has("1.1") && !j.has("1.2"));
-    j.confirmed({ path: "c", outcome: "success", sopInstanceUid: "1.3", size: 3, status: 0 });
+    j.confirmed({ path: "c", sopInstanceUid: "1.3", size: 3, status: 0 });
     j.close();
     const again = await openJournal(path, DEST);
     assert.ok(again.has("1.1") && again.has("1.3") && !again.has("1.2"));
