@@ -11,12 +11,7 @@
  */
 
 import type { AcceptedContext, Association } from "./association.ts";
-import {
-  type AssociationPlan,
-  chooseContext,
-  planAssociations,
-  type TranscodePolicy,
-} from "./plan.ts";
+import { type AssociationPlan, chooseContext, planInOrder, type TranscodePolicy } from "./plan.ts";
 import type { PresentationContextRQ } from "./pdu/types.ts";
 import { examineFile } from "./queue.ts";
 import { journalDestination, readJournal } from "./journal.ts";
@@ -136,7 +131,7 @@ export async function dryRun(options: DryRunOptions): Promise<DryRunReport> {
     if ("bad" in item) run.notSent(item, "");
     else if (!run.skip(item)) good.push(item);
   }
-  const plans = planAssociations(good, planOptionsOf(options, run.policy));
+  const plans = planInOrder(good, planOptionsOf(options, run.policy));
   const associations: PlannedAssociation[] = [];
   let fatal: Error | undefined;
   for (const plan of plans) {

@@ -270,6 +270,82 @@ export function planAssociations<F extends PlannedFile>(
   return plans;
 }
 
+/**
+ * Files a default-mode run examines, at most, before it connects when none of them fits the
+ * default proposal: the first association is then planned from these and carries every later
+ * file that fits it, examined as it is sent (see {@link planInOrder}).
+ */
+export const LOOKAHEAD = 16;
+
+/**
+ * Whether a file can go on `plan`: true when `plan` proposes every context the file would get
+ * planned alone. Decided once per (SOP class, transfer syntax) pair.
+ *
+ * @example
+ * ```ts
+ * import { carriedBy, planAssociations } from "jsr:@x/storescu/plan";
+ * const rle = { sopClassUid: "1.2.840.10008.5.1.4.1.1.2", transferSyntaxUid: "1.2.840.10008.1.2.5" };
+ * const options = { requiredContexts: false, transferSyntaxes: ["1.2.840.10008.1.2.1"] };
+ * const [plan] = planAssociations([rle], options);
+ * carriedBy(plan, options)({ ...rle }); // true
+ * ```
+ */
+export function carriedBy(
+  plan: AssociationPlan<PlannedFile>,
+  options: PlanOptions,
+): (f: PlannedFile) => boolean {
+  const known = new Map<string, boolean>();
+  const same = (a: PresentationContextRQ, b: PresentationContextRQ) =>
+    a.abstractSyntax === b.abstractSyntax &&
+    a.transferSyntaxes.length === b.transferSyntaxes.length &&
+    a.transferSyntaxes.every((t, i) => t === b.transferSyntaxes[i]);
+  return (f) => {
+    const key = `${f.sopClassUid}\u0000${f.transferSyntaxUid}`;
+    let fits = known.get(key);
+    if (fits === undefined) {
+      const alone = planAssociations([f], options);
+      fits = alone.length === 1 && alone[0].kind === plan.kind &&
+        alone[0].contexts.every((c) => plan.contexts.some((p) => same(c, p)));
+      known.set(key, fits);
+    }
+    return fits;
+  };
+}
+
+/**
+ * The associations of a default-mode run, in the order it makes them: {@link planAssociations}
+ * of every file, unless none of the first {@link LOOKAHEAD} fits the default proposal and more
+ * follow; then the first association is planned from those and carries every file that fits
+ * it (a run examines those as it sends them, without holding a record of each), and the rest
+ * are planned after it. `files` in send order; -cx plans from all of them at once.
+ *
+ * @example
+ * ```ts ignore
+ * import { planInOrder } from "jsr:@x/storescu/plan";
+ * const plans = planInOrder(examined, options); // what a run will propose, association by association
+ * ```
+ */
+export function planInOrder<F extends PlannedFile>(
+  files: F[],
+  options: PlanOptions,
+): AssociationPlan<F>[] {
+  if (options.requiredContexts || files.length <= LOOKAHEAD) {
+    return planAssociations(files, options);
+  }
+  const head = files.slice(0, LOOKAHEAD);
+  if (head.some((f) => fitsDefault(f, options.transferSyntaxes))) {
+    return planAssociations(files, options);
+  }
+  const early = planAssociations(head, options);
+  if (early.length !== 1) return planAssociations(files, options);
+  const first = early[0];
+  const fits = carriedBy(first, options);
+  const carried: F[] = [];
+  const rest: F[] = [];
+  for (const f of files) (fits(f) ? carried : rest).push(f);
+  return [{ ...first, files: carried }, ...planAssociations(rest, options)];
+}
+
 /** Rough cost of converting `from` to `to`, for choosing among accepted contexts. */
 function conversionCost(from: string, to: string): number {
   if (from === to) return 0;

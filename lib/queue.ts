@@ -193,6 +193,8 @@ export class ExaminingQueue implements FileQueue {
   #returned = new Returned();
   /** Serialises examinations so that items keep path order under concurrent takers. */
   #lock: Promise<unknown> = Promise.resolve();
+  /** Examination order of the items held (for {@link ExaminingQueue.retarget}). */
+  #order = new WeakMap<Item, number>();
 
   /**
    * @param paths in send order (read, not kept beyond the run)
@@ -237,11 +239,16 @@ export class ExaminingQueue implements FileQueue {
     return run;
   }
 
-  /** True when some file the association can carry is left (bad ones before it are kept). */
-  hasCarriable(): Promise<boolean> {
+  /**
+   * True when some file the association can carry is left (bad ones before it are kept); false
+   * when none is, or, with `limit`, when `limit` files were set aside before one it can carry
+   * ({@link ExaminingQueue.exhausted} then says whether every path was examined).
+   */
+  hasCarriable(limit = Infinity): Promise<boolean> {
     const run = this.#lock.then(async () => {
       for (let i = 0;; i++) {
         while (i >= this.#ahead.length) {
+          if (this.diverted.length >= limit) return false;
           if (!(await this.#examineNext())) return false;
         }
         if (!("bad" in this.#ahead[i])) return true;
@@ -253,6 +260,25 @@ export class ExaminingQueue implements FileQueue {
 
   get taken(): number {
     return this.#handed - this.#returned.size;
+  }
+
+  /** True once every path was examined (or the run was stopped). */
+  get exhausted(): boolean {
+    return this.#nextPath >= this.#paths.length || (this.#stopped?.() ?? false);
+  }
+
+  /**
+   * Carries what `carry` says from now on: the files set aside so far that it carries come back,
+   * at their place among the items not yet handed out (call before the first is).
+   */
+  retarget(carry: (f: DicomFileInfo) => boolean): void {
+    this.#carry = carry;
+    const back = this.diverted.filter(carry);
+    if (back.length === 0) return;
+    const kept = this.diverted.filter((f) => !carry(f));
+    this.diverted.splice(0, this.diverted.length, ...kept);
+    const order = (x: Item) => this.#order.get(x) ?? 0;
+    this.#ahead = [...this.#ahead, ...back].sort((a, b) => order(a) - order(b));
   }
 
   get maxLeft(): number {
@@ -271,7 +297,8 @@ export class ExaminingQueue implements FileQueue {
   async #examineNext(): Promise<boolean> {
     if (this.#nextPath >= this.#paths.length || this.#stopped?.()) return false;
     // Each record handed out lives until its file is sent: small files keep their bytes.
-    const item = await examineFile(this.#paths[this.#nextPath++], true);
+    const item = await examineFile(this.#paths[this.#nextPath], true);
+    this.#order.set(item, this.#nextPath++);
     if (!("bad" in item) && this.#skip?.(item)) forgetExaminedDataset(item);
     else if ("bad" in item || this.#carry(item)) this.#ahead.push(item);
     else {

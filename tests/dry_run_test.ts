@@ -444,3 +444,42 @@ Deno.test("--dry-run --journal: what the journal lists as stored there is skippe
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a folder of compressed files: the first association is planned from its first files and carries the later ones that fit, examined as they are sent; the dry run plans the same", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "storescu-stream-" });
+  const scp = startStorageScp({
+    transferSyntaxes: ["1.2.840.10008.1.2.5", "1.2.840.10008.1.2.1"],
+  });
+  try {
+    // 17 RLE MR, an RLE Secondary Capture, one more RLE MR (names sort in that order).
+    for (let i = 1; i <= 17; i++) {
+      await Deno.copyFile(`${C}/MR_small_RLE.dcm`, `${dir}/a${String(i).padStart(2, "0")}.dcm`);
+    }
+    await Deno.copyFile(`${C}/SC_rgb_rle.dcm`, `${dir}/b.dcm`);
+    await Deno.copyFile(`${C}/MR_small_RLE.dcm`, `${dir}/c.dcm`);
+    const options = { address: "127.0.0.1", port: scp.port, paths: [dir] };
+    const plan = await dryRun(options);
+    assert.deepEqual(plan.associations.map((a) => a.files), [18, 1]);
+    const { storeFiles } = await import("../lib/send.ts");
+    const report = await storeFiles(options);
+    assert.equal(report.counts.success, 19);
+    // Two associations: MR's contexts only (planned from the first 16), then the SC's.
+    const MR = "1.2.840.10008.5.1.4.1.1.4";
+    const SC = "1.2.840.10008.5.1.4.1.1.7";
+    assert.deepEqual(
+      scp.requests.map((rq) => [...new Set(rq.presentationContexts.map((c) => c.abstractSyntax))]),
+      [[MR], [SC]],
+    );
+    assert.deepEqual(
+      scp.received.map((o) => o.sopClassUid),
+      [...Array(18).fill(MR), SC],
+    );
+    // What was sent is what the dry run planned.
+    const sent = report.results.map((r) => [r.path, r.contextId, r.sentTransferSyntaxUid]);
+    const planned = plan.results.map((r) => [r.path, r.contextId, r.sentTransferSyntaxUid]);
+    assert.deepEqual(sent, planned);
+  } finally {
+    await scp.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -5,11 +5,14 @@
  */
 import assert from "node:assert/strict";
 import {
+  carriedBy,
   chooseContext,
   defaultContexts,
+  LOOKAHEAD,
   MAX_CONTEXTS,
   mayDecode,
   planAssociations,
+  planInOrder,
   type PlannedFile,
   policyRefusal,
   proposedSyntaxes,
@@ -364,5 +367,42 @@ Deno.test("planAssociations: --compress proposes its syntax first and for each c
     [PRIVATE, [RLE]],
     [SC, [JPEG]],
     [SC, [ELE, ILE]],
+  ]);
+});
+
+Deno.test("planInOrder: a folder of compressed files is planned from its first LOOKAHEAD; later files that fit go on that association, others after it", () => {
+  const options = { requiredContexts: false, transferSyntaxes: DEFAULT_TS };
+  const ct = () => f(CT, RLE);
+  // At most LOOKAHEAD files, or a default-fitting file among the first: as planAssociations.
+  const few = [...Array.from({ length: LOOKAHEAD }, ct), f(MR, RLE)].slice(1);
+  assert.deepEqual(planInOrder(few, options), planAssociations(few, options));
+  const mixed = [ct(), ct(), f(CT, ELE), ...Array.from({ length: 20 }, ct), f(MR, RLE)];
+  assert.deepEqual(planInOrder(mixed, options), planAssociations(mixed, options));
+  // 20 RLE CT, an RLE MR, two more RLE CT, an uncompressed CT: the first association is
+  // planned from the first 16 CT (CT's contexts only) and carries every RLE CT; the rest is
+  // planned after it as always: the default proposal (the uncompressed CT), then the MR's.
+  const cts = Array.from({ length: 20 }, ct);
+  const mr = f(MR, RLE);
+  const late = [ct(), ct()];
+  const plain = f(CT, ELE);
+  const plans = planInOrder([...cts, mr, ...late, plain], options);
+  assert.deepEqual(plans.map((p) => p.kind), ["required", "default", "required"]);
+  assert.deepEqual(plans[0].files, [...cts, ...late]);
+  assert.deepEqual(plans[0].contexts.map((c) => [c.abstractSyntax, c.transferSyntaxes]), [
+    [CT, [RLE]],
+    [CT, [ELE, ILE]],
+  ]);
+  assert.deepEqual(plans[1].files, [plain]);
+  assert.deepEqual(plans[2].files, [mr]);
+  // -cx: every pair known first, one plan.
+  const cx = { ...options, requiredContexts: true };
+  assert.deepEqual(planInOrder([...cts, mr], cx), planAssociations([...cts, mr], cx));
+  // carriedBy: what the first plan carries.
+  const fits = carriedBy(plans[0], options);
+  assert.deepEqual([fits(ct()), fits(mr), fits(plain), fits(f(CT, JLS))], [
+    true,
+    false,
+    false,
+    false,
   ]);
 });

@@ -117,3 +117,19 @@ Deno.test("ListQueue: in order, each item once, a put-back item comes first with
   assert.equal(await q.isEmpty(), true);
   assert.equal(q.taken, 2);
 });
+
+Deno.test("ExaminingQueue: hasCarriable(limit) stops after `limit` set aside; retarget brings back what it now carries, in path order", async () => {
+  await withJunk(async (junk) => {
+    // Nothing is carried at first: MR, bad, US set aside/kept, then the limit (2 set aside).
+    const q = new ExaminingQueue([MR, junk, US, CT, MR], () => false);
+    assert.equal(await q.hasCarriable(2), false);
+    assert.equal(q.exhausted, false); // CT and the second MR not examined yet
+    assert.deepEqual(q.diverted.map((f) => f.path), [MR, US]);
+    // From now on MR is carried: the first comes back before the bad file, the US stays aside.
+    q.retarget((f) => f.sopClassUid === MR_SOP);
+    const got = await takeAll(q);
+    assert.deepEqual(got.map((x) => [x.index, x.item.path]), [[0, MR], [1, junk], [2, MR]]);
+    assert.deepEqual(q.diverted.map((f) => f.path), [US, CT]);
+    assert.equal(q.exhausted, true);
+  });
+});

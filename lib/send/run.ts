@@ -8,8 +8,10 @@
 import { compareCodePoints } from "../files.ts";
 import {
   type AssociationPlan,
+  carriedBy,
   defaultContexts,
   fitsDefault,
+  LOOKAHEAD,
   planAssociations,
   type PlanOptions,
 } from "../plan.ts";
@@ -128,7 +130,19 @@ async function firstPlans(
       skip: (f) => run.skip(f),
       stopped: () => run.interrupt.stopped,
     });
-    if (await queue.hasCarriable()) {
+    let carriable = await queue.hasCarriable(LOOKAHEAD);
+    if (!carriable && !queue.exhausted) {
+      // None of the first files fits the default proposal, and more follow: the first
+      // association is planned from those and carries every later file that fits it, each
+      // examined as it is sent (not the whole folder first); the rest go after it.
+      const early = planAssociations(queue.diverted, planOptions);
+      if (early.length === 1) {
+        queue.retarget(carriedBy(early[0], planOptions));
+        return { main: { plan: { ...early[0], files: [] }, queue }, plans, bad };
+      }
+      carriable = await queue.hasCarriable();
+    }
+    if (carriable) {
       return {
         main: { plan: { kind: "default", contexts: defaultContexts(ts), files: [] }, queue },
         plans,
