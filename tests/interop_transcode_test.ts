@@ -376,3 +376,30 @@ Deno.test("generated files (dcmcjpeg, dcmcjpls, dcmcrle, gdcmconv; multi-frame, 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a folder of 17 RLE MR and an RLE SC → DCMTK storescp (uncompressed only): the first association is planned from the first 16 files and carries the 17th; the SC goes on a second; all decoded and stored", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "storescu-stream-" });
+  const scp = await startStorescp(["-pm", "+B"]);
+  try {
+    for (let i = 1; i <= 17; i++) {
+      const name = `${dir}/a${String(i).padStart(2, "0")}.dcm`;
+      await Deno.copyFile(`${corpusDir}/pydicom/test_files/MR_small_RLE.dcm`, name);
+    }
+    await Deno.copyFile(`${corpusDir}/pydicom/test_files/SC_rgb_rle.dcm`, `${dir}/b.dcm`);
+    const r = await runCli(["-v", "127.0.0.1", String(scp.port), dir]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /Summary: 18 files: 18 success/);
+    assert.equal(r.lines.filter((l) => l === "I: Requesting Association").length, 2);
+    // The two instances (the MR copies share one UID), stored decoded.
+    const stored: string[] = [];
+    for await (const e of Deno.readDir(scp.dir)) stored.push(`${scp.dir}/${e.name}`);
+    assert.equal(stored.length, 2);
+    for (const s of stored) {
+      assert.equal((await readDicomFileInfo(s)).transferSyntaxUid, "1.2.840.10008.1.2.1");
+    }
+  } finally {
+    await scp.stop();
+    await Deno.remove(scp.dir, { recursive: true });
+    await Deno.remove(dir, { recursive: true });
+  }
+});
