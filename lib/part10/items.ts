@@ -11,116 +11,76 @@
 
 import { ConversionError } from "./errors.ts";
 import {
+  encodeHeader,
+  type Encoding,
   ITEM,
   ITEM_DELIMITATION,
-  KNOWN_VRS,
-  LONG_VRS,
   PIXEL_DATA,
-  SEQUENCE_DELIMITATION,
   tagString,
   UNDEFINED_LENGTH,
 } from "./encoding.ts";
 import { concatBytes } from "../bytes.ts";
 import type { ReadFn } from "./input.ts";
+import { Invalid, NeedMore, Walker } from "./walker.ts";
 
-class Walker {
-  readonly #b: Uint8Array;
-  readonly #dv: DataView;
+const LE: Encoding = { explicitVr: true, littleEndian: true };
+const IMPLICIT_LE: Encoding = { explicitVr: false, littleEndian: true };
+
+/** The sequence's items walked with `walker.ts`, its errors said as conversion errors. */
+class Items {
+  readonly #w: Walker;
+  readonly #length: number;
   constructor(b: Uint8Array) {
-    this.#b = b;
-    this.#dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    this.#w = new Walker(b, LE);
+    this.#length = b.length;
   }
 
-  #need(at: number, n: number): void {
-    if (at + n > this.#b.length) {
-      throw new ConversionError("truncated", `sequence ends unexpectedly at its byte ${at}`);
-    }
+  /** [tag, VR, value length, header length] of the element (or item) at `at`. */
+  header(at: number): [number, string | undefined, number, number] {
+    return this.#guard(at, () => this.#w.header(at, LE));
   }
 
-  tag(at: number): number {
-    this.#need(at, 8);
-    return ((this.#dv.getUint16(at, true) << 16) | this.#dv.getUint16(at + 2, true)) >>> 0;
-  }
-
-  u32(at: number): number {
-    this.#need(at, 4);
-    return this.#dv.getUint32(at, true);
-  }
-
-  /** An element's header length, value length and VR (`undefined`: Implicit VR). */
-  element(at: number, implicit = false): { header: number; length: number; vr?: string } {
-    const tag = this.tag(at);
-    if (implicit) return { header: 8, length: this.u32(at + 4) };
-    const vr = String.fromCharCode(this.#b[at + 4], this.#b[at + 5]);
-    if (LONG_VRS.has(vr)) return { header: 12, length: this.u32(at + 8), vr };
-    if (!KNOWN_VRS.has(vr)) {
-      throw new ConversionError(
-        "malformed",
-        `invalid VR ${JSON.stringify(vr)} in ${tagString(tag)}`,
-      );
-    }
-    return { header: 8, length: this.#dv.getUint16(at + 6, true), vr };
-  }
-
-  /**
-   * Where the element at `at` ends (`implicit`: encoded with Implicit VR, as inside a UN of
-   * undefined length, PS3.5 6.2.2).
-   */
-  skipElement(at: number, implicit = false): number {
-    const { header, length, vr } = this.element(at, implicit);
-    if (length !== UNDEFINED_LENGTH) return this.#within(at + header + length);
-    return this.skipItems(at + header, implicit || vr === "UN");
-  }
-
-  /** Where the items from `at` end: just past their sequence delimitation item. */
-  skipItems(at: number, implicit = false): number {
-    for (;;) {
-      const tag = this.tag(at);
-      if (tag === SEQUENCE_DELIMITATION) return at + 8;
-      if (tag !== ITEM) this.#expectedItem(at, tag);
-      const length = this.u32(at + 4);
-      at = length === UNDEFINED_LENGTH
-        ? this.itemEnd(at + 8, implicit).next
-        : this.#within(at + 8 + length);
-    }
+  /** Where the element at `at` ends (a UN of undefined length holds Implicit VR items). */
+  skipElement(at: number): number {
+    return this.#guard(at, () => {
+      const [, vr, length, header] = this.#w.header(at, LE);
+      if (length === UNDEFINED_LENGTH) {
+        return this.#w.skipSequence(at + header, vr === "UN" ? IMPLICIT_LE : LE, 0);
+      }
+      const end = at + header + length;
+      if (end > this.#length) throw new NeedMore();
+      return end;
+    });
   }
 
   /** The end of an undefined-length item's data set (from `at`) and where the item ends. */
-  itemEnd(at: number, implicit = false): { content: number; next: number } {
-    for (;;) {
-      if (this.tag(at) === ITEM_DELIMITATION) return { content: at, next: at + 8 };
-      at = this.skipElement(at, implicit);
-    }
+  itemEnd(at: number): { content: number; next: number } {
+    while (this.header(at)[0] !== ITEM_DELIMITATION) at = this.skipElement(at);
+    return { content: at, next: at + 8 };
   }
 
   /** True when the data set in `[from, to)` has encapsulated Pixel Data at its top level. */
   hasEncapsulatedPixels(from: number, to: number): boolean {
     for (let at = from; at < to; at = this.skipElement(at)) {
-      if (this.tag(at) === PIXEL_DATA && this.element(at).length === UNDEFINED_LENGTH) return true;
+      const [tag, , length] = this.header(at);
+      if (tag === PIXEL_DATA && length === UNDEFINED_LENGTH) return true;
     }
     return false;
   }
 
-  #within(end: number): number {
-    this.#need(0, end);
-    return end;
+  #guard<T>(at: number, walk: () => T): T {
+    try {
+      return walk();
+    } catch (e) {
+      if (e instanceof NeedMore) {
+        throw new ConversionError("truncated", `sequence ends unexpectedly at its byte ${at}`);
+      }
+      if (e instanceof Invalid) {
+        throw new ConversionError("malformed", `not a valid element at sequence byte ${at}`);
+      }
+      throw e;
+    }
   }
-
-  #expectedItem(at: number, tag: number): never {
-    throw new ConversionError(
-      "malformed",
-      `expected an item at sequence byte ${at}, found ${tagString(tag)}`,
-    );
-  }
-}
-
-function itemHeader(tag: number, length: number): Uint8Array {
-  const h = new Uint8Array(8);
-  const dv = new DataView(h.buffer);
-  dv.setUint16(0, tag >>> 16, true);
-  dv.setUint16(2, tag & 0xffff, true);
-  dv.setUint32(4, length, true);
-  return h;
 }
 
 /**
@@ -138,21 +98,20 @@ export async function rewriteItems(
   sequence: Uint8Array,
   rewrite: (dataSet: Uint8Array) => Promise<Uint8Array>,
 ): Promise<Uint8Array> {
-  const w = new Walker(sequence);
-  const { header, length } = w.element(0);
+  const w = new Items(sequence);
+  const [sq, , length, header] = w.header(0);
   const undefinedLength = length === UNDEFINED_LENGTH;
   const end = undefinedLength ? sequence.length - 8 : header + length;
   const parts: Uint8Array[] = [];
   let changed = false;
   for (let at = header; at < end;) {
-    const tag = w.tag(at);
+    const [tag, , itemLength] = w.header(at);
     if (tag !== ITEM) {
       throw new ConversionError(
         "malformed",
-        `expected an item in ${tagString(w.tag(0))}, found ${tagString(tag)}`,
+        `expected an item in ${tagString(sq)}, found ${tagString(tag)}`,
       );
     }
-    const itemLength = w.u32(at + 4);
     const from = at + 8;
     const { content, next } = itemLength === UNDEFINED_LENGTH
       ? w.itemEnd(from)
@@ -163,7 +122,7 @@ export async function rewriteItems(
       changed = true;
       if (itemLength === UNDEFINED_LENGTH) {
         parts.push(sequence.subarray(at, from), rewritten, sequence.subarray(content, next));
-      } else parts.push(itemHeader(ITEM, rewritten.length), rewritten);
+      } else parts.push(encodeHeader(LE, ITEM, undefined, rewritten.length), rewritten);
     } else parts.push(sequence.subarray(at, next));
     at = next;
   }

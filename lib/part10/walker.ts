@@ -32,8 +32,10 @@ export interface ScanResult {
 const SOP_CLASS_UID = 0x00080016;
 const SOP_INSTANCE_UID = 0x00080018;
 
-class NeedMore extends Error {}
-class Invalid extends Error {}
+/** Thrown by {@link Walker}: the buffer ends before what is being read. */
+export class NeedMore extends Error {}
+/** Thrown by {@link Walker}: the bytes can't be a data set in the encoding. */
+export class Invalid extends Error {}
 
 /**
  * Decodes a UI/CS-like value: ASCII, trailing NULs and spaces removed.
@@ -56,7 +58,20 @@ export function uidValue(bytes: Uint8Array): string {
 
 const LATIN1 = new TextDecoder("latin1");
 
-class Walker {
+/**
+ * Element headers and sequences read where they lie in a buffer (throwing {@link NeedMore} or
+ * {@link Invalid}); used by {@link scanDataset} and `items.ts`.
+ *
+ * @example
+ * ```ts
+ * import { Walker } from "./walker.ts";
+ * const LE = { explicitVr: true, littleEndian: true };
+ * // (0010,0010) PN, length 4
+ * const w = new Walker(new Uint8Array([0x10, 0, 0x10, 0, 0x50, 0x4e, 4, 0]), LE);
+ * w.header(0, LE); // [0x00100010, "PN", 4, 8]
+ * ```
+ */
+export class Walker {
   readonly dv: DataView;
   constructor(readonly buf: Uint8Array, readonly enc: Encoding) {
     this.dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
