@@ -336,14 +336,35 @@ export function planInOrder<F extends PlannedFile>(
   if (head.some((f) => fitsDefault(f, options.transferSyntaxes))) {
     return planAssociations(files, options);
   }
-  const early = planAssociations(head, options);
-  if (early.length !== 1) return planAssociations(files, options);
-  const first = early[0];
-  const fits = carriedBy(first, options);
+  const first = firstAssociationOf(head, options);
+  if (!first) return planAssociations(files, options);
   const carried: F[] = [];
   const rest: F[] = [];
-  for (const f of files) (fits(f) ? carried : rest).push(f);
-  return [{ ...first, files: carried }, ...planAssociations(rest, options)];
+  for (const f of files) (first.carries(f) ? carried : rest).push(f);
+  return [{ ...first.plan, files: carried }, ...planAssociations(rest, options)];
+}
+
+/**
+ * The first association of a default-mode run whose first files (`head`, none of which fits
+ * the default proposal) are all it has examined: planned from them (its `files` left empty),
+ * with what it carries; `undefined` when they need more than one association (the run then
+ * plans from every file). Used by the run and by {@link planInOrder}, so that both plan alike.
+ *
+ * @example
+ * ```ts
+ * import { firstAssociationOf } from "jsr:@x/storescu/plan";
+ * const rle = { sopClassUid: "1.2.840.10008.5.1.4.1.1.2", transferSyntaxUid: "1.2.840.10008.1.2.5" };
+ * const options = { requiredContexts: false, transferSyntaxes: ["1.2.840.10008.1.2.1"] };
+ * firstAssociationOf([rle], options)?.carries({ ...rle }); // true
+ * ```
+ */
+export function firstAssociationOf<F extends PlannedFile>(
+  head: F[],
+  options: PlanOptions,
+): { plan: AssociationPlan<F>; carries: (f: PlannedFile) => boolean } | undefined {
+  const early = planAssociations(head, options);
+  if (early.length !== 1) return undefined;
+  return { plan: { ...early[0], files: [] }, carries: carriedBy(early[0], options) };
 }
 
 /** Rough cost of converting `from` to `to`, for choosing among accepted contexts. */

@@ -8,8 +8,8 @@
 import { compareCodePoints } from "../files.ts";
 import {
   type AssociationPlan,
-  carriedBy,
   defaultContexts,
+  firstAssociationOf,
   fitsDefault,
   LOOKAHEAD,
   planAssociations,
@@ -135,10 +135,10 @@ async function firstPlans(
       // None of the first files fits the default proposal, and more follow: the first
       // association is planned from those and carries every later file that fits it, each
       // examined as it is sent (not the whole folder first); the rest go after it.
-      const early = planAssociations(queue.diverted, planOptions);
-      if (early.length === 1) {
-        queue.retarget(carriedBy(early[0], planOptions));
-        return { main: { plan: { ...early[0], files: [] }, queue }, plans, bad };
+      const first = firstAssociationOf(queue.diverted, planOptions);
+      if (first) {
+        queue.retarget(first.carries);
+        return { main: { plan: first.plan, queue }, plans, bad };
       }
       carriable = await queue.hasCarriable();
     }
