@@ -1,7 +1,9 @@
 /**
  * One DICOM association over a {@link Transport}: the upper-layer state machine for both
- * roles, the timeouts, a background PDU reader that reassembles DIMSE messages, and the
- * P-DATA writer that streams a data set into correctly sized P-DATA-TF PDUs.
+ * roles once the handshake (`association/handshake.ts`) has opened it, the DIMSE and network
+ * timeouts, a background PDU reader that reassembles DIMSE messages for the inbox
+ * (`association/inbox.ts`), and the P-DATA writer that streams a data set into correctly sized
+ * P-DATA-TF PDUs. Its errors and option types live in `association/` too and are exported here.
  *
  * Protocol code here logs nothing: it reports what it sends and receives as
  * {@link AssociationEvent}s, and `lib/log.ts` turns those into text.
@@ -13,172 +15,37 @@ import type { Abort, AssociateAC, AssociateRJ, AssociateRQ, PDataTF, Pdu } from 
 import { ContextResult, PduType } from "./pdu/types.ts";
 import { encodePdu } from "./pdu/encode.ts";
 import { PduError } from "./pdu/decode.ts";
-import { PduReader } from "./pdu/reader.ts";
+import type { PduReader } from "./pdu/reader.ts";
 import type { Transport } from "./transport.ts";
 import { TransportError, writeAll } from "./transport.ts";
-import { identityConfirmed, UserIdentityNotConfirmedError } from "./user_identity.ts";
-import { after, Watchdog } from "./watchdog.ts";
+import { Watchdog, withTimeout } from "./watchdog.ts";
 import type { ByteSource } from "./part10/types.ts";
 import { DataSetSourceError, PDataWriter } from "./pdu/pdata_writer.ts";
-
-export { DataSetSourceError };
 import type { DimseCommand } from "./dimse/messages.ts";
 import { MessageAssembler, type ReceivedMessage } from "./dimse/assembler.ts";
+import type { AcceptedContext, AssociationEvent, AssociationOptions } from "./association/types.ts";
+import {
+  AssociationAbortedError,
+  AssociationReleasedError,
+  AssociationTimeoutError,
+  ConnectionClosedError,
+  ProtocolError,
+} from "./association/errors.ts";
+import { abortReason, acceptHandshake, requestHandshake } from "./association/handshake.ts";
+import { Inbox } from "./association/inbox.ts";
 
+export { DataSetSourceError };
 export type { ReceivedMessage };
-
-/** Timeouts in seconds; `null` waits for ever. */
-export interface Timeouts {
-  /** -ta: waiting for A-ASSOCIATE-AC/RJ and for A-RELEASE-RP. */
-  acse: number | null;
-  /** -td: waiting for a DIMSE message (the C-STORE-RSP). */
-  dimse: number | null;
-  /** -tn: a single network write (or connect) that makes no progress. */
-  network: number | null;
-}
-
-/** What an association reports to its listeners (the `-d` dumps subscribe to these). */
-export type AssociationEvent =
-  | { type: "pdu-sent"; pdu: Pdu }
-  | { type: "pdu-received"; pdu: Pdu }
-  | { type: "dimse-sent"; command: DimseCommand; contextId: number; hasDataSet: boolean }
-  | { type: "dimse-received"; command: DimseCommand; contextId: number; hasDataSet: boolean }
-  | { type: "data-sent"; contextId: number; bytes: number }
-  | { type: "aborting"; error?: Error };
-
-/** A listener for {@link AssociationEvent}s. */
-export type AssociationListener = (event: AssociationEvent) => void;
-
-/** The peer answered the A-ASSOCIATE-RQ with an A-ASSOCIATE-RJ. */
-export class AssociationRejectedError extends Error {
-  /** The reject PDU. */
-  readonly reject: AssociateRJ;
-  /**
-   * Creates the error.
-   * @param reject the A-ASSOCIATE-RJ received
-   */
-  constructor(reject: AssociateRJ) {
-    super("Association Rejected");
-    this.name = "AssociationRejectedError";
-    this.reject = reject;
-  }
-}
-
-/** The association ended by A-ABORT (either side) or a provider abort. */
-export class AssociationAbortedError extends Error {
-  /** The A-ABORT received from the peer, when there was one. */
-  readonly abort?: Abort;
-  /**
-   * Creates it.
-   * @param message one line for the log
-   * @param abort the peer's A-ABORT PDU, if any
-   */
-  constructor(message: string, abort?: Abort) {
-    super(message);
-    this.name = "AssociationAbortedError";
-    this.abort = abort;
-  }
-}
-
-/** A timer ran out. `kind` says which. */
-export class AssociationTimeoutError extends Error {
-  /** Which timeout fired. */
-  readonly kind: "acse" | "dimse" | "network";
-  /**
-   * Creates it.
-   * @param kind which timer
-   * @param message one line for the log
-   */
-  constructor(kind: "acse" | "dimse" | "network", message: string) {
-    super(message);
-    this.name = "AssociationTimeoutError";
-    this.kind = kind;
-  }
-}
-
-/** The TCP connection closed without a release or abort. */
-export class ConnectionClosedError extends Error {
-  /**
-   * Creates the error.
-   * @param message one line for the log
-   */
-  constructor(message = "Connection closed") {
-    super(message);
-    this.name = "ConnectionClosedError";
-  }
-}
-
-/** The peer broke the protocol (bad PDU, PDU out of sequence, unknown context...). */
-export class ProtocolError extends Error {
-  /**
-   * Creates the error.
-   * @param message one line for the log
-   */
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = "ProtocolError";
-  }
-}
-
-/** The peer released the association (it sent A-RELEASE-RQ, or answered ours). */
-export class AssociationReleasedError extends Error {
-  /**
-   * Creates the error.
-   * @param message one line for the log
-   */
-  constructor(message = "Association released") {
-    super(message);
-    this.name = "AssociationReleasedError";
-  }
-}
-
-/** An accepted presentation context: the proposal's abstract syntax and the chosen TS. */
-export interface AcceptedContext {
-  /** Presentation context id (odd, 1..255). */
-  id: number;
-  /** The SOP class (abstract syntax) UID. */
-  abstractSyntax: string;
-  /** The accepted transfer syntax UID. */
-  transferSyntax: string;
-}
-
-/** Options shared by both roles. */
-export interface AssociationOptions {
-  /** ACSE, DIMSE and network timeouts. */
-  timeouts: Timeouts;
-  /** Our Maximum Length Received (P-DATA-TF PDU body); 0 = unlimited. */
-  maxPduLength: number;
-  /** Receives every event; protocol code itself never logs. */
-  listener?: AssociationListener;
-}
+export type {
+  AcceptedContext,
+  AssociationEvent,
+  AssociationListener,
+  AssociationOptions,
+  Timeouts,
+} from "./association/types.ts";
+export * from "./association/errors.ts";
 
 type State = "established" | "releasing" | "released" | "aborted" | "closed";
-
-/** Race `p` against a timeout (for the few one-off waits); the timer is always cleared. */
-async function withTimeout<T>(
-  p: Promise<T>,
-  seconds: number | null,
-  make: () => Error,
-): Promise<T> {
-  if (seconds === null) return await p;
-  let cancel: (() => void) | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    cancel = after(seconds * 1000, () => reject(make()));
-  });
-  try {
-    return await Promise.race([p, timeout]);
-  } finally {
-    cancel?.();
-  }
-}
-
-/** A pending {@link Association.receiveMessage}. */
-interface Waiter {
-  resolve: (m: ReceivedMessage) => void;
-  reject: (e: Error) => void;
-  /** When it times out (`performance.now()` ms; Infinity: never). */
-  due: number;
-}
 
 /**
  * An established association. Make one with {@link Association.request} (SCU side) or
@@ -199,8 +66,7 @@ export class Association {
   #options: AssociationOptions;
   #state: State = "established";
   #failure?: Error;
-  #inbox: ReceivedMessage[] = [];
-  #waiters: Waiter[] = [];
+  #inbox = new Inbox();
   #releaseWaiter?: { resolve: () => void; reject: (e: Error) => void };
   #assembler: MessageAssembler;
   #writeLock: Promise<void> = Promise.resolve();
@@ -246,7 +112,7 @@ export class Association {
     this.#assembler = new MessageAssembler((id) => accepted.has(id), {
       command: (command, contextId, hasDataSet) =>
         this.#emit({ type: "dimse-received", command, contextId, hasDataSet }),
-      message: (m) => this.#deliver(m),
+      message: (m) => this.#inbox.deliver(m),
     });
     this.#writer = new PDataWriter((bytes) => this.#write(bytes), this.peerMaxPduLength);
     this.#loop = this.#readLoop();
@@ -280,87 +146,8 @@ export class Association {
     rq: AssociateRQ,
     options: AssociationOptions,
   ): Promise<Association> {
-    const reader = new PduReader(transport, { maxPduLength: options.maxPduLength });
-    const emit = options.listener ?? (() => {});
-    // Encoded before the try: a request we can't encode is our error, not a closed connection.
-    let bytes: Uint8Array;
-    try {
-      bytes = encodePdu(rq);
-    } catch (err) {
-      transport.close();
-      throw err;
-    }
-    try {
-      await withTimeout(
-        writeAll(transport, bytes),
-        options.timeouts.network,
-        () => new AssociationTimeoutError("network", "Network timeout reached"),
-      );
-      emit({ type: "pdu-sent", pdu: rq });
-    } catch (err) {
-      transport.close();
-      if (err instanceof AssociationTimeoutError || err instanceof TransportError) throw err;
-      throw new ConnectionClosedError(`Connection closed while sending the association request`);
-    }
-    let pdu: Pdu | null;
-    try {
-      pdu = await withTimeout(
-        reader.read(),
-        options.timeouts.acse,
-        () =>
-          new AssociationTimeoutError(
-            "acse",
-            "ACSE timeout reached while waiting for response to association request",
-          ),
-      );
-    } catch (err) {
-      if (err instanceof AssociationTimeoutError) {
-        emit({ type: "aborting", error: err });
-        await sendAbortAndClose(transport, emit, 0, 0);
-        throw err;
-      }
-      if (err instanceof PduError) {
-        // PS3.8 AA-8: an invalid PDU is answered with A-ABORT (provider), like the default case.
-        const e = new ProtocolError("Received an invalid A-ASSOCIATE response from the peer", {
-          cause: err,
-        });
-        emit({ type: "aborting", error: e });
-        await sendAbortAndClose(transport, emit, 2, abortReason(err));
-        throw e;
-      }
-      transport.close();
-      // A transport error names its cause (the peer refused our TLS certificate, say).
-      if (err instanceof TransportError) throw err;
-      throw new ConnectionClosedError("Connection closed while waiting for association response");
-    }
-    if (pdu === null) {
-      transport.close();
-      throw new ConnectionClosedError("Connection closed while waiting for association response");
-    }
-    emit({ type: "pdu-received", pdu });
-    switch (pdu.type) {
-      case PduType.AssociateAC: {
-        if (!identityConfirmed(rq.userInfo.userIdentity, pdu.userInfo.userIdentityResponse)) {
-          const e = new UserIdentityNotConfirmedError();
-          emit({ type: "aborting", error: e });
-          await sendAbortAndClose(transport, emit, 0, 0);
-          throw e;
-        }
-        return new Association(transport, reader, rq, pdu, options, "requestor");
-      }
-      case PduType.AssociateRJ:
-        transport.close();
-        throw new AssociationRejectedError(pdu);
-      case PduType.Abort:
-        transport.close();
-        throw new AssociationAbortedError("Association Aborted", pdu);
-      default: {
-        const err = new ProtocolError("Received an invalid A-ASSOCIATE response from the peer");
-        emit({ type: "aborting", error: err });
-        await sendAbortAndClose(transport, emit, 2, 2);
-        throw err;
-      }
-    }
+    const { reader, ac } = await requestHandshake(transport, rq, options);
+    return new Association(transport, reader, rq, ac, options, "requestor");
   }
 
   /**
@@ -385,44 +172,8 @@ export class Association {
     decide: (rq: AssociateRQ) => AssociateAC | AssociateRJ | Promise<AssociateAC | AssociateRJ>,
     options: AssociationOptions,
   ): Promise<Association | null> {
-    const reader = new PduReader(transport, { maxPduLength: options.maxPduLength });
-    const emit = options.listener ?? (() => {});
-    let pdu: Pdu | null;
-    try {
-      pdu = await withTimeout(
-        reader.read(),
-        options.timeouts.acse,
-        () => new AssociationTimeoutError("acse", "ACSE timeout waiting for association request"),
-      );
-    } catch (err) {
-      if (err instanceof PduError) await sendAbortAndClose(transport, emit, 2, abortReason(err));
-      else transport.close();
-      return null;
-    }
-    if (pdu === null) {
-      transport.close();
-      return null;
-    }
-    emit({ type: "pdu-received", pdu });
-    if (pdu.type !== PduType.AssociateRQ) {
-      await sendAbortAndClose(transport, emit, 2, 2);
-      return null;
-    }
-    const answer = await decide(pdu);
-    try {
-      await writeAll(transport, encodePdu(answer));
-      emit({ type: "pdu-sent", pdu: answer });
-    } catch {
-      transport.close();
-      return null;
-    }
-    if (answer.type === PduType.AssociateRJ) {
-      // Give the peer a moment to read the RJ before the close.
-      await new Promise((r) => setTimeout(r, 10));
-      transport.close();
-      return null;
-    }
-    return new Association(transport, reader, pdu, answer, options, "acceptor");
+    const h = await acceptHandshake(transport, decide, options);
+    return h && new Association(transport, h.reader, h.rq, h.ac, options, "acceptor");
   }
 
   /** True while DIMSE messages can be exchanged. */
@@ -450,7 +201,7 @@ export class Association {
 
   /** Stops the timer once nothing can time out any more (no reads, writes or waiters). */
   #stopWatchdogWhenIdle(): void {
-    if (this.#loopEnded && this.#writeDue === Infinity && this.#waiters.length === 0) {
+    if (this.#loopEnded && this.#writeDue === Infinity && !this.#inbox.waiting) {
       this.#watchdog.stop();
     }
   }
@@ -464,18 +215,15 @@ export class Association {
       this.#writeDue = Infinity;
       this.#transport.close();
     } else next = this.#writeDue;
-    for (let i = 0; i < this.#waiters.length; i++) {
-      const w = this.#waiters[i];
-      if (w.due <= now) {
-        this.#waiters.splice(i--, 1);
-        w.reject(
-          new AssociationTimeoutError(
-            "dimse",
-            "DIMSE timeout reached while waiting for message response",
-          ),
-        );
-      } else if (w.due < next) next = w.due;
-    }
+    const due = this.#inbox.expire(
+      now,
+      () =>
+        new AssociationTimeoutError(
+          "dimse",
+          "DIMSE timeout reached while waiting for message response",
+        ),
+    );
+    if (due < next) next = due;
     return next;
   }
 
@@ -559,12 +307,6 @@ export class Association {
     return undefined;
   }
 
-  #deliver(m: ReceivedMessage): void {
-    const w = this.#waiters.shift();
-    if (w) w.resolve(m);
-    else this.#inbox.push(m);
-  }
-
   #fail(state: State, err: Error): void {
     if (this.#state === "aborted" || this.#state === "closed" || this.#state === "released") {
       return;
@@ -572,7 +314,7 @@ export class Association {
     this.#state = state;
     this.#failure = err;
     this.#stopWriting = true;
-    for (const w of this.#waiters.splice(0)) w.reject(err);
+    this.#inbox.rejectAll(err);
     if (this.#releaseWaiter) {
       this.#releaseWaiter.reject(err);
       this.#releaseWaiter = undefined;
@@ -706,7 +448,7 @@ export class Association {
    * ```
    */
   receiveMessage(timeoutSeconds?: number | null): Promise<ReceivedMessage> {
-    const queued = this.#inbox.shift();
+    const queued = this.#inbox.take();
     if (queued) return Promise.resolve(queued);
     if (this.#state !== "established" && this.#state !== "releasing") {
       return Promise.reject(this.#failure ?? new AssociationReleasedError());
@@ -714,10 +456,9 @@ export class Association {
     const seconds = timeoutSeconds === undefined ? this.#options.timeouts.dimse : timeoutSeconds;
     const due = seconds === null ? Infinity : performance.now() + Math.max(0, seconds * 1000);
     // A waiter that times out is dropped, so a late message is kept for the next receive.
-    return new Promise<ReceivedMessage>((resolve, reject) => {
-      this.#waiters.push({ resolve, reject, due });
-      if (due < Infinity) this.#watchdog.wake(due);
-    });
+    const next = this.#inbox.wait(due);
+    if (due < Infinity) this.#watchdog.wake(due);
+    return next;
   }
 
   /**
@@ -786,31 +527,4 @@ export class Association {
     this.#transport.close();
     await this.#loop;
   }
-}
-
-function abortReason(err: PduError): number {
-  switch (err.code) {
-    case "unknown-type":
-      return 1;
-    case "too-large":
-      return 6;
-    default:
-      return 6;
-  }
-}
-
-async function sendAbortAndClose(
-  transport: Transport,
-  emit: AssociationListener,
-  source: number,
-  reason: number,
-): Promise<void> {
-  const pdu: Abort = { type: PduType.Abort, source, reason };
-  try {
-    await withTimeout(writeAll(transport, encodePdu(pdu)), 1, () => new Error("timeout"));
-    emit({ type: "pdu-sent", pdu });
-  } catch {
-    // peer gone
-  }
-  transport.close();
 }

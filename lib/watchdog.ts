@@ -34,6 +34,35 @@ export function after(ms: number, fn: () => void): () => void {
 }
 
 /**
+ * Races `p` against a timer of `seconds` (`null`: waits for ever) that rejects with `make()`;
+ * the timer is cleared either way. For the few one-off waits (an association's request, its
+ * release); a stream of deadlines shares one {@link Watchdog} instead.
+ *
+ * @example
+ * ```ts
+ * import { withTimeout } from "./watchdog.ts";
+ * const never = new Promise<void>(() => {});
+ * await withTimeout(never, 0.01, () => new Error("too late")).catch((e) => e.message); // "too late"
+ * ```
+ */
+export async function withTimeout<T>(
+  p: Promise<T>,
+  seconds: number | null,
+  make: () => Error,
+): Promise<T> {
+  if (seconds === null) return await p;
+  let cancel: (() => void) | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    cancel = after(seconds * 1000, () => reject(make()));
+  });
+  try {
+    return await Promise.race([p, timeout]);
+  } finally {
+    cancel?.();
+  }
+}
+
+/**
  * Calls `check(now)` no later than the earliest deadline passed to {@link Watchdog.wake};
  * `check` handles whatever is due and returns the next deadline (`Infinity`: none), times in
  * `performance.now()` milliseconds.
