@@ -16,15 +16,8 @@ import { ConnectError } from "./transport.ts";
 import type { StoreEvent } from "./send.ts";
 import { InterruptedError, NoAcceptedContextsError } from "./send.ts";
 import { type AssociateRQ, PduType } from "./pdu/types.ts";
-import {
-  dumpAbort,
-  dumpAssociateAC,
-  dumpAssociateRJ,
-  dumpAssociateRQ,
-  rejectReasonText,
-  rejectResultText,
-  rejectSourceText,
-} from "./pdu/dump.ts";
+import { dumpAbort, dumpAssociateAC, dumpAssociateRJ, dumpAssociateRQ } from "./pdu/dump.ts";
+import { rejectReasonText, rejectResultText, rejectSourceText } from "./pdu/words.ts";
 import { dumpDimse } from "./dimse/dump.ts";
 import { hexStatus, statusCategory } from "./dimse/status.ts";
 import { uidNameOrUid } from "./uids.ts";

@@ -30,8 +30,6 @@ export {
   type PduSource,
 } from "./reader.ts";
 export {
-  abortReasonText,
-  abortSourceText,
   banner,
   contextResultText,
   dumpAbort,
@@ -39,10 +37,14 @@ export {
   dumpAssociateRJ,
   dumpAssociateRQ,
   type DumpDirection,
+  userIdentityTypeText,
+} from "./dump.ts";
+export {
+  abortReasonText,
+  abortSourceText,
   rejectReasonText,
   rejectResultText,
   rejectSourceText,
   rjResultDumpText,
   rjSourceDumpText,
-  userIdentityTypeText,
-} from "./dump.ts";
+} from "./words.ts";
