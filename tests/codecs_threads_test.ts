@@ -251,6 +251,62 @@ Deno.test("codec threads: a worker dying with a frame fails that frame with the 
   }
 });
 
+Deno.test("codec threads: an error nothing catches in the real worker ends it with one line to the pool, no stack trace", async () => {
+  // A job whose frame isn't a buffer: the worker's answer can't be posted (its transfer list is
+  // bad), so the error escapes the worker's own try/catch as a rejection nobody awaits.
+  const thread = new URL("../lib/codecs/thread.ts", import.meta.url).href;
+  const script = `
+    const w = new Worker(${JSON.stringify(thread)}, { type: "module" });
+    const replies = [];
+    w.onerror = (e) => { e.preventDefault(); replies.push({ onerror: e.message }); };
+    await new Promise((done) => {
+      w.onmessage = (e) => {
+        replies.push(e.data);
+        if (e.data.ready) {
+          w.postMessage({ id: 1, kind: "decode", transferSyntaxUid: "1.2.3.4", length: 0,
+            image: {}, frame: undefined });
+        } else done();
+      };
+      w.postMessage({ preload: "1.2.840.10008.1.2.5", use: "decode" });
+    });
+    console.log(JSON.stringify(replies));
+    w.terminate();
+  `;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", "--quiet", script],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const stdout = new TextDecoder().decode(out.stdout);
+  const stderr = new TextDecoder().decode(out.stderr);
+  assert.equal(out.code, 0, stderr);
+  const replies = JSON.parse(stdout);
+  assert.deepEqual(replies[0], { ready: true });
+  assert.equal(typeof replies[1].crashed, "string", stdout);
+  assert.equal(replies.length, 2, stdout);
+  assert.doesNotMatch(stderr, /Uncaught|\bat /, stderr);
+
+  // The pool takes that line as the worker's end: the frame it held fails with the reason.
+  const { pixels, encoded } = await frames(3);
+  const codec = await loadCodec(JLS);
+  const says = workerUrl(
+    `self.onmessage = (e) => self.postMessage(e.data.preload ? { ready: true } : { crashed: "bad job" });`,
+  );
+  const threads = new CodecThreads(1, { url: says, startAfterMs: 0 });
+  try {
+    await threads.decode(codec, JLS, encoded[0], IMAGE);
+    await readyWorkers(threads, 1);
+    await assert.rejects(
+      () => threads.decode(codec, JLS, encoded[1], IMAGE),
+      /codec thread failed: bad job/,
+    );
+    assert.equal(threads.running, 0);
+    assert.deepEqual(bytes(await threads.decode(codec, JLS, encoded[2], IMAGE)), pixels[2]);
+  } finally {
+    threads.close();
+  }
+});
+
 Deno.test("codec threads 2 and 0: a multi-frame JPEG-LS file and single-frame JPEG-LS, JPEG and J2K ones are stored byte for byte alike", async () => {
   const dir = await Deno.makeTempDir({ prefix: "storescu-threads-" });
   try {

@@ -16,9 +16,29 @@ import type { ThreadJob, ThreadPreload, ThreadReply } from "./threads.ts";
 interface Scope {
   onmessage: ((e: MessageEvent<ThreadPreload | ThreadJob>) => void) | null;
   postMessage(message: ThreadReply, transfer?: Transferable[]): void;
+  close(): void;
 }
 
 const scope = globalThis as unknown as Scope;
+
+// Whatever escapes (a throw in a handler, a rejection nobody awaits) ends this worker with one
+// line to the pool, which fails the frame it held and does the rest on its own thread, instead
+// of Deno printing the error with its stack on the user's terminal.
+function crashed(error: unknown): void {
+  try {
+    scope.postMessage({ crashed: error instanceof Error ? error.message : String(error) });
+  } finally {
+    scope.close();
+  }
+}
+globalThis.addEventListener("error", (e) => {
+  e.preventDefault();
+  crashed(e.error ?? e.message);
+});
+globalThis.addEventListener("unhandledrejection", (e) => {
+  e.preventDefault();
+  crashed(e.reason);
+});
 
 async function run(job: ThreadJob): Promise<void> {
   const frame = new Uint8Array(job.frame, 0, job.length);

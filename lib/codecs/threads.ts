@@ -54,6 +54,8 @@ export interface ThreadJob {
 export type ThreadReply =
   | { ready: true }
   | { ready: false; message: string }
+  /** The worker ended on an error nothing caught (it closes itself after saying so). */
+  | { crashed: string }
   | {
     id: number;
     /** The compressed frame's buffer, back for the next frame. */
@@ -278,6 +280,7 @@ export class CodecThreads {
   }
 
   #reply(t: Thread, m: ThreadReply): void {
+    if ("crashed" in m) return this.#fail(t, m.crashed);
     if ("ready" in m) {
       if (!m.ready) return this.#fail(t, m.message);
       t.ready = true;
