@@ -9,6 +9,7 @@
  */
 
 import type { ReadFn } from "./input.ts";
+import { ConversionError } from "./errors.ts";
 
 interface NodeModules {
   Readable: typeof import("node:stream").Readable;
@@ -116,11 +117,31 @@ async function* through(
     for await (const chunk of transform as AsyncIterable<Uint8Array>) {
       yield new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     }
+  } catch (e) {
+    throw kind === "inflate" ? corruptStream(e) : e;
   } finally {
     // Bytes after the end of a deflate stream are ignored.
     readable.unpipe(transform);
     readable.destroy();
   }
+}
+
+/**
+ * zlib's own errors (codes `Z_...`) as the file's account words them; errors from the bytes'
+ * source (a read that failed, a file that changed) pass as they are.
+ */
+function corruptStream(e: unknown): unknown {
+  const code = (e as { code?: unknown })?.code;
+  if (!(e instanceof Error) || typeof code !== "string" || !code.startsWith("Z_")) return e;
+  return code === "Z_BUF_ERROR"
+    ? new ConversionError(
+      "truncated",
+      `the deflated data set ends inside its deflate stream (${e.message})`,
+      { cause: e },
+    )
+    : new ConversionError("malformed", `the deflated data set can't be inflated (${e.message})`, {
+      cause: e,
+    });
 }
 
 /**
