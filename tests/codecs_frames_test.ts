@@ -130,3 +130,35 @@ Deno.test("readJpegHeader: SOF precision, size, components and the JPEG-LS inter
   );
   assert.throws(() => readJpegHeader(new Uint8Array([...SOI, 0x12, 0x34, 0, 0])), /no JPEG marker/);
 });
+
+Deno.test("readJpegHeader: TEM and RSTn stand alone; bytes after them that aren't a marker are refused before any decoder sees them", () => {
+  // deno-fmt-ignore
+  const sof = [0xff, 0xc0, 0, 11, 8, 0, 2, 0, 3, 1, 1, 0x11, 0];
+  const sos = [0xff, 0xda, 0, 8, 1, 1, 0, 0, 63, 0];
+  // A TEM (FF01) between segments, as T.81 allows: read past.
+  assert.equal(readJpegHeader(new Uint8Array([...SOI, 0xff, 0x01, ...sof, ...sos])).columns, 3);
+  // A DHT whose marker byte was damaged into TEM (FF C4 -> FF 01), its 31 bytes left behind:
+  // IJG libjpeg 6b, and DCMTK's dcmdjpeg with it, never return from such a stream.
+  const dht = [0xff, 0xc4, 0, 31, 0, ...new Array(28).fill(1)];
+  const damaged = [...dht];
+  damaged[1] = 0x01;
+  assert.equal(readJpegHeader(new Uint8Array([...SOI, ...dht, ...sof, ...sos])).rows, 2);
+  assert.throws(
+    () => readJpegHeader(new Uint8Array([...SOI, ...damaged, ...sof, ...sos])),
+    (e) =>
+      e instanceof CodecError && e.code === "corrupt" && /no JPEG marker at byte 4/.test(e.message),
+  );
+  // RSTn and a second SOI or an EOI before the frame header.
+  assert.throws(
+    () => readJpegHeader(new Uint8Array([...SOI, 0xff, 0xd3, 0x12, ...sof, ...sos])),
+    /no JPEG marker/,
+  );
+  assert.throws(
+    () => readJpegHeader(new Uint8Array([...SOI, 0xff, 0xd9, ...sof, ...sos])),
+    /EOI marker at byte 2/,
+  );
+  assert.throws(
+    () => readJpegHeader(new Uint8Array([...SOI, ...SOI, ...sof, ...sos])),
+    /SOI marker at byte 2/,
+  );
+});

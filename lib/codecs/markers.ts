@@ -57,6 +57,18 @@ export function readJpegHeader(frame: Uint8Array): JpegHeader {
       i++; // fill byte
       continue;
     }
+    if (m === 0xff01 || (m >= 0xffd0 && m <= 0xffd7)) {
+      // TEM and RSTn stand alone (no length). Whatever follows must be the next marker: IJG
+      // libjpeg 6b (DCMTK's dcmdjpeg too) loops for ever on some streams with bytes there.
+      i += 2;
+      continue;
+    }
+    if (m === 0xffd8 || m === 0xffd9) {
+      throw new CodecError(
+        "corrupt",
+        `a JPEG ${m === 0xffd8 ? "SOI" : "EOI"} marker at byte ${i} before the frame header`,
+      );
+    }
     const length = (f[i + 2] << 8) | f[i + 3];
     const body = i + 4;
     if (length < 2 || body + length - 2 > f.length) break;
