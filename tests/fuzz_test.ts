@@ -1,8 +1,9 @@
 /**
  * Seeded fuzzing (short campaign; `deno task fuzz --seed N --count M` runs a long one):
  * ≥100,000 random and mutated PDUs into `decodePdu` and `PduReader` (only `PduError` may
- * escape, limits hold before allocation), and mutated conversations into an acceptor
- * `Association` (it must end cleanly).
+ * escape, limits hold before allocation), mutated conversations into an acceptor
+ * `Association` (it must end cleanly), and mutated corpus files read out in three syntaxes
+ * (`deno task fuzz-files --seed N --count M`: only the typed errors of a file's account).
  */
 
 import assert from "node:assert/strict";
@@ -133,5 +134,21 @@ Deno.test("fuzz: release and abort PDUs with every possible length byte", () => 
       b[5] = len;
       assert.equal(fuzzDecode(b), undefined);
     }
+  }
+});
+
+Deno.test("fuzz: 1,500 mutated corpus files are read out as Explicit, Implicit and RLE, or refused with a typed reason", async () => {
+  const { fuzzFiles } = await import("../scripts/fuzz_files.ts");
+  const dir = await Deno.makeTempDir({ prefix: "storescu-fuzz-files-" });
+  try {
+    const c = await fuzzFiles(9, 1_500, dir);
+    assert.deepEqual(
+      c.findings.map((f) => `${f.iteration}: ${f.seedFile} (${f.what}) -> ${f.target}: ${f.error}`),
+      [],
+    );
+    // Both outcomes are exercised: files still whole enough to read, and refusals.
+    assert.ok(c.read > 300 && c.refused > 300, `${c.read} read, ${c.refused} refused`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
 });
