@@ -1,8 +1,9 @@
 /**
  * Seeded fuzzing of reading files: real files (every compressed one in `../shared/corpus/` and a
  * few plain ones) are mutated (bytes flipped, lengths rewritten, cut, spans inserted or
- * dropped, the Pixel Data's fragments damaged), then examined and read out as each uncompressed
- * syntax and as RLE, which decodes, converts and encodes them. `tests/fuzz_test.ts` runs a short
+ * dropped, the Pixel Data's fragments damaged), then examined and read out as an uncompressed
+ * syntax or a lossless compressed one (RLE, JPEG-LS, JPEG 2000, HTJ2K), which decodes, converts
+ * and encodes them. `tests/fuzz_test.ts` runs a short
  * campaign; run a long one with
  *
  * ```sh
@@ -29,11 +30,14 @@ import { after } from "../lib/watchdog.ts";
 /** Where the corpus is (beside the project). */
 const CORPUS = decodeURIComponent(new URL("../../shared/corpus/", import.meta.url).pathname);
 
-/** The syntaxes every mutated file is read out as. */
+/** The syntaxes a mutated file is read out as (one each time): decoded, converted, encoded. */
 const TARGETS = [
   "1.2.840.10008.1.2.1", // Explicit VR Little Endian
   "1.2.840.10008.1.2", // Implicit VR Little Endian
   "1.2.840.10008.1.2.5", // RLE Lossless (encodes what is uncompressed)
+  "1.2.840.10008.1.2.4.80", // JPEG-LS Lossless
+  "1.2.840.10008.1.2.4.90", // JPEG 2000 Lossless
+  "1.2.840.10008.1.2.4.201", // HTJ2K Lossless
 ];
 
 /** Plain files mutated beside the compressed ones (conversion and encoding). */

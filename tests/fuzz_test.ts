@@ -2,7 +2,7 @@
  * Seeded fuzzing (short campaign; `deno task fuzz --seed N --count M` runs a long one):
  * ≥100,000 random and mutated PDUs into `decodePdu` and `PduReader` (only `PduError` may
  * escape, limits hold before allocation), mutated conversations into an acceptor
- * `Association` (it must end cleanly), and mutated corpus files read out in three syntaxes
+ * `Association` (it must end cleanly), and mutated corpus files read out in six syntaxes
  * (`deno task fuzz-files --seed N --count M`: only the typed errors of a file's account).
  */
 
@@ -137,7 +137,7 @@ Deno.test("fuzz: release and abort PDUs with every possible length byte", () => 
   }
 });
 
-Deno.test("fuzz: 1,500 mutated corpus files are read out as Explicit, Implicit and RLE, or refused with a typed reason", async () => {
+Deno.test("fuzz: 1,500 mutated corpus files are read out (decoded, converted, encoded) or refused with a typed reason", async () => {
   const { fuzzFiles } = await import("../scripts/fuzz_files.ts");
   const dir = await Deno.makeTempDir({ prefix: "storescu-fuzz-files-" });
   try {
