@@ -307,6 +307,32 @@ Deno.test("codec threads: an error nothing catches in the real worker ends it wi
   }
 });
 
+Deno.test("codec threads: a worker that never answers a frame is stopped after frameTimeoutMs; that frame fails, the rest are done here", async () => {
+  const { pixels, encoded } = await frames(4);
+  const codec = await loadCodec(JLS);
+  // Ready, then silent: as a codec that loops for ever would be.
+  const silent = workerUrl(
+    `self.onmessage = (e) => { if (e.data.preload) self.postMessage({ ready: true }); };`,
+  );
+  const threads = new CodecThreads(1, { url: silent, startAfterMs: 0, frameTimeoutMs: 300 });
+  try {
+    await threads.decode(codec, JLS, encoded[0], IMAGE);
+    await readyWorkers(threads, 1);
+    const t0 = performance.now();
+    await assert.rejects(
+      () => threads.decode(codec, JLS, encoded[1], IMAGE),
+      /codec thread failed: no answer after 0.3 s/,
+    );
+    // Not before its time (a loaded machine may fire the timer late, never early).
+    assert.ok(performance.now() - t0 >= 290, `${performance.now() - t0} ms`);
+    assert.equal(threads.running, 0);
+    assert.deepEqual(bytes(await threads.decode(codec, JLS, encoded[2], IMAGE)), pixels[2]);
+    assert.deepEqual(bytes(await threads.decode(codec, JLS, encoded[3], IMAGE)), pixels[3]);
+  } finally {
+    threads.close();
+  }
+});
+
 Deno.test("codec threads 2 and 0: a multi-frame JPEG-LS file and single-frame JPEG-LS, JPEG and J2K ones are stored byte for byte alike", async () => {
   const dir = await Deno.makeTempDir({ prefix: "storescu-threads-" });
   try {

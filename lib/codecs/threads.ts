@@ -19,6 +19,7 @@
  */
 
 import { BufferPool } from "../buffers.ts";
+import { Watchdog } from "../watchdog.ts";
 import { compiledModules } from "./wasm.ts";
 import { CodecError, type CodecErrorCode, type FrameCodec, type ImageInfo } from "./types.ts";
 
@@ -79,6 +80,11 @@ export interface CodecThreadsOptions {
   onStart?: (threads: number) => void;
   /** The worker module (tests give a failing one). */
   url?: URL;
+  /**
+   * Milliseconds a worker may take over one frame (default 60,000): a worker that hasn't answered
+   * by then is stopped and the frame fails, so a codec that never returns can't hang the run.
+   */
+  frameTimeoutMs?: number;
 }
 
 /**
@@ -104,6 +110,8 @@ interface Thread {
   worker: Worker;
   ready: boolean;
   busy?: Pending;
+  /** When the frame it holds times out (`performance.now()` ms). */
+  due?: number;
 }
 
 /**
@@ -125,6 +133,9 @@ export class CodecThreads {
   readonly #url: URL;
   readonly #startAfterMs: number;
   readonly #onStart: ((threads: number) => void) | undefined;
+  readonly #frameTimeoutMs: number;
+  /** Fails a worker's frame that is overdue (armed only while a worker holds one). */
+  #watchdog = new Watchdog((now) => this.#onWatchdog(now));
   #threads: Thread[] = [];
   #queue: Pending[] = [];
   /** Milliseconds of codec work done here while no worker was ready. */
@@ -146,6 +157,7 @@ export class CodecThreads {
     this.#url = options.url ?? new URL("./thread.ts", import.meta.url);
     this.#startAfterMs = options.startAfterMs ?? 150;
     this.#onStart = options.onStart;
+    this.#frameTimeoutMs = options.frameTimeoutMs ?? 60_000;
   }
 
   /** Workers started and not failed (for `-d` and the tests). */
@@ -246,6 +258,7 @@ export class CodecThreads {
   /** Stops every worker; frames still waiting are decoded here, any in a worker fail. */
   close(): void {
     this.#started = true;
+    this.#watchdog.stop();
     for (const t of this.#threads) {
       t.worker.terminate();
       t.busy?.reject(new Error("codec thread stopped: the run is over"));
@@ -288,6 +301,7 @@ export class CodecThreads {
     }
     const p = t.busy;
     t.busy = undefined;
+    t.due = undefined;
     if (!p || p.job.id !== m.id) return this.#fail(t, "answer to no frame asked");
     this.#spare.give(new Uint8Array(m.frame));
     if ("error" in m) {
@@ -305,6 +319,8 @@ export class CodecThreads {
       if (!t.ready || t.busy) continue;
       const p = this.#queue.shift()!;
       t.busy = p;
+      t.due = performance.now() + this.#frameTimeoutMs;
+      this.#watchdog.wake(t.due);
       try {
         t.worker.postMessage(p.job, p.transfer);
       } catch (e) {
@@ -326,7 +342,20 @@ export class CodecThreads {
     this.#threads = this.#threads.filter((x) => x !== t);
     t.busy?.reject(new Error(`codec thread failed: ${why}`));
     t.busy = undefined;
+    t.due = undefined;
     this.#dispatch();
+  }
+
+  /** Stops the workers whose frame is overdue; returns the next deadline (Infinity: none). */
+  #onWatchdog(now: number): number {
+    let next = Infinity;
+    for (const t of [...this.#threads]) {
+      if (t.due === undefined) continue;
+      if (t.due <= now) {
+        this.#fail(t, `no answer after ${this.#frameTimeoutMs / 1000} s (the codec didn't return)`);
+      } else next = Math.min(next, t.due);
+    }
+    return next;
   }
 
   /** Decodes or encodes a job that never left this thread. */
