@@ -210,6 +210,12 @@ Deno.test("parseArgs: bad int and float values", () => {
   assert.equal(parseArgs(["h", "1", "p", "-ta", "-1"]).acseTimeout, -1);
   assert.equal(parseArgs(["h", "1", "p", "-ta", "0.25"]).acseTimeout, 0.25);
   assert.equal(parseArgs(["h", "1", "p", "-ta", ".5"]).acseTimeout, 0.5);
+  // An empty journal path is a usage error here, not the library's option error (which main
+  // would only report as an internal error).
+  assert.equal(
+    usageError(["h", "1", "p", "--journal", ""]),
+    "argument --journal: expected a file path",
+  );
 });
 
 Deno.test("parseArgs: port and -pdu ranges", () => {

@@ -281,6 +281,7 @@ export function parseArgs(args: string[]): CliOptions {
     }
   }
   if (opts.retryDelay < 0) throw new UsageError(`argument --retry-delay: must be 0 or more`);
+  if (opts.journal === "") throw new UsageError(`argument --journal: expected a file path`);
   // With --dest the destination may add TLS or an identity: checked once it has (destinations.ts).
   if (opts.dest === undefined) checkSecureOptions(opts);
   opts.paths = rest;
