@@ -197,9 +197,10 @@ export async function fuzzFiles(
   onIteration?: (line: string) => void,
   from = 0,
   only?: string,
+  extraSeeds: string[] = [],
 ): Promise<Campaign> {
   const rng = new Rng(seed);
-  const seeds = (await seedFiles()).filter((p) => !only || p.includes(only));
+  const seeds = [...await seedFiles(), ...extraSeeds].filter((p) => !only || p.includes(only));
   const originals = new Map<string, Uint8Array>();
   const campaign: Campaign = { read: 0, refused: 0, findings: [] };
   const path = `${dir}/mutated.dcm`;
@@ -237,6 +238,11 @@ if (import.meta.main) {
     ? (line: string) => Deno.stderr.writeSync(new TextEncoder().encode(line + "\n"))
     : undefined;
   const o = Deno.args.indexOf("--only"); // seed files whose path has this in it
+  // --seeds DIR: the .dcm files in DIR are seeds too (multi-frame files, icons made locally).
+  const d = Deno.args.indexOf("--seeds");
+  const extra = d < 0 ? [] : [...Deno.readDirSync(Deno.args[d + 1])]
+    .filter((e) => e.isFile && e.name.endsWith(".dcm"))
+    .map((e) => `${Deno.args[d + 1]}/${e.name}`);
   const c = await fuzzFiles(
     seed,
     count,
@@ -244,6 +250,7 @@ if (import.meta.main) {
     trace,
     arg("--from", 0),
     o >= 0 ? Deno.args[o + 1] : undefined,
+    extra,
   );
   for (const f of c.findings) {
     console.log(
