@@ -139,6 +139,50 @@ Deno.test("readDicomFileInfo: error codes", async () => {
       transferSyntaxUid: EXPLICIT_VR_LE,
     }, [{ tag: 0x00080016, vr: "UI", value: "1.2.840.10008.5.1.4.1.1.7" }]);
     await expectCode(await write("no_uid.dcm", noUid), "missing-uid");
+    // UIDs that aren't UIDs (PS3.5 9.1: digits and dots, at most 64), in the meta or the data set.
+    const withUids = (sopClassUid: string, sopInstanceUid: string, ts = EXPLICIT_VR_LE) =>
+      encodePart10({ sopClassUid, sopInstanceUid, transferSyntaxUid: ts }, [
+        { tag: 0x00080016, vr: "UI", value: sopClassUid },
+        { tag: 0x00080018, vr: "UI", value: sopInstanceUid },
+      ]);
+    const SC = "1.2.840.10008.5.1.4.1.1.7";
+    // The meta's transfer syntax with one dot made a byte no UID has (as a damaged file has it).
+    const tsWithByte = (bytes: Uint8Array, byte: number) => {
+      const ts = new TextEncoder().encode(EXPLICIT_VR_LE);
+      const at = bytes.findIndex((_, k) => ts.every((c, m) => bytes[k + m] === c));
+      const out = bytes.slice();
+      out[at + 17] = byte;
+      return out;
+    };
+    for (
+      const [name, bytes, says] of [
+        [
+          "class_letters.dcm",
+          withUids("1.2.840.10008.5.1.4.1.1.x", "1.2.3"),
+          /SOP Class UID is not a UID: "1\.2\.840\.10008\.5\.1\.4\.1\.1\.x"/,
+        ],
+        [
+          "class_8bit.dcm",
+          withUids("1.2.840.10008.5.1.4.1.1.\u2039", "1.2.3"),
+          /SOP Class UID is not a UID/,
+        ],
+        ["instance_long.dcm", withUids(SC, "1." + "2".repeat(64)), /SOP Instance UID is not a UID/],
+        [
+          "ts_byte.dcm",
+          tsWithByte(withUids(SC, "1.2.3"), 0x97),
+          /Transfer Syntax UID is not a UID/,
+        ],
+      ] as const
+    ) {
+      const path = await write(name, bytes);
+      await expectCode(path, "bad-uid");
+      await rejects(() => readDicomFileInfo(path), says);
+    }
+    // 64 characters is still a UID.
+    ok(
+      (await readDicomFileInfo(await write("long_ok.dcm", withUids(SC, "1." + "2".repeat(62)))))
+        .sopInstanceUid.length === 64,
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -236,6 +236,40 @@ Deno.test("a non-DICOM file gets one line at the default level (and still counts
   });
 });
 
+Deno.test("a file whose SOP Class UID isn't a UID is not sent, alone; the others are stored (our SCP and DCMTK storescp)", async () => {
+  await withDir(async (dir) => {
+    const first = (await writeCtFiles(dir, 3)).paths[0];
+    // Its SOP Class UID (meta and data set) with one digit damaged into a byte no UID has (read as
+    // "\u2039"): before, it went into the proposal and our A-ASSOCIATE-RQ couldn't be written for
+    // any file.
+    const bytes = await Deno.readFile(first);
+    const uid = new TextEncoder().encode("1.2.840.10008.5.1.4.1.1.2");
+    for (let k = 0; k + uid.length <= bytes.length; k++) {
+      if (uid.every((c, m) => bytes[k + m] === c)) bytes[k + 22] = 0x8b;
+    }
+    await Deno.writeFile(`${dir}/bad_uid.dcm`, bytes);
+    const expected = [
+      `E: Not sent: ${dir}/bad_uid.dcm: Bad DICOM file: SOP Class UID is not a UID: "1.2.840.10008.5.1.4.1.\u2039.2"`,
+      "Summary: 4 files: 3 success, 0 warning, 0 failed, 1 not sent",
+    ];
+    await withScp(async (scp) => {
+      const r = await runCli(["127.0.0.1", String(scp.port), dir]);
+      assert.equal(r.code, 3, r.stderr);
+      assert.deepEqual(r.lines, expected);
+    });
+    const scp = await startStorescp([]);
+    try {
+      const r = await runCli(["127.0.0.1", String(scp.port), dir]);
+      assert.equal(r.code, 3, r.stderr);
+      assert.deepEqual(r.lines, expected);
+      assert.equal((await listDir(scp.dir)).length, 3);
+    } finally {
+      await scp.stop();
+      await Deno.remove(scp.dir, { recursive: true });
+    }
+  });
+});
+
 Deno.test("--ignore-non-dicom: not-DICOM files leave the account; broken DICOM files stay in it", async () => {
   await withDir(async (dir) => {
     await writeCtFiles(dir, 3);

@@ -11,6 +11,7 @@ export type DicomFileErrorCode =
   | "truncated"
   | "bad-meta"
   | "missing-uid"
+  | "bad-uid"
   | "unreadable";
 
 /**

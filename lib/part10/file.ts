@@ -389,5 +389,22 @@ async function examine(path: string, head: FileHead): Promise<DicomFileInfo> {
       throw new DicomFileError(path, "missing-uid", `no ${which}`);
     }
   }
+  // A UID that isn't one (PS3.5 9.1: digits and dots, at most 64; pynetdicom's default check)
+  // is this file's fault: refused here, it can't put a context no peer can read into the
+  // association the other files go on.
+  for (
+    const [name, uid] of [
+      ["Transfer Syntax UID", info.transferSyntaxUid],
+      ["SOP Class UID", info.sopClassUid],
+      ["SOP Instance UID", info.sopInstanceUid],
+    ] as const
+  ) {
+    if (!UID.test(uid)) {
+      throw new DicomFileError(path, "bad-uid", `${name} is not a UID: ${JSON.stringify(uid)}`);
+    }
+  }
   return info;
 }
+
+/** A UID's characters and length (PS3.5 9.1), without the rules on its components. */
+const UID = /^[0-9.]{1,64}$/;
