@@ -11,7 +11,7 @@
  * @module
  */
 
-import type { Abort, AssociateAC, AssociateRJ, AssociateRQ, PDataTF, Pdu } from "./pdu/types.ts";
+import type { AssociateAC, AssociateRJ, AssociateRQ, PDataTF, Pdu } from "./pdu/types.ts";
 import { ContextResult, PduType } from "./pdu/types.ts";
 import { encodePdu } from "./pdu/encode.ts";
 import { PduError } from "./pdu/decode.ts";
@@ -31,7 +31,12 @@ import {
   ConnectionClosedError,
   ProtocolError,
 } from "./association/errors.ts";
-import { abortReason, acceptHandshake, requestHandshake } from "./association/handshake.ts";
+import {
+  abortReason,
+  acceptHandshake,
+  requestHandshake,
+  sendAbortAndClose,
+} from "./association/handshake.ts";
 import { Inbox } from "./association/inbox.ts";
 
 export { DataSetSourceError };
@@ -329,24 +334,14 @@ export class Association {
 
   /** Sends A-ABORT and closes; {@link Association.abort} waits for one already under way. */
   #sendAbortPdu(source: number, reason: number): Promise<void> {
-    this.#abortSending ??= this.#writeAbortPdu(source, reason);
+    this.#abortSending ??= sendAbortAndClose(
+      this.#transport,
+      (e) => this.#emit(e),
+      source,
+      reason,
+      (bytes) => this.#writeLocked(bytes),
+    );
     return this.#abortSending;
-  }
-
-  async #writeAbortPdu(source: number, reason: number): Promise<void> {
-    const pdu: Abort = { type: PduType.Abort, source, reason };
-    try {
-      // Don't wait for ever behind a blocked data-set write.
-      await withTimeout(
-        this.#writeLocked(encodePdu(pdu)),
-        1,
-        () => new AssociationTimeoutError("network", "Network timeout reached"),
-      );
-      this.#emit({ type: "pdu-sent", pdu });
-    } catch {
-      // peer gone; nothing more to say
-    }
-    this.#transport.close();
   }
 
   /** Serialises whole-buffer writes so PDUs never interleave; bounded by -tn. */

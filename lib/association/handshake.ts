@@ -203,19 +203,28 @@ export function abortReason(err: PduError): number {
   return err.code === "unknown-type" ? 1 : 6;
 }
 
-/** Sends A-ABORT (giving up after a second) and closes the transport. */
-async function sendAbortAndClose(
+/**
+ * Sends A-ABORT (giving up after a second: it may wait behind a blocked write) and closes the
+ * transport; `write` is how the association writes (behind its write lock, once established).
+ *
+ * @example
+ * ```ts ignore
+ * await sendAbortAndClose(transport, emit, 2, 2); // provider abort, unexpected PDU
+ * ```
+ */
+export async function sendAbortAndClose(
   transport: Transport,
   emit: AssociationListener,
   source: number,
   reason: number,
+  write: (bytes: Uint8Array) => Promise<void> = (bytes) => writeAll(transport, bytes),
 ): Promise<void> {
   const pdu: Abort = { type: PduType.Abort, source, reason };
   try {
-    await withTimeout(writeAll(transport, encodePdu(pdu)), 1, () => new Error("timeout"));
+    await withTimeout(write(encodePdu(pdu)), 1, () => new Error("timeout"));
     emit({ type: "pdu-sent", pdu });
   } catch {
-    // peer gone
+    // peer gone; nothing more to say
   }
   transport.close();
 }

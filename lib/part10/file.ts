@@ -392,18 +392,17 @@ async function examine(path: string, head: FileHead): Promise<DicomFileInfo> {
   // A UID that isn't one (PS3.5 9.1: digits and dots, at most 64; pynetdicom's default check)
   // is this file's fault: refused here, it can't put a context no peer can read into the
   // association the other files go on.
-  for (
-    const [name, uid] of [
-      ["Transfer Syntax UID", info.transferSyntaxUid],
-      ["SOP Class UID", info.sopClassUid],
-      ["SOP Instance UID", info.sopInstanceUid],
-    ] as const
-  ) {
-    if (!UID.test(uid)) {
-      throw new DicomFileError(path, "bad-uid", `${name} is not a UID: ${JSON.stringify(uid)}`);
-    }
-  }
+  checkUid(path, "Transfer Syntax UID", info.transferSyntaxUid);
+  checkUid(path, "SOP Class UID", info.sopClassUid);
+  checkUid(path, "SOP Instance UID", info.sopInstanceUid);
   return info;
+}
+
+/** Throws {@link DicomFileError} "bad-uid" when `uid` isn't a UID. */
+function checkUid(path: string, name: string, uid: string): void {
+  if (!UID.test(uid)) {
+    throw new DicomFileError(path, "bad-uid", `${name} is not a UID: ${JSON.stringify(uid)}`);
+  }
 }
 
 /** A UID's characters and length (PS3.5 9.1), without the rules on its components. */
